@@ -1,0 +1,25 @@
+# Agent Assist: one stateless app process; point it at Redis and PostgreSQL with ASSIST_* variables.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    ASSIST_HOST=0.0.0.0 ASSIST_PORT=8000 ASSIST_DATA_DIR=/data ASSIST_WEB_DIR=/app/web \
+    ASSIST_ENVIRONMENT=production
+
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 assist && mkdir /data && chown assist /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY assist ./assist
+COPY models ./models
+COPY routing ./routing
+COPY simulator ./simulator
+COPY web ./web
+RUN pip install .
+
+USER assist
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"ASSIST_PORT\",\"8000\")}/healthz', timeout=2)"
+CMD ["assist", "serve"]

@@ -1,0 +1,100 @@
+"""The app factory: settings in, a FastAPI app out; stores are opened in lifespan, never at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from assist import health
+from assist.agents import endpoints as agents_endpoints
+from assist.customers import endpoints as customers_endpoints
+from assist.errors import install_error_handlers
+from assist.logs import configure_logging
+from assist.middleware import RequestContextMiddleware
+from assist.guidance.rules import RuleGuidance
+from assist.journeys.store import JourneyStore
+from assist.privacy import endpoints as privacy_endpoints
+from assist.sessions import endpoints as sessions_endpoints
+from assist.sessions.delivery import Delivery
+from assist.sessions.service import SessionService
+from assist.sessions.state import SessionStore
+from assist.stream import endpoint as stream_endpoint
+from assist.stream.fanout import Fanout
+from assist.stream.outbox import Outbox
+from assist.settings import Settings
+from assist.stores.redis import EmbeddedRedis, RedisStore
+from assist.stores.sql import Database
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open Redis (starting a private server when no URL is set) and the database; close both on exit."""
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        redis_url = settings.redis_url
+        if not redis_url:
+            embedded = EmbeddedRedis()
+            redis_url = embedded.start()
+            stack.callback(embedded.stop)
+        redis = RedisStore(redis_url, settings.redis_prefix)
+        stack.push_async_callback(redis.close)
+        db = Database(settings.resolved_database_url)
+        stack.push_async_callback(db.close)
+        await db.create_schema()
+        app.state.redis = redis
+        app.state.db = db
+        await _start_stream(app, stack, settings, redis, db)
+        log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else "external",
+                                       "database": db.engine.dialect.name})
+        yield
+
+
+async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore,
+                        db: Database) -> None:
+    """The agent stream's parts: outbox, this worker's fan-out, journeys, sessions, guidance."""
+    outbox = Outbox(redis.client, redis.keys, settings.stream_max_len, settings.stream_ttl_seconds)
+    fanout = Fanout(redis.client)
+    await fanout.start()
+    stack.push_async_callback(fanout.stop)
+    journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds)
+    sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds)
+    app.state.outbox, app.state.fanout = outbox, fanout
+    app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, db),
+                                               RuleGuidance())
+    app.state.erase_live_state = journeys.forget
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service; ``settings`` defaults to the environment (``ASSIST_*``)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Agent Assist",
+        version="0.1.0",
+        summary="Real-time guidance for contact-center agents, and skill-based routing for routing systems.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(agents_endpoints.router)
+    app.include_router(customers_endpoints.router)
+    app.include_router(privacy_endpoints.router)
+    app.include_router(sessions_endpoints.router)
+    app.include_router(stream_endpoint.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    if settings.web_dir.is_dir():
+        app.mount("/ui", StaticFiles(directory=settings.web_dir, html=True), name="ui")
+    return app

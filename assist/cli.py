@@ -1,0 +1,133 @@
+"""The ``assist`` console script: serve, seed demo data, mint tokens and keys, and the libraries' tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from assist.auth.principal import PEOPLE_ROLES
+from assist.settings import Settings
+
+Command = Callable[[argparse.Namespace], int | None]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assist.app import create_app
+
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = Settings(**overrides)
+    if args.demo:
+        _print_demo_banner(settings)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                ws_max_size=settings.ws_max_message_bytes, proxy_headers=True)
+    return 0
+
+
+def _print_demo_banner(settings: Settings) -> None:
+    from assist.auth.tokens import create_token
+    from assist.demo import DEMO_SUPERVISOR, seed_demo_if_empty
+
+    seeded = asyncio.run(seed_demo_if_empty(settings))
+    base = f"http://{settings.host}:{settings.port}"
+    print("\n  Agent Assist is starting" + (" (demo data seeded)" if seeded else ""), flush=True)
+    print(f"  Side panel:   {base}/ui/", flush=True)
+    print(f"  API docs:     {base}/docs", flush=True)
+    print(f"  Agent token (A1):      {create_token(settings, 'A1', 'agent')}", flush=True)
+    print(f"  Supervisor token (A6): {create_token(settings, DEMO_SUPERVISOR, 'supervisor')}\n", flush=True)
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from assist.demo import seed_demo
+
+    counts = asyncio.run(seed_demo(Settings(), seed=args.seed, customers=args.customers, force=args.force))
+    print(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from assist.auth.tokens import create_token
+
+    print(create_token(Settings(), args.agent, args.role, ttl_seconds=args.ttl))
+    return 0
+
+
+def _apikey_create(args: argparse.Namespace) -> int:
+    from assist.auth.apikeys import create_api_key
+    from assist.stores.sql import Database
+
+    async def run() -> str:
+        db = Database(Settings().resolved_database_url)
+        try:
+            await db.create_schema()
+            async with db.session() as session:
+                return await create_api_key(session, args.name)
+        finally:
+            await db.close()
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assist", description="Agent Assist: real-time agent guidance.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP/websocket service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="seed demo data if empty and print demo tokens")
+    serve.set_defaults(handler=_serve)
+
+    seed = commands.add_parser("seed-demo", help="load the demo customers, histories and agents")
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--customers", type=int, default=300)
+    seed.add_argument("--force", action="store_true", help="seed even if customers exist")
+    seed.set_defaults(handler=_seed_demo)
+
+    token = commands.add_parser("token", help="bearer tokens for people").add_subparsers(dest="action",
+                                                                                         required=True)
+    create = token.add_parser("create", help="print a signed token")
+    create.add_argument("--agent", required=True, help="agent id the token acts as, e.g. A1")
+    create.add_argument("--role", required=True, choices=[r.value for r in PEOPLE_ROLES])
+    create.add_argument("--ttl", type=int, default=None, help="seconds until it expires")
+    create.set_defaults(handler=_token_create)
+
+    apikey = commands.add_parser("apikey", help="API keys for routing systems").add_subparsers(dest="action",
+                                                                                               required=True)
+    key_create = apikey.add_parser("create", help="print a new API key")
+    key_create.add_argument("--name", required=True)
+    key_create.set_defaults(handler=_apikey_create)
+
+    for register in _library_commands():
+        register(commands)
+    return parser
+
+
+def _library_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """Subcommands the libraries contribute (``assist sim ...``, ``assist models ...``)."""
+    registers = []
+    try:
+        from simulator.cli import register as register_sim
+
+        registers.append(register_sim)
+    except ImportError:
+        pass
+    return registers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Command = args.handler
+    try:
+        return handler(args) or 0
+    except ValueError as exc:
+        print(f"assist: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The customer context card an agent sees when a session opens."""

@@ -1,0 +1,1 @@
+"""Customer records as people see them: masked by role, filtered by consent, every read audited."""

@@ -1,0 +1,26 @@
+"""HTTP: read one customer (masked by role, consent-checked, audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from assist.customers.schemas import CustomerView, Purpose
+from assist.customers.service import read_customer
+from assist.dependencies import PrincipalDep, RequestIdDep, SessionDep
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+@router.get("/{customer_id}", response_model=CustomerView, response_model_exclude_unset=True,
+            summary="A customer as the caller's role may see them; the read is audited")
+async def get_customer(
+    customer_id: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    rid: RequestIdDep,
+    purpose: Purpose = Purpose.SERVICE,
+    reason: Annotated[str, Query(max_length=200)] = "",
+) -> Any:
+    return await read_customer(session, principal, customer_id, purpose=purpose, reason=reason, request_id=rid)

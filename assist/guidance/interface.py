@@ -1,0 +1,54 @@
+"""The contract between the stream and whatever produces prompts (rules, or a LightGBM model with SHAP)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from assist.customers.schemas import CustomerView
+from assist.journeys.state import JourneyState, Turn
+
+
+class Reason(BaseModel):
+    """One plain-language reason: which fact pushed the suggestion, which way, and how hard."""
+
+    feature: str
+    text: str
+    direction: Literal["raises", "lowers"] = "raises"
+    weight: float = 1.0
+
+
+class Prompt(BaseModel):
+    id: str = Field(default_factory=lambda: f"P-{uuid.uuid4().hex[:12]}")
+    action: str
+    title: str
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    reasons: list[Reason] = Field(default_factory=list)
+    source: Literal["rules", "model"] = "rules"
+    model_version: str | None = None
+    guardrails: list[str] = Field(default_factory=list)
+    """Each guardrail that changed this prompt, in words (e.g. refund above your limit -> ask approval)."""
+    degraded: bool = False
+    """True when a model should have answered but rules did (no model, or it failed)."""
+
+
+class GuidanceInput(BaseModel):
+    """What guidance may look at: the journey, the customer as this agent may see them, the agent's limits."""
+
+    journey: JourneyState
+    customer: CustomerView | None
+    channel: str
+    agent_role: str = "agent"
+    refund_limit: float = 50.0
+    latest: Turn | None = None
+
+
+class GuidanceProvider(Protocol):
+    name: str
+
+    def evaluate(self, given: GuidanceInput) -> list[Prompt]:
+        """Prompts worth showing now, best first; must be fast (it runs on every event) and pure."""
+        ...

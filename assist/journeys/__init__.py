@@ -1,0 +1,1 @@
+"""Journeys: one customer issue across interactions and channels, so nobody repeats themselves."""

@@ -1,0 +1,62 @@
+"""The live state of one journey: what was said, what was done, what is pending, who handled it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+TRANSCRIPT_LIMIT = 200
+"""Turns kept live; older turns stay in SQL only (the context card shows the tail anyway)."""
+
+
+class Turn(BaseModel):
+    at: float = Field(default_factory=time.time)
+    channel: str
+    speaker: str
+    text: str
+
+
+class Handler(BaseModel):
+    agent_id: str
+    channel: str
+    session_id: str
+    at: float = Field(default_factory=time.time)
+
+
+class JourneyState(BaseModel):
+    id: str
+    customer_id: str | None
+    reason: str
+    status: str = "open"
+    practice: bool = False
+    channels: list[str] = Field(default_factory=list)
+    handled_by: list[Handler] = Field(default_factory=list)
+    steps_done: list[str] = Field(default_factory=list)
+    pending: list[str] = Field(default_factory=list)
+    collected: dict[str, Any] = Field(default_factory=dict)
+    transcript: list[Turn] = Field(default_factory=list)
+    prompts_shown: list[str] = Field(default_factory=list)
+    """Actions already suggested in this journey, so guidance does not repeat itself."""
+    opened_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+
+    def mark_done(self, step: str) -> None:
+        if step not in self.steps_done:
+            self.steps_done.append(step)
+        if step in self.pending:
+            self.pending.remove(step)
+
+    def add_pending(self, step: str) -> None:
+        if step not in self.pending and step not in self.steps_done:
+            self.pending.append(step)
+
+    def say(self, channel: str, speaker: str, text: str) -> None:
+        self.transcript.append(Turn(channel=channel, speaker=speaker, text=text))
+        del self.transcript[:-TRANSCRIPT_LIMIT]
+
+    def sql_state(self) -> dict[str, Any]:
+        """What the SQL Journey row keeps as its transaction state."""
+        return self.model_dump(mode="json", include={"handled_by", "steps_done", "pending", "collected",
+                                                     "transcript", "prompts_shown"})

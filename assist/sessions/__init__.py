@@ -1,0 +1,1 @@
+"""Sessions: one contact handled by one agent, from offer to close or handoff."""

@@ -1,0 +1,50 @@
+"""HTTP for machines and admins: offer a contact to an agent, post live events, read a session."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from assist.auth.principal import Principal, Role
+from assist.dependencies import PrincipalDep, require_roles
+from assist.errors import Forbidden, NotFound
+from assist.sessions.events import handle_event
+from assist.sessions.schemas import MachineEvent, OfferRequest, OfferResponse
+from assist.sessions.service import SessionService
+from assist.stream.protocol import EventData
+
+router = APIRouter(prefix="/v1", tags=["sessions"])
+
+
+def get_session_service(request: Request) -> SessionService:
+    return request.app.state.session_service  # type: ignore[no-any-return]
+
+
+ServiceDep = Annotated[SessionService, Depends(get_session_service)]
+
+
+@router.post("/contacts/offer", response_model=OfferResponse, status_code=201,
+             summary="Offer a contact straight to one agent (admin/test; routing does this in production)")
+async def offer_contact(request: OfferRequest, service: ServiceDep,
+                        _: Principal = Depends(require_roles(Role.ADMIN, Role.SERVICE))) -> OfferResponse:
+    state = await service.offer(request)
+    return OfferResponse(session_id=state.id, agent_id=state.agent_id, status=state.status,
+                         expires_at=state.expires_at)
+
+
+@router.post("/sessions/{session_id}/events", summary="A live event from a channel system or CRM")
+async def post_event(session_id: str, event: MachineEvent, service: ServiceDep,
+                     principal: PrincipalDep) -> dict[str, Any]:
+    prompts = await handle_event(service, principal, EventData(session_id=session_id, **event.model_dump()))
+    return {"session_id": session_id, "prompts": [p.model_dump() for p in prompts]}
+
+
+@router.get("/sessions/{session_id}", summary="A live session (its agent, supervisors, admins)")
+async def get_session(session_id: str, service: ServiceDep, principal: PrincipalDep) -> dict[str, Any]:
+    state = await service.sessions.get(session_id)
+    if state is None:
+        raise NotFound(f"no session {session_id!r}", code="unknown_session")
+    if not principal.may_act_as(state.agent_id) and principal.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("that session belongs to another agent", code="other_agent")
+    return state.model_dump(mode="json", exclude={"candidates", "customer"})

@@ -1,0 +1,88 @@
+"""Live events: what was said and done updates the journey, then guidance runs again.
+
+An action the agent reports becomes a step done (``verify_identity`` -> ``identity_verified``); CRM events
+fill collected fields; a customer utterance lands in the transcript. The journey update is atomic, so the
+panel and a channel system posting at once never lose each other's changes.
+"""
+
+from __future__ import annotations
+
+from assist.auth.principal import Principal
+from assist.errors import InvalidInput
+from assist.guidance.interface import Prompt
+from assist.identity import Identity, IdentityStatus
+from assist.journeys.state import JourneyState
+from assist.customers.service import customer_view
+from assist.sessions.service import SessionService
+from assist.sessions.state import SessionState
+from assist.stores.tables import Customer
+from assist.stream.protocol import EventData
+
+ACTION_STEPS = {
+    "verify_identity": "identity_verified",
+    "send_knowledge_article": "knowledge_article_sent",
+    "issue_refund": "refund_issued",
+    "request_refund": "refund_requested",
+}
+"""Actions whose step has its own name; any other action is recorded as done under its own name."""
+
+
+def validate_event(event: EventData) -> None:
+    """Raises InvalidInput for an event that says nothing, before any stored state is touched."""
+    if event.kind == "utterance" and not event.text:
+        raise InvalidInput("an utterance needs text", code="invalid_message")
+    if event.kind == "action" and not event.action:
+        raise InvalidInput("an action event needs 'action'", code="invalid_message")
+    if event.kind == "crm" and not event.fields:
+        raise InvalidInput("a crm event needs 'fields'", code="invalid_message")
+
+
+def apply_to_journey(journey: JourneyState, channel: str, event: EventData) -> None:
+    """The pure part: how one (valid) event changes the journey."""
+    if event.kind == "utterance":
+        journey.say(channel, event.speaker, event.text)
+    elif event.kind == "action" and event.action:
+        journey.mark_done(ACTION_STEPS.get(event.action, event.action))
+        if event.action == "request_refund" and "amount" in event.fields:
+            journey.collected["refund_amount"] = event.fields["amount"]
+            journey.add_pending("refund_issued")
+    elif event.kind == "crm":
+        journey.collected.update(event.fields)
+
+
+async def handle_event(service: SessionService, principal: Principal, event: EventData) -> list[Prompt]:
+    """Apply ``event`` to its session's journey and push any new prompts; returns them.
+
+    Raises NotFound/Forbidden/Conflict for an unknown, foreign or closed session, InvalidInput for an event
+    that says nothing, or picks a customer who was not among the ambiguous candidates.
+    """
+    state = await service.owned(principal, event.session_id, "open")
+    if event.kind == "action" and event.action == "resolve_identity":
+        return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
+    validate_event(event)
+    journey = await service.journeys.update(state.journey_id or "",
+                                            lambda j: apply_to_journey(j, state.channel, event))
+    return await service.guide(state, journey)
+
+
+async def _resolve_ambiguous(service: SessionService, principal: Principal, state: SessionState,
+                             customer_id: str) -> list[Prompt]:
+    """After verifying, the agent picks one of the candidates; only then does any customer data appear."""
+    if customer_id not in state.candidates:
+        raise InvalidInput("that customer is not one of this contact's candidates", code="not_a_candidate")
+    async with service.db.session() as s:
+        customer = await s.get(Customer, customer_id)
+    state.identity = Identity(status=IdentityStatus.RESOLVED, customer_id=customer_id, matched_on=["agent_verified"])
+    state.customer_id, state.candidates = customer_id, []
+    state.customer = customer_view(customer, principal.role) if customer else None
+    journey = await service.journeys.open_for_customer(customer_id, state.practice)
+    if journey is None:
+        def adopt(j: JourneyState) -> None:
+            j.customer_id = customer_id
+            j.mark_done("identity_verified")
+        journey = await service.journeys.update(state.journey_id or "", adopt)
+        await service.journeys.persist(journey)
+    state.journey_id = journey.id
+    await service.sessions.put(state)
+    await service.push_context(principal, state, journey)
+    return await service.guide(state, journey)

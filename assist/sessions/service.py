@@ -1,0 +1,220 @@
+"""The session lifecycle: offer -> accept/decline -> open -> live events -> handoff or close.
+
+Every step is a plain async method that tests call directly; the websocket and REST handlers only parse,
+authorize and call one of them. Messages for the panel go through the outbox, so the agent gets them on
+whichever worker holds the socket.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assist.auth.principal import Principal
+from assist.context.card import build_context_card
+from assist.customers.service import customer_view
+from assist.errors import Conflict, Forbidden, NotFound
+from assist.guidance.interface import GuidanceInput, GuidanceProvider, Prompt
+from assist.identity import Identity, IdentityStatus, resolve_identity
+from assist.journeys.state import Handler, JourneyState
+from assist.journeys.store import JourneyStore
+from assist.sessions.delivery import Delivery
+from assist.sessions.schemas import OfferRequest
+from assist.sessions.state import SessionState, SessionStore
+from assist.settings import Settings
+from assist.stores.sql import Database
+from assist.stores.tables import Agent, Customer, Interaction
+from assist.stream.protocol import CloseData, HandoffRequestData
+
+DEFAULT_REFUND_LIMIT = 50.0
+"""For an agent with no record (a practice trainee): the most conservative limit."""
+
+SessionHook = Callable[[SessionState, str], Awaitable[None]]
+"""Called with the session and what happened (accepted, declined, closed): routing frees its slots here."""
+StatusHook = Callable[[str, str], Awaitable[None]]
+"""Called with (agent id, new status): routing keeps the agent's availability."""
+
+
+class SessionService:
+    def __init__(self, settings: Settings, db: Database, sessions: SessionStore, journeys: JourneyStore,
+                 delivery: Delivery, guidance: GuidanceProvider, hooks: list[SessionHook] | None = None,
+                 status_hooks: list[StatusHook] | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.sessions = sessions
+        self.journeys = journeys
+        self.delivery = delivery
+        self.guidance = guidance
+        self.hooks = hooks or []
+        self.status_hooks = status_hooks or []
+
+    async def set_status(self, principal: Principal, status: str) -> None:
+        """The agent changes availability; every open panel of theirs shows it."""
+        if principal.is_machine:
+            raise Forbidden("only the agent sets their status", code="role_forbidden")
+        for hook in self.status_hooks:
+            await hook(principal.subject, status)
+        await self.delivery.send(principal.subject, "status", {"status": status})
+
+    async def offer(self, request: OfferRequest, handoff_from: str | None = None) -> SessionState:
+        """Create the session and push an ``offer`` (no customer data before the agent accepts)."""
+        state = SessionState(agent_id=request.agent_id, channel=request.channel, reason=request.reason,
+                             identifiers=request.identifiers, practice=request.practice,
+                             journey_id=request.journey_id, reservation_id=request.reservation_id,
+                             handoff_from=handoff_from, expires_at=time.time() + request.expires_in_seconds)
+        await self.sessions.put(state)
+        await self.delivery.send(state.agent_id, "offer", {
+            "offer_id": state.id, "session_id": state.id, "channel": state.channel, "reason": state.reason,
+            "practice": state.practice, "expires_at": state.expires_at, "handoff_from": handoff_from,
+            "resumes_journey": state.journey_id is not None})
+        return state
+
+    async def owned(self, principal: Principal, session_id: str, status: str) -> SessionState:
+        """The session if ``principal`` may act on it and it is in ``status``; raises NotFound/Forbidden/Conflict."""
+        state = await self.sessions.get(session_id)
+        if state is None:
+            raise NotFound(f"no session {session_id!r}", code="unknown_session")
+        if not (principal.may_act_as(state.agent_id) or principal.is_machine):
+            raise Forbidden("that session belongs to another agent", code="other_agent")
+        if state.status != status:
+            raise Conflict(f"session is {state.status}, not {status}", code="session_not_" + status)
+        return state
+
+    async def accept(self, principal: Principal, offer_id: str) -> SessionState:
+        """Open the session: resolve identity, resume or start the journey, push context and first prompts."""
+        offered = await self.owned(principal, offer_id, "offered")
+        if offered.expires_at is not None and offered.expires_at < time.time():
+            await self.sessions.claim(offer_id, "offered", "expired")
+            raise Conflict("the offer expired", code="offer_expired")
+        state = await self.sessions.claim(offer_id, "offered", "open")
+        if state is None:
+            raise Conflict("the offer is no longer available", code="offer_unavailable")
+        async with self.db.session() as s:
+            agent = await s.get(Agent, state.agent_id)
+            identity, journey = await self._identify(s, state)
+            state.customer_id = identity.customer_id if identity.status is IdentityStatus.RESOLVED else None
+            if state.customer_id:
+                customer = await s.get(Customer, state.customer_id)
+                state.customer = customer_view(customer, principal.role) if customer else None
+        state.identity, state.candidates = identity, identity.candidates
+        state.agent_role = principal.role.value
+        state.refund_limit = agent.refund_limit if agent else DEFAULT_REFUND_LIMIT
+        handler = Handler(agent_id=state.agent_id, channel=state.channel, session_id=state.id)
+
+        def join(j: JourneyState) -> None:
+            if state.channel not in j.channels:
+                j.channels.append(state.channel)
+            j.handled_by.append(handler)
+
+        journey = await self.journeys.update(journey.id, join)
+        state.journey_id, state.opened_at = journey.id, time.time()
+        await self.sessions.put(state)
+        await self.push_context(principal, state, journey)
+        await self.guide(state, journey)
+        for hook in self.hooks:
+            await hook(state, "accepted")
+        return state
+
+    async def _identify(self, s: AsyncSession, state: SessionState) -> tuple[Identity, JourneyState]:
+        if state.journey_id:
+            journey = await self.journeys.get(state.journey_id)
+            if journey is None:
+                raise NotFound("the handed-off journey no longer exists", code="unknown_journey")
+            identity = Identity(status=IdentityStatus.RESOLVED if journey.customer_id else IdentityStatus.UNKNOWN,
+                                customer_id=journey.customer_id, matched_on=["handoff"])
+            return identity, journey
+        identity = await resolve_identity(s, state.identifiers)
+        journey = None
+        if identity.status is IdentityStatus.RESOLVED and identity.customer_id:
+            journey = await self.journeys.open_for_customer(identity.customer_id, state.practice)
+        if journey is None:
+            journey = await self.journeys.create(identity.customer_id if identity.status is IdentityStatus.RESOLVED
+                                                 else None, state.reason, state.practice)
+        return identity, journey
+
+    async def push_context(self, principal: Principal, state: SessionState, journey: JourneyState) -> None:
+        """Build, audit and send the context card."""
+        identity = state.identity or Identity(status=IdentityStatus.UNKNOWN)
+        async with self.db.session() as s:
+            card = await build_context_card(s, principal, session_id=state.id, channel=state.channel,
+                                            reason=state.reason, identity=identity, journey=journey,
+                                            practice=state.practice, history_limit=self.settings.history_limit)
+        await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
+
+    async def guide(self, state: SessionState, journey: JourneyState) -> list[Prompt]:
+        """Evaluate guidance for the journey now and push prompts for actions not yet suggested."""
+        latest = journey.transcript[-1] if journey.transcript else None
+        prompts = self.guidance.evaluate(GuidanceInput(
+            journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
+            refund_limit=state.refund_limit, latest=latest))
+        if prompts:
+            shown = [p.action for p in prompts]
+            await self.journeys.update(journey.id, lambda j: j.prompts_shown.extend(
+                a for a in shown if a not in j.prompts_shown))
+            await self.delivery.prompts(state, prompts)
+        return prompts
+
+    async def decline(self, principal: Principal, offer_id: str, reason: str = "") -> SessionState:
+        await self.owned(principal, offer_id, "offered")
+        state = await self.sessions.claim(offer_id, "offered", "declined")
+        if state is None:
+            raise Conflict("the offer is no longer available", code="offer_unavailable")
+        for hook in self.hooks:
+            await hook(state, "declined")
+        return state
+
+    async def handoff(self, principal: Principal, data: HandoffRequestData) -> SessionState | None:
+        """Persist the journey and end this agent's session; offer it to ``to_agent`` when one is named.
+
+        Returns the new offer's session, or None when the customer will come back through routing.
+        """
+        state = await self.owned(principal, data.session_id, "open")
+        note = f"handed off to {data.channel}" + (f" ({data.to_agent})" if data.to_agent else "")
+        journey = await self.journeys.update(state.journey_id or "", lambda j: j.say(
+            state.channel, "system", note + (f": {data.note}" if data.note else "")))
+        await self.journeys.persist(journey)
+        await self._record_interaction(state, "transferred", None, data.note)
+        state.status = "handed_off"
+        await self.sessions.put(state)
+        await self.delivery.send(state.agent_id, "handoff", {"session_id": state.id, "journey_id": journey.id,
+                                                             "channel": data.channel, "to_agent": data.to_agent})
+        await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id, "reason": "handoff"})
+        for hook in self.hooks:
+            await hook(state, "closed")
+        if data.to_agent is None:
+            return None
+        return await self.offer(OfferRequest(agent_id=data.to_agent, channel=data.channel, reason=state.reason,
+                                             identifiers=state.identifiers, practice=state.practice,
+                                             journey_id=journey.id), handoff_from=state.agent_id)
+
+    async def close(self, principal: Principal, data: CloseData) -> SessionState:
+        """Record the interaction, close the journey if resolved, persist it, tell the panel."""
+        state = await self.owned(principal, data.session_id, "open")
+
+        def finish(j: JourneyState) -> None:
+            if data.outcome == "resolved":
+                j.status = "closed"
+
+        journey = await self.journeys.update(state.journey_id or "", finish)
+        await self.journeys.persist(journey)
+        await self._record_interaction(state, data.outcome, data.csat, data.summary)
+        state.status = "closed"
+        await self.sessions.put(state)
+        await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id,
+                                                                    "outcome": data.outcome})
+        for hook in self.hooks:
+            await hook(state, "closed")
+        return state
+
+    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str) -> None:
+        if state.customer_id is None:
+            return
+        async with self.db.session() as s:
+            s.add(Interaction(id=f"I-{state.id}", customer_id=state.customer_id, journey_id=state.journey_id,
+                              channel=state.channel, agent_id=state.agent_id,
+                              started_at=datetime.fromtimestamp(state.opened_at or state.offered_at, UTC),
+                              ended_at=datetime.now(UTC), intent=state.reason, outcome=outcome, csat=csat,
+                              summary=summary, practice=state.practice))

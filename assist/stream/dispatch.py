@@ -1,0 +1,43 @@
+"""What each panel message does: one domain call per message type."""
+
+from __future__ import annotations
+
+from assist.auth.principal import Principal
+from assist.guidance.feedback import record_feedback
+from assist.sessions.events import handle_event
+from assist.sessions.service import SessionService
+from assist.stream.protocol import (
+    Accept,
+    Close,
+    Decline,
+    Envelope,
+    Event,
+    HandoffRequest,
+    InboundMessage,
+    Ping,
+    PromptFeedback,
+    Status,
+)
+
+
+async def dispatch(service: SessionService, principal: Principal, message: InboundMessage) -> Envelope | None:
+    """Run the message; returns a direct reply for this connection only (most effects arrive via the outbox)."""
+    match message:
+        case Accept(data=data):
+            await service.accept(principal, data.offer_id)
+        case Decline(data=data):
+            await service.decline(principal, data.offer_id, data.reason)
+        case Event(data=data):
+            await handle_event(service, principal, data)
+        case PromptFeedback(data=data):
+            await record_feedback(service.db, principal, data)
+            return Envelope(type="ack", data={"in_reply_to": message.id, "prompt_id": data.prompt_id})
+        case HandoffRequest(data=data):
+            await service.handoff(principal, data)
+        case Close(data=data):
+            await service.close(principal, data)
+        case Status(data=data):
+            await service.set_status(principal, data.status)
+        case Ping():
+            return Envelope(type="pong", data={"in_reply_to": message.id})
+    return None

@@ -1,0 +1,214 @@
+"""WS /v1/agents/{agent_id}/stream: the side panel's connection for a whole shift.
+
+The handler authenticates, says hello, replays what a resuming panel missed, then runs two tasks: the
+writer follows the agent's outbox (via this worker's fan-out) and the reader parses panel messages and
+dispatches them. Whichever ends first cancels the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from starlette.websockets import WebSocketState
+
+from assist.auth.principal import Principal
+from assist.auth.tokens import verify_token
+from assist.errors import AssistError, DomainError
+from assist.sessions.service import SessionService
+from assist.settings import Settings
+from assist.stream.dispatch import dispatch
+from assist.stream.fanout import Fanout, Listener
+from assist.stream.outbox import Outbox
+from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, error, hello, inbound_adapter
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+
+
+class TokenBucket:
+    """Allows ``rate`` messages a second with bursts of ``2 * rate``; a flood empties it."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.capacity = rate, 2 * rate
+        self.tokens, self.at = self.capacity, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class PanelConnection:
+    """One open panel: serialises sends and remembers the last seq delivered, to skip duplicates."""
+
+    def __init__(self, websocket: WebSocket, outbox: Outbox, agent_id: str) -> None:
+        self.websocket = websocket
+        self.outbox = outbox
+        self.agent_id = agent_id
+        self.sent_upto = 0
+        self._lock = asyncio.Lock()
+
+    async def send(self, message: Envelope) -> None:
+        async with self._lock:
+            await self.websocket.send_text(message.model_dump_json())
+
+    async def deliver(self, message: Envelope) -> None:
+        """Send a durable message exactly once and in order, fetching from the outbox any gap before it."""
+        assert message.seq is not None
+        if message.seq <= self.sent_upto:
+            return
+        if message.seq > self.sent_upto + 1:
+            missed, _ = await self.outbox.since(self.agent_id, self.sent_upto, limit=message.seq - self.sent_upto - 1)
+            for earlier in missed:
+                if earlier.seq is not None and self.sent_upto < earlier.seq < message.seq:
+                    await self.send(earlier)
+                    self.sent_upto = earlier.seq
+        await self.send(message)
+        self.sent_upto = message.seq
+
+
+def _token(websocket: WebSocket) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return websocket.query_params.get("token")
+
+
+async def _refuse(websocket: WebSocket, code: str, detail: str) -> None:
+    await websocket.send_text(error(code, detail).model_dump_json())
+    await websocket.close(code=POLICY_VIOLATION, reason=code)
+
+
+@router.websocket("/v1/agents/{agent_id}/stream")
+async def agent_stream(websocket: WebSocket, agent_id: str) -> None:
+    settings: Settings = websocket.app.state.settings
+    await websocket.accept()
+    try:
+        principal = verify_token(settings, _token(websocket) or "")
+    except AssistError as exc:
+        await _refuse(websocket, ErrorCode.UNAUTHORIZED, exc.detail)
+        return
+    if not principal.may_act_as(agent_id):
+        await _refuse(websocket, ErrorCode.OTHER_AGENT, "a token may only open its own agent's stream")
+        return
+    resume_raw = websocket.query_params.get("resume_from")
+    if resume_raw is not None and not resume_raw.isdigit():
+        await _refuse(websocket, ErrorCode.INVALID_MESSAGE, "resume_from must be a non-negative integer")
+        return
+    fanout: Fanout = websocket.app.state.fanout
+    outbox: Outbox = websocket.app.state.outbox
+    connection = PanelConnection(websocket, outbox, agent_id)
+    try:
+        async with fanout.listen(outbox.channel(agent_id)) as listener:
+            await _open(connection, int(resume_raw) if resume_raw is not None else None)
+            await _run(connection, listener, principal, websocket.app.state.session_service, settings)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if websocket.application_state != WebSocketState.DISCONNECTED:
+            try:
+                await websocket.close()
+            except RuntimeError:
+                pass
+
+
+async def _open(connection: PanelConnection, resume_from: int | None) -> None:
+    last = await connection.outbox.last_seq(connection.agent_id)
+    await connection.send(hello(connection.agent_id, last, resume_from))
+    if resume_from is None:
+        connection.sent_upto = last
+        return
+    connection.sent_upto = min(resume_from, last)
+    missed, gap = await connection.outbox.since(connection.agent_id, connection.sent_upto)
+    if gap:
+        await connection.send(error(ErrorCode.RESUME_GAP, "some messages expired before this resume; "
+                                    "showing what is still held"))
+        connection.sent_upto = missed[0].seq - 1 if missed and missed[0].seq else connection.sent_upto
+    for message in missed:
+        await connection.deliver(message)
+
+
+async def _run(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
+               settings: Settings) -> None:
+    writer = asyncio.create_task(_write(connection, listener))
+    reader = asyncio.create_task(_read(connection, principal, service, settings))
+    done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        try:
+            await task
+        except (asyncio.CancelledError, WebSocketDisconnect):
+            pass
+    for task in done:
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, WebSocketDisconnect):
+            raise exc
+
+
+async def _write(connection: PanelConnection, listener: Listener) -> None:
+    overflow = asyncio.create_task(listener.overflowed.wait())
+    try:
+        while True:
+            get = asyncio.create_task(listener.queue.get())
+            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            if overflow.done():
+                get.cancel()
+                await connection.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
+                return
+            await connection.deliver(get.result())
+    finally:
+        overflow.cancel()
+
+
+async def _read(connection: PanelConnection, principal: Principal, service: SessionService,
+                settings: Settings) -> None:
+    bucket = TokenBucket(settings.ws_max_messages_per_second)
+    while True:
+        raw = await connection.websocket.receive_text()
+        if not bucket.take():
+            await connection.send(error(ErrorCode.RATE_LIMITED, "too many messages; slow down"))
+            await connection.websocket.close(code=POLICY_VIOLATION, reason="rate limited")
+            return
+        reply = await _handle(raw, principal, service)
+        if reply is not None:
+            await connection.send(reply)
+
+
+async def _handle(raw: str, principal: Principal, service: SessionService) -> Envelope | None:
+    """One panel message to one reply (or none); every failure becomes an ``error`` with a code."""
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError:
+        return error(ErrorCode.INVALID_JSON, "message is not JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return error(ErrorCode.INVALID_MESSAGE, "message must be an object with a string 'type'")
+    message_id = body.get("id") if isinstance(body.get("id"), str) else None
+    if body["type"] not in INBOUND_TYPES:
+        return error(ErrorCode.UNKNOWN_TYPE, f"unknown message type {body['type']!r}", message_id)
+    try:
+        message = inbound_adapter.validate_python(body)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "message" for e in exc.errors())
+        return error(ErrorCode.INVALID_MESSAGE, f"invalid or missing fields: {fields}", message_id)
+    try:
+        return await dispatch(service, principal, message)
+    except AssistError as exc:
+        return error(exc.code, exc.detail, message_id)
+    except Exception as exc:
+        if isinstance(exc, DomainError) and isinstance(getattr(exc, "status_code", None), int):
+            return error(exc.code, exc.detail, message_id)
+        log.exception("panel message failed", extra={"type": body["type"], "agent_id": principal.subject})
+        return error("internal_error", "the message could not be processed", message_id)

@@ -1,0 +1,148 @@
+"""Every websocket message, as one pydantic model per type. docs/protocol.md documents the same set.
+
+Envelope: ``{"type", "id", "seq", "ts", "data"}``. Server messages that change what the panel shows
+(offer, context, prompt, handoff, session_closed, status) are durable: they carry a per-agent increasing
+``seq`` and are replayed on resume. ``hello`` and ``error`` answer one connection and carry no seq.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+PROTOCOL_VERSION = "1.0"
+
+
+class ErrorCode:
+    """Machine codes of ``error`` messages; the close codes used are 1008 (policy) and 1009 (too big)."""
+
+    INVALID_JSON = "invalid_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_MESSAGE = "invalid_message"
+    UNAUTHORIZED = "unauthorized"
+    OTHER_AGENT = "other_agent"
+    RATE_LIMITED = "rate_limited"
+    RESUME_GAP = "resume_gap"
+
+
+# ---- panel -> server -------------------------------------------------------------------------------
+
+class AcceptData(BaseModel):
+    offer_id: str = Field(min_length=1, max_length=64)
+
+
+class DeclineData(BaseModel):
+    offer_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(default="", max_length=200)
+
+
+class StatusData(BaseModel):
+    status: Literal["available", "busy", "after_contact_work", "away"]
+
+
+class EventBody(BaseModel):
+    """Something happened in the interaction: the customer or agent said something, or the agent acted."""
+
+    kind: Literal["utterance", "action", "crm"]
+    speaker: Literal["customer", "agent", "system"] = "agent"
+    text: str = Field(default="", max_length=4000)
+    action: str | None = Field(default=None, max_length=64)
+    fields: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=50)
+
+
+class EventData(EventBody):
+    session_id: str = Field(min_length=1, max_length=64)
+
+
+class PromptFeedbackData(BaseModel):
+    prompt_id: str = Field(min_length=1, max_length=64)
+    verdict: Literal["accepted", "dismissed"]
+    reason: str = Field(default="", max_length=200)
+
+
+class HandoffRequestData(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+    channel: Literal["chat", "phone", "email"]
+    to_agent: str | None = Field(default=None, max_length=64)
+    note: str = Field(default="", max_length=1000)
+
+
+class CloseData(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+    outcome: Literal["resolved", "escalated", "transferred", "abandoned", "unresolved"]
+    csat: int | None = Field(default=None, ge=1, le=5)
+    summary: str = Field(default="", max_length=500)
+
+
+class _Inbound(BaseModel):
+    id: str | None = Field(default=None, max_length=64)
+
+
+class Accept(_Inbound):
+    type: Literal["accept"]
+    data: AcceptData
+
+
+class Decline(_Inbound):
+    type: Literal["decline"]
+    data: DeclineData
+
+
+class Status(_Inbound):
+    type: Literal["status"]
+    data: StatusData
+
+
+class Event(_Inbound):
+    type: Literal["event"]
+    data: EventData
+
+
+class PromptFeedback(_Inbound):
+    type: Literal["prompt_feedback"]
+    data: PromptFeedbackData
+
+
+class HandoffRequest(_Inbound):
+    type: Literal["handoff_request"]
+    data: HandoffRequestData
+
+
+class Close(_Inbound):
+    type: Literal["close"]
+    data: CloseData
+
+
+class Ping(_Inbound):
+    type: Literal["ping"]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close | Ping,
+                           Field(discriminator="type")]
+INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close",
+                           "ping"})
+inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
+
+
+# ---- server -> panel -------------------------------------------------------------------------------
+
+class Envelope(BaseModel):
+    type: str
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:16])
+    seq: int | None = None
+    ts: float = Field(default_factory=time.time)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def hello(agent_id: str, last_seq: int, resumed_from: int | None) -> Envelope:
+    return Envelope(type="hello", data={"protocol": PROTOCOL_VERSION, "agent_id": agent_id,
+                                        "server_time": time.time(), "last_seq": last_seq,
+                                        "resumed_from": resumed_from})
+
+
+def error(code: str, detail: str, in_reply_to: str | None = None) -> Envelope:
+    return Envelope(type="error", data={"code": code, "detail": detail, "in_reply_to": in_reply_to})

@@ -1,0 +1,246 @@
+"""Real servers for the tests: Redis and SQL (SQLite and PostgreSQL), never imitations.
+
+Under CI (CI=true) the machine's Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432) must answer, or
+the run stops loudly. Elsewhere a missing Redis is replaced by a private embedded server, and the
+PostgreSQL half of the store tests is skipped, so ``make test`` passes on a laptop with neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import redis as sync_redis
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from assist.app import create_app
+from assist.auth.tokens import create_token
+from assist.settings import Settings
+from assist.stores.redis import EmbeddedRedis
+from assist.stores.sql import Database
+
+UNDER_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("ASSIST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get("ASSIST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(sync_redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The machine's Redis if it answers (required under CI), else a private embedded server."""
+    if _redis_answers(REDIS_URL):
+        yield REDIS_URL
+        return
+    if UNDER_CI:
+        pytest.exit(f"CI requires Redis at {REDIS_URL}, and it does not answer", returncode=3)
+    server = EmbeddedRedis()
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this run, dropped at the end; None when there is no server."""
+    if not _postgres_answers(POSTGRES_URL):
+        if UNDER_CI:
+            pytest.exit(f"CI requires PostgreSQL at {POSTGRES_URL}, and it does not answer", returncode=3)
+        yield None
+        return
+    name = f"assist_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_server_url: str | None) -> str:
+    """Each store test runs on both backends: a new SQLite file, or the run's PostgreSQL emptied first."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'assist.db'}"
+    if postgres_server_url is None:
+        pytest.skip("no PostgreSQL server here (required under CI)")
+    _truncate_all(postgres_server_url)
+    return postgres_server_url
+
+
+def _truncate_all(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+def make_settings(tmp_path: Path, redis_url: str, database_url: str, **overrides: object) -> Settings:
+    """Settings for one test: its own Redis key prefix, so tests never see each other's keys."""
+    values: dict[str, object] = {
+        "environment": "test", "data_dir": tmp_path, "database_url": database_url, "redis_url": redis_url,
+        "redis_prefix": f"t{uuid.uuid4().hex[:12]}", "jwt_secret": TEST_SECRET, "log_json": False,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_url: str, database_url: str) -> Settings:
+    return make_settings(tmp_path, redis_url, database_url)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, redis_url: str) -> Settings:
+    """For tests about behaviour that does not depend on the SQL backend."""
+    return make_settings(tmp_path, redis_url, f"sqlite:///{tmp_path / 'assist.db'}")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The real app with its lifespan run (stores opened, schema created)."""
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=30):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Database:
+    return app.state.db  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def auth(settings: Settings) -> Callable[[str, str], dict[str, str]]:
+    """Headers carrying a bearer token for ``(agent_id, role)``."""
+
+    def headers(agent_id: str, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {create_token(settings, agent_id, role)}"}
+
+    return headers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_for_http(url: str, timeout: float = 60.0) -> httpx.Response:
+    """Poll ``url`` until it answers 200; raises TimeoutError with the last failure."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: object = None
+    async with httpx.AsyncClient() as c:
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                response = await c.get(url, timeout=2)
+                if response.status_code == 200:
+                    return response
+                last = response.status_code
+            except httpx.HTTPError as exc:
+                last = exc
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout}s (last: {last!r})")
+
+
+class LiveServer:
+    """A real uvicorn process serving the app (the way production runs it), stopped by the fixture."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+        self.env = env
+        self.settings = Settings(**{k[len("ASSIST_"):].lower(): v for k, v in env.items()
+                                    if k.startswith("ASSIST_")})
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LiveServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port), "--ws-max-size", self.env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
+             "--log-level", "warning"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if httpx.get(self.base_url + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError("server did not become ready in 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def token(self, agent_id: str, role: str = "agent") -> str:
+        return create_token(self.settings, agent_id, role)
+
+    def headers(self, agent_id: str, role: str = "agent") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(agent_id, role)}"}
+
+
+def server_env(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a server process: shared Redis and SQLite file under ``tmp``, a fresh key prefix."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
+    env.update({"ASSIST_ENVIRONMENT": "test", "ASSIST_REDIS_URL": redis_url,
+                "ASSIST_DATABASE_URL": f"sqlite:///{tmp / 'assist.db'}", "ASSIST_DATA_DIR": str(tmp),
+                "ASSIST_REDIS_PREFIX": f"t{uuid.uuid4().hex[:12]}", "ASSIST_JWT_SECRET": TEST_SECRET,
+                "ASSIST_LOG_LEVEL": "WARNING"})
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(server_env(tmp_path_factory.mktemp("live"), redis_url), free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
