@@ -1,0 +1,107 @@
+"""Each guidance rule, alone: when it fires, what it says, and when it stays quiet."""
+
+from __future__ import annotations
+
+from assist.customers.schemas import CustomerView
+from assist.guidance.interface import GuidanceInput
+from assist.guidance.rules import RuleGuidance
+from assist.guidance.sentiment import sentiment
+from assist.journeys.state import JourneyState, Turn
+
+
+def given(reason: str = "refund", said: str | None = None, steps: list[str] | None = None,
+          customer: CustomerView | None = None, collected: dict | None = None, refund_limit: float = 50,
+          shown: list[str] | None = None) -> GuidanceInput:
+    journey = JourneyState(id="J1", customer_id="C1", reason=reason, steps_done=steps or [],
+                           collected=collected or {}, prompts_shown=shown or [])
+    latest = Turn(channel="chat", speaker="customer", text=said) if said else None
+    return GuidanceInput(journey=journey, customer=customer, channel="chat", refund_limit=refund_limit,
+                         latest=latest)
+
+
+def actions(inp: GuidanceInput) -> list[str]:
+    return [p.action for p in RuleGuidance().evaluate(inp)]
+
+
+def customer(**fields) -> CustomerView:
+    values = {"id": "C1", "consent": {"marketing": True, "profiling": True}, "churn_risk": 0.7,
+              "tenure_months": 84, "vulnerable": False}
+    values.update(fields)
+    return CustomerView(**values)
+
+
+def test_account_reason_without_verified_identity_asks_to_verify_first():
+    prompts = RuleGuidance().evaluate(given("billing_dispute"))
+    assert prompts[0].action == "verify_identity"
+
+
+def test_verified_identity_is_not_asked_again():
+    assert "verify_identity" not in actions(given("billing_dispute", steps=["identity_verified"]))
+
+
+def test_angry_customer_gets_acknowledge_and_apologise():
+    prompt = next(p for p in RuleGuidance().evaluate(given("outage", said="This is ridiculous, I'm furious!"))
+                  if p.action == "apologise_acknowledge")
+    assert prompt.reasons[0].feature == "sentiment" and prompt.reasons[0].weight > 0.3
+
+
+def test_calm_customer_gets_no_apology_prompt():
+    assert "apologise_acknowledge" not in actions(given("outage", said="Hi, my internet is down"))
+
+
+def test_request_for_a_manager_suggests_escalation():
+    assert "escalate_supervisor" in actions(given("complaint", said="Put me through to your manager please"))
+
+
+def test_refund_above_limit_becomes_supervisor_approval_with_guardrail():
+    [prompt] = [p for p in RuleGuidance().evaluate(given(collected={"refund_amount": 80}, refund_limit=50,
+                                                         steps=["identity_verified"]))]
+    assert prompt.action == "escalate_supervisor"
+    assert "refund limit" in prompt.guardrails[0]
+
+
+def test_refund_within_limit_is_offered_directly():
+    prompts = RuleGuidance().evaluate(given(collected={"refund_amount": 20}, steps=["identity_verified"]))
+    assert [p.action for p in prompts] == ["offer_refund_small"] and prompts[0].guardrails == []
+
+
+def test_cancel_threat_with_marketing_consent_suggests_retention_offer_with_reasons():
+    prompt = next(p for p in RuleGuidance().evaluate(given("cancel", steps=["identity_verified"],
+                                                           customer=customer()))
+                  if p.action == "offer_retention_discount")
+    assert {r.feature for r in prompt.reasons} == {"intent", "churn_risk", "tenure_months"}
+
+
+def test_no_retention_offer_without_marketing_consent():
+    no_consent = customer(consent={"marketing": False, "profiling": True})
+    assert "offer_retention_discount" not in actions(given("cancel", steps=["identity_verified"],
+                                                           customer=no_consent))
+
+
+def test_technical_reason_suggests_the_knowledge_article_until_sent():
+    assert "send_knowledge_article" in actions(given("outage"))
+    assert "send_knowledge_article" not in actions(given("outage", steps=["knowledge_article_sent"]))
+
+
+def test_vulnerable_customer_gets_care_prompt():
+    assert "schedule_callback" in actions(given("outage", customer=customer(vulnerable=True)))
+
+
+def test_resolution_words_suggest_closing_with_survey():
+    assert "close_with_survey" in actions(given("outage", said="Brilliant, that fixed it, thanks"))
+
+
+def test_actions_already_shown_in_the_journey_are_not_repeated():
+    assert actions(given("billing_dispute", shown=["verify_identity"])) == []
+
+
+def test_prompts_come_best_first():
+    prompts = RuleGuidance().evaluate(given("outage", said="Absolutely useless, I'm furious",
+                                            customer=customer(vulnerable=True)))
+    assert [p.confidence for p in prompts] == sorted((p.confidence for p in prompts), reverse=True)
+
+
+def test_sentiment_is_negative_for_anger_and_positive_for_thanks():
+    assert sentiment("this is terrible and I am so angry") < -0.3
+    assert sentiment("great, thanks, that's perfect") > 0.3
+    assert sentiment("my order number is 55") == 0.0
