@@ -54,7 +54,8 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     """Apply ``event`` to its session's journey and push any new prompts; returns them.
 
     Raises NotFound/Forbidden/Conflict for an unknown, foreign or closed session, InvalidInput for an event
-    that says nothing, or picks a customer who was not among the ambiguous candidates.
+    that says nothing, or picks a customer who was not among the ambiguous candidates. What a machine (a
+    channel system, a simulated customer) says is also pushed to the panel as a ``transcript`` message.
     """
     state = await service.owned(principal, event.session_id, "open")
     if event.kind == "action" and event.action == "resolve_identity":
@@ -62,7 +63,13 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     validate_event(event)
     journey = await service.journeys.update(state.journey_id or "",
                                             lambda j: apply_to_journey(j, state.channel, event))
-    return await service.guide(state, journey)
+    if event.kind == "utterance" and principal.is_machine:
+        await service.delivery.send(state.agent_id, "transcript", {
+            "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice})
+    prompts = await service.guide(state, journey)
+    for hook in service.event_hooks:
+        await hook(state, journey, event, prompts)
+    return prompts
 
 
 async def _resolve_ambiguous(service: SessionService, principal: Principal, state: SessionState,

@@ -27,7 +27,7 @@ from assist.sessions.state import SessionState, SessionStore
 from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
-from assist.stream.protocol import CloseData, HandoffRequestData
+from assist.stream.protocol import CloseData, EventData, HandoffRequestData
 
 DEFAULT_REFUND_LIMIT = 50.0
 """For an agent with no record (a practice trainee): the most conservative limit."""
@@ -36,12 +36,14 @@ SessionHook = Callable[[SessionState, str], Awaitable[None]]
 """Called with the session and what happened (accepted, declined, closed): routing frees its slots here."""
 StatusHook = Callable[[str, str], Awaitable[None]]
 """Called with (agent id, new status): routing keeps the agent's availability."""
+EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awaitable[None]]
+"""Called after an event was applied and guided: practice mode's simulated customer answers here."""
 
 
 class SessionService:
     def __init__(self, settings: Settings, db: Database, sessions: SessionStore, journeys: JourneyStore,
                  delivery: Delivery, guidance: GuidanceProvider, hooks: list[SessionHook] | None = None,
-                 status_hooks: list[StatusHook] | None = None) -> None:
+                 status_hooks: list[StatusHook] | None = None, event_hooks: list[EventHook] | None = None) -> None:
         self.settings = settings
         self.db = db
         self.sessions = sessions
@@ -50,6 +52,7 @@ class SessionService:
         self.guidance = guidance
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
+        self.event_hooks = event_hooks or []
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it."""

@@ -161,9 +161,11 @@ async def test_machine_can_post_events_over_rest_and_prompt_reaches_the_panel(li
     response = httpx.post(f"{live_server.base_url}/v1/sessions/{session_id}/events",
                           json={"kind": "utterance", "speaker": "customer", "text": "I want a manager now"},
                           headers={"X-API-Key": key})
+    turn = await panel.expect("transcript")
     prompt = await panel.expect("prompt", action="escalate_supervisor")
     await panel.close()
     assert response.status_code == 200
+    assert (turn["data"]["speaker"], turn["data"]["text"]) == ("customer", "I want a manager now")
     assert prompt["data"]["title"] == "Customer asked for a supervisor"
 
 
