@@ -11,24 +11,25 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from assist import health
+from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
 from assist.customers import endpoints as customers_endpoints
 from assist.errors import install_error_handlers
-from assist.logs import configure_logging
-from assist.middleware import RequestContextMiddleware
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
+from assist.logs import configure_logging
+from assist.middleware import RequestContextMiddleware
 from assist.privacy import endpoints as privacy_endpoints
 from assist.sessions import endpoints as sessions_endpoints
 from assist.sessions.delivery import Delivery
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionStore
-from assist.stream import endpoint as stream_endpoint
-from assist.stream.fanout import Fanout
-from assist.stream.outbox import Outbox
 from assist.settings import Settings
 from assist.stores.redis import EmbeddedRedis, RedisStore
 from assist.stores.sql import Database
+from assist.stream import endpoint as stream_endpoint
+from assist.stream.fanout import Fanout
+from assist.stream.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     app.include_router(health.router)
+    app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
     app.include_router(customers_endpoints.router)
     app.include_router(privacy_endpoints.router)

@@ -117,6 +117,15 @@ def make_settings(tmp_path: Path, redis_url: str, database_url: str, **overrides
 
 
 @pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A store on the test's SQL backend with the schema created, without the app around it."""
+    db = Database(database_url)
+    await db.create_schema()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
 def settings(tmp_path: Path, redis_url: str, database_url: str) -> Settings:
     return make_settings(tmp_path, redis_url, database_url)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -11,18 +11,17 @@ from assist.dependencies import RequestIdDep, SessionDep, require_roles
 from assist.privacy.service import erase_customer, export_customer
 
 router = APIRouter(prefix="/v1/admin/customers", tags=["data subject requests"])
-AdminDep = Depends(require_roles(Role.ADMIN))
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 
 @router.get("/{customer_id}/export", summary="Everything held on one customer (GDPR art. 15); audited")
-async def export(customer_id: str, session: SessionDep, rid: RequestIdDep,
-                 principal: Principal = AdminDep) -> dict[str, Any]:
+async def export(customer_id: str, session: SessionDep, rid: RequestIdDep, principal: AdminDep) -> dict[str, Any]:
     return await export_customer(session, principal, customer_id, request_id=rid)
 
 
 @router.post("/{customer_id}/erase", summary="Anonymise one customer everywhere (GDPR art. 17); audited")
 async def erase(customer_id: str, request: Request, session: SessionDep, rid: RequestIdDep,
-                principal: Principal = AdminDep) -> dict[str, Any]:
+                principal: AdminDep) -> dict[str, Any]:
     eraser = getattr(request.app.state, "erase_live_state", None)
     counts = await erase_customer(session, principal, customer_id, erase_live_state=eraser, request_id=rid)
     return {"customer_id": customer_id, "erased": True, "anonymised": counts}

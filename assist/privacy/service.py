@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.service import load_customer
-from assist.stores.tables import AuditEntry, Customer, CustomerIdentifier, Interaction, Journey, utcnow
+from assist.stores.tables import AuditEntry, CustomerIdentifier, Interaction, Journey, utcnow
 
 PII_FIELDS = ("name", "email", "phone", "date_of_birth", "address", "account_number")
 

@@ -22,12 +22,12 @@ def get_session_service(request: Request) -> SessionService:
 
 
 ServiceDep = Annotated[SessionService, Depends(get_session_service)]
+OffererDep = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SERVICE))]
 
 
 @router.post("/contacts/offer", response_model=OfferResponse, status_code=201,
              summary="Offer a contact straight to one agent (admin/test; routing does this in production)")
-async def offer_contact(request: OfferRequest, service: ServiceDep,
-                        _: Principal = Depends(require_roles(Role.ADMIN, Role.SERVICE))) -> OfferResponse:
+async def offer_contact(request: OfferRequest, service: ServiceDep, _: OffererDep) -> OfferResponse:
     state = await service.offer(request)
     return OfferResponse(session_id=state.id, agent_id=state.agent_id, status=state.status,
                          expires_at=state.expires_at)

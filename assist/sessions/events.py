@@ -8,11 +8,11 @@ panel and a channel system posting at once never lose each other's changes.
 from __future__ import annotations
 
 from assist.auth.principal import Principal
+from assist.customers.service import customer_view
 from assist.errors import InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus
 from assist.journeys.state import JourneyState
-from assist.customers.service import customer_view
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer

@@ -9,7 +9,7 @@ import redis as sync_redis
 from sqlmodel import select
 
 from assist.stores.redis import EmbeddedRedis, KeySpace, RedisStore
-from assist.stores.sql import Database, async_url
+from assist.stores.sql import async_url
 from assist.stores.tables import AuditEntry, Customer
 
 
@@ -62,14 +62,6 @@ def test_plain_urls_get_the_async_driver(given, expected):
 def test_unsupported_backend_is_refused():
     with pytest.raises(ValueError, match="unsupported"):
         async_url("oracle://h/d")
-
-
-@pytest.fixture
-async def database(database_url):
-    db = Database(database_url)
-    await db.create_schema()
-    yield db
-    await db.close()
 
 
 async def test_datetimes_come_back_timezone_aware_utc(database):

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from assist.errors import InvalidInput
 from assist.identity import IdentityStatus, normalise, resolve_identity
 from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore
-from assist.errors import InvalidInput
 from assist.sessions.events import apply_to_journey, validate_event
 from assist.stores.redis import RedisStore
-from assist.stores.sql import Database
 from assist.stores.tables import Customer, CustomerIdentifier
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope, EventData
@@ -25,14 +24,6 @@ async def redis(redis_url):
     store = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
     yield store
     await store.close()
-
-
-@pytest.fixture
-async def database(database_url):
-    db = Database(database_url)
-    await db.create_schema()
-    yield db
-    await db.close()
 
 
 async def test_concurrent_appends_get_consecutive_seqs_in_stream_order(redis):

@@ -1,0 +1,1 @@
+"""Adoption analytics: what agents did with the prompts they were shown (accepted, dismissed, ignored)."""

@@ -1,0 +1,115 @@
+"""Summaries of prompt feedback: how often agents follow, dismiss or ignore guidance, and how fast they act.
+
+Counting happens in SQL (one GROUP BY over prompts joined with their feedback), so the cost grows with the
+number of agent x action groups, not with the number of prompts. A prompt with no feedback row is either
+still ``open`` (shown recently: the agent may yet answer) or ``ignored`` (left unanswered too long).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assist.adoption.schemas import ActionTally, AdoptionSummary, AgentTally, DismissalReason, Tally
+from assist.stores.tables import PromptFeedback, PromptRecord
+
+__all__ = ["DEFAULT_IGNORE_AFTER_SECONDS", "summarise_feedback"]
+
+DEFAULT_IGNORE_AFTER_SECONDS = 300.0
+"""An unanswered prompt older than this counts as ignored; five minutes covers a typical chat turn-around."""
+
+
+@dataclass
+class _Counts:
+    """Running sums for one group, turned into a ``Tally`` at the end."""
+
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    seconds_sum: float = 0.0
+    seconds_n: int = 0
+
+    def add(self, verdict: str | None, old: bool, count: int, seconds_sum: float, seconds_n: int) -> None:
+        self.shown += count
+        if verdict == "accepted":
+            self.accepted += count
+        elif verdict == "dismissed":
+            self.dismissed += count
+        elif old:
+            self.ignored += count
+        else:
+            self.open += count
+        self.seconds_sum += seconds_sum
+        self.seconds_n += seconds_n
+
+    def tally(self) -> dict[str, int | float | None]:
+        settled = self.shown - self.open
+
+        def rate(n: int) -> float | None:
+            return round(n / settled, 4) if settled else None
+
+        return {"shown": self.shown, "accepted": self.accepted, "dismissed": self.dismissed,
+                "ignored": self.ignored, "open": self.open, "acceptance_rate": rate(self.accepted),
+                "dismissal_rate": rate(self.dismissed), "ignore_rate": rate(self.ignored),
+                "mean_seconds_to_act": round(self.seconds_sum / self.seconds_n, 2) if self.seconds_n else None}
+
+
+async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, practice: bool = False,
+                             ignore_after_seconds: float = DEFAULT_IGNORE_AFTER_SECONDS,
+                             now: datetime | None = None) -> AdoptionSummary:
+    """Prompt outcomes since ``since`` (all time when None), overall, per agent and per action.
+
+    ``practice`` selects practice prompts instead of live ones: the two are never mixed, so training runs
+    do not inflate live adoption figures. Returns empty tallies (rates None) when nothing was shown.
+    """
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(seconds=ignore_after_seconds)
+    old = case((col(PromptRecord.shown_at) < cutoff, 1), else_=0).label("old")
+    query = (
+        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,
+               func.count(col(PromptRecord.id)), func.sum(PromptFeedback.seconds_to_act),
+               func.count(PromptFeedback.seconds_to_act))
+        .select_from(PromptRecord)
+        .outerjoin(PromptFeedback, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
+        .where(PromptRecord.practice == practice)
+        .group_by(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old)
+    )
+    if since is not None:
+        query = query.where(col(PromptRecord.shown_at) >= since)
+    totals = _Counts()
+    by_agent: dict[str, _Counts] = defaultdict(_Counts)
+    by_action: dict[str, _Counts] = defaultdict(_Counts)
+    for agent_id, action, verdict, is_old, count, seconds_sum, seconds_n in (await session.exec(query)).all():
+        for counts in (totals, by_agent[agent_id], by_action[action]):
+            counts.add(verdict, bool(is_old), int(count), float(seconds_sum or 0.0), int(seconds_n or 0))
+    return AdoptionSummary(
+        generated_at=now, since=since, practice=practice, ignore_after_seconds=ignore_after_seconds,
+        totals=Tally(**totals.tally()),
+        by_agent=[AgentTally(agent_id=k, **v.tally()) for k, v in sorted(by_agent.items())],
+        by_action=[ActionTally(action=k, **v.tally())
+                   for k, v in sorted(by_action.items(), key=lambda kv: (-kv[1].shown, kv[0]))],
+        dismissal_reasons=await _dismissal_reasons(session, since, practice),
+    )
+
+
+async def _dismissal_reasons(session: AsyncSession, since: datetime | None,
+                             practice: bool) -> list[DismissalReason]:
+    """Why agents dismissed prompts, most frequent first (an empty reason reads as "no reason given")."""
+    query = (
+        select(PromptFeedback.reason, func.count(col(PromptFeedback.id)))
+        .join(PromptRecord, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
+        .where(PromptFeedback.verdict == "dismissed", PromptRecord.practice == practice)
+        .group_by(PromptFeedback.reason)
+    )
+    if since is not None:
+        query = query.where(col(PromptRecord.shown_at) >= since)
+    rows = (await session.exec(query)).all()
+    reasons = [DismissalReason(reason=reason or "no reason given", count=int(n)) for reason, n in rows]
+    return sorted(reasons, key=lambda r: (-r.count, r.reason))
