@@ -15,10 +15,14 @@ from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
 from assist.customers import endpoints as customers_endpoints
 from assist.errors import install_error_handlers
+from assist.guidance.model import ModelGuidance
+from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
+from assist.practice import endpoints as practice_endpoints
+from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
 from assist.sessions import endpoints as sessions_endpoints
 from assist.sessions.delivery import Delivery
@@ -67,8 +71,18 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds)
     sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds)
     app.state.outbox, app.state.fanout = outbox, fanout
+    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"])
+    app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
+    watcher = ModelWatcher(app.state.model_registry, guidance)
+    await watcher.start()
+    stack.push_async_callback(watcher.stop)
+    app.state.guidance = guidance
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, db),
-                                               RuleGuidance())
+                                               guidance)
+    practice = PracticeService(db, app.state.session_service)
+    app.state.session_service.hooks.append(practice.customer.on_session)
+    app.state.session_service.event_hooks.append(practice.customer.on_event)
+    app.state.practice_service = practice
     app.state.erase_live_state = journeys.forget
 
 
@@ -89,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
     app.include_router(customers_endpoints.router)
+    app.include_router(practice_endpoints.router)
     app.include_router(privacy_endpoints.router)
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)

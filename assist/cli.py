@@ -109,14 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _library_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Subcommands the libraries contribute (``assist sim ...``, ``assist models ...``)."""
-    registers = []
-    try:
-        from simulator.cli import register as register_sim
+    from assist.guidance.cli import register as register_models
+    from simulator.cli import register as register_sim
 
-        registers.append(register_sim)
-    except ImportError:
-        pass
-    return registers
+    return [register_sim, register_models]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,16 +49,16 @@ class _Counts:
         self.seconds_sum += seconds_sum
         self.seconds_n += seconds_n
 
-    def tally(self) -> dict[str, int | float | None]:
+    def tally(self) -> Tally:
         settled = self.shown - self.open
 
         def rate(n: int) -> float | None:
             return round(n / settled, 4) if settled else None
 
-        return {"shown": self.shown, "accepted": self.accepted, "dismissed": self.dismissed,
-                "ignored": self.ignored, "open": self.open, "acceptance_rate": rate(self.accepted),
-                "dismissal_rate": rate(self.dismissed), "ignore_rate": rate(self.ignored),
-                "mean_seconds_to_act": round(self.seconds_sum / self.seconds_n, 2) if self.seconds_n else None}
+        return Tally(shown=self.shown, accepted=self.accepted, dismissed=self.dismissed, ignored=self.ignored,
+                     open=self.open, acceptance_rate=rate(self.accepted), dismissal_rate=rate(self.dismissed),
+                     ignore_rate=rate(self.ignored),
+                     mean_seconds_to_act=round(self.seconds_sum / self.seconds_n, 2) if self.seconds_n else None)
 
 
 async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, practice: bool = False,
@@ -72,10 +72,10 @@ async def summarise_feedback(session: AsyncSession, *, since: datetime | None = 
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(seconds=ignore_after_seconds)
     old = case((col(PromptRecord.shown_at) < cutoff, 1), else_=0).label("old")
-    query = (
-        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,
-               func.count(col(PromptRecord.id)), func.sum(PromptFeedback.seconds_to_act),
-               func.count(PromptFeedback.seconds_to_act))
+    query = (  # sqlmodel types select() for at most four columns; the seven here are all plain scalars
+        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,  # type: ignore[call-overload]
+               func.count(col(PromptRecord.id)), func.sum(col(PromptFeedback.seconds_to_act)),
+               func.count(col(PromptFeedback.seconds_to_act)))
         .select_from(PromptRecord)
         .outerjoin(PromptFeedback, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
         .where(PromptRecord.practice == practice)
@@ -91,9 +91,9 @@ async def summarise_feedback(session: AsyncSession, *, since: datetime | None = 
             counts.add(verdict, bool(is_old), int(count), float(seconds_sum or 0.0), int(seconds_n or 0))
     return AdoptionSummary(
         generated_at=now, since=since, practice=practice, ignore_after_seconds=ignore_after_seconds,
-        totals=Tally(**totals.tally()),
-        by_agent=[AgentTally(agent_id=k, **v.tally()) for k, v in sorted(by_agent.items())],
-        by_action=[ActionTally(action=k, **v.tally())
+        totals=totals.tally(),
+        by_agent=[AgentTally(agent_id=k, **v.tally().model_dump()) for k, v in sorted(by_agent.items())],
+        by_action=[ActionTally(action=k, **v.tally().model_dump())
                    for k, v in sorted(by_action.items(), key=lambda kv: (-kv[1].shown, kv[0]))],
         dismissal_reasons=await _dismissal_reasons(session, since, practice),
     )

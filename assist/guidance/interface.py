@@ -20,6 +20,24 @@ class Reason(BaseModel):
     weight: float = 1.0
 
 
+class ArticleSuggestion(BaseModel):
+    """A knowledge article worth opening now; ``matched_terms`` say why it was found."""
+
+    id: str
+    title: str
+    score: float
+    matched_terms: list[str] = Field(default_factory=list)
+
+
+class ChecklistItem(BaseModel):
+    """One step the agent must cover for this contact reason, ticked when the journey shows it done."""
+
+    id: str
+    label: str
+    done: bool = False
+    evidence: str | None = None
+
+
 class Prompt(BaseModel):
     id: str = Field(default_factory=lambda: f"P-{uuid.uuid4().hex[:12]}")
     action: str
@@ -33,6 +51,8 @@ class Prompt(BaseModel):
     """Each guardrail that changed this prompt, in words (e.g. refund above your limit -> ask approval)."""
     degraded: bool = False
     """True when a model should have answered but rules did (no model, or it failed)."""
+    articles: list[ArticleSuggestion] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
 
 
 class GuidanceInput(BaseModel):

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assist.guidance import registry as _model_registry  # noqa: F401 - model_version tables
+from assist.practice import tables as _practice_tables  # noqa: F401
 from assist.stores import tables  # noqa: F401 - registers the tables on SQLModel.metadata
 
 

@@ -1,6 +1,6 @@
 """The discrete-event simulation (SimPy) that drives the real routing engine.
 
-Contacts arrive (one SimPy process walks the pre-drawn arrival times), wait with a patience timer, and
+Contacts arrive (a chain of SimPy timeouts over the pre-drawn arrival times), wait with a patience timer, and
 are routed by ``routing.engine.decide``: on arrival and whenever a relaxation step comes into force, on
 the shortlist ``routing.index.AgentIndex`` keeps; when an agent frees a slot (or starts a shift), on the
 head of each queue of that channel the agent qualifies for, the heads taken in the engine's
@@ -43,7 +43,7 @@ __all__ = ["TrafficResult", "simulate"]
 
 _WAITING, _SERVED, _ABANDONED = 0, 1, 2
 _AVAILABLE, _AWAY = AgentStatus.AVAILABLE, AgentStatus.AWAY
-_DIRECT = 6
+_DIRECT = 16
 """Up to this many free qualified agents go to ``decide`` as they are; more go through the index."""
 
 
@@ -92,6 +92,9 @@ class _Run:
         specs = scenario.queues
         self.specs = specs
         self.required = [{q.skill: policy.required_level} for q in specs]
+        self.q_channel = [q.channel for q in specs]
+        self.q_effect = [q.proficiency_effect for q in specs]
+        self.q_acw = [q.after_contact_work for q in specs]
         self.no_preference: dict[str, int] = {}
         self.heaps: list[list[tuple[int, float, int]]] = [[] for _ in specs]
         self.waiting = [0] * len(specs)
@@ -111,7 +114,7 @@ class _Run:
                        and a.skills.get(spec.skill, 0) >= loosest
                        and (spec.language is None or spec.language in a.languages)] for a in scenario.agents]
         self.free_agents: list[set[int]] = [set() for _ in specs]
-        for row, agent in enumerate(scenario.agents):
+        for agent in scenario.agents:
             state = AgentState(agent.agent_id, agent.skills, agent.languages, agent.capacity,
                                {c: 0 for c in agent.capacity}, _AWAY, 0.0, 0.0)
             self.states.append(state)
@@ -155,37 +158,42 @@ class _Run:
 
     def _start(self, i: int, row: int, now: float, step: int) -> None:
         q = self.queue[i]
-        spec = self.specs[q]
-        channel = spec.channel
+        channel = self.q_channel[q]
         self.status[i] = _SERVED
         self.answered[i], self.agent_of[i], self.step_of[i] = now, row, step
-        speed = 1.0 - spec.proficiency_effect * (self.levels[row][q] - 3)
-        handle = self.base_handle[i] * max(speed, 0.2)
+        handle = self.base_handle[i] * max(1.0 - self.q_effect[q] * (self.levels[row][q] - 3), 0.2)
         self.handle[i] = handle
         state = self.states[row]
-        load = dict(state.load)
-        load[channel] += 1
-        self._set(row, load, state.status, now)
-        if load[channel] >= state.capacity[channel]:
+        held = state.load[channel] + 1
+        self.index.set_load(state.agent_id, channel, held, now)
+        self.states[row] = self.index.get(state.agent_id)  # type: ignore[assignment]
+        capacity = state.capacity[channel]
+        if held >= capacity:
             self._mark_free(row, False)
-        hold = handle + spec.after_contact_work
-        self.busy[row] += hold / state.capacity[channel]
+        hold = handle + self.q_acw[q]
+        self.busy[row] += hold / capacity
         self.env.timeout(hold).callbacks.append(partial(self._release, row, channel))
 
     def _release(self, row: int, channel: str, _event: object) -> None:
+        """Free the slot; the index learns of it at once unless the agent takes the next contact now
+        (then ``_start`` writes the net load, one index update instead of two)."""
         now, state = self.env.now, self.states[row]
         load = dict(state.load)
         load[channel] -= 1
-        self._set(row, load, state.status, now)
+        freed = AgentState(state.agent_id, state.skills, state.languages, state.capacity, load, state.status,
+                           state.status_since, now)
+        self.states[row] = freed
         if self.on_shift[row]:
             if load[channel] == state.capacity[channel] - 1:
                 self._mark_free(row, True)
-            self._pull(row, now)
+            if self._pull(row, now):
+                return
+        self.index.set_load(freed.agent_id, channel, load[channel], now)
 
     def _pull(self, row: int, now: float) -> bool:
         """Give the agent in ``row`` (with a free slot) the first waiting contact it qualifies for."""
         state = self.states[row]
-        heads = []
+        heads: list[Contact] = []
         for q in self.queues_on[self.channel_of[row]]:
             if not self.waiting[q]:
                 continue
@@ -201,7 +209,7 @@ class _Run:
                 assert contact is not None
                 ok = self.qualified[key] = eligibility_failure(state, contact, self.relax[step]) is None
             if ok:
-                heads.append(self.contact[i])
+                heads.append(self.contact[i])  # type: ignore[arg-type]
         if not heads:
             return False
         contact = queue_order(heads)[0]
@@ -258,17 +266,20 @@ class _Run:
         if self.status[i] == _WAITING and self._route(i, self.env.now):
             self.waiting[self.queue[i]] -= 1
 
-    def arrivals(self, bar: tqdm) -> simpy.events.ProcessGenerator:
-        env, done = self.env, 0
-        for i, t in enumerate(self.arrival):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            self._arrive(i)
-            done += 1
-            if done == 5000:
-                bar.update(done)
-                done = 0
-        bar.update(done)
+    def start_arrivals(self, bar: tqdm) -> None:
+        """Chain the arrivals: each one schedules the next (a callback, lighter than a process)."""
+        self.bar, self.next_arrival = bar, 0
+        if self.arrival:
+            self.env.timeout(self.arrival[0]).callbacks.append(self._on_arrival)
+
+    def _on_arrival(self, _event: object) -> None:
+        i = self.next_arrival
+        self._arrive(i)
+        self.next_arrival = i + 1
+        if i + 1 < len(self.arrival):
+            self.env.timeout(self.arrival[i + 1] - self.env.now).callbacks.append(self._on_arrival)
+        if (i + 1) % 5000 == 0 or i + 1 == len(self.arrival):
+            self.bar.update((i + 1) - self.bar.n)
 
     def schedule_shifts(self) -> None:
         for row, agent in enumerate(self.scenario.agents):
@@ -294,7 +305,7 @@ def simulate(scenario: Scenario, policy: SimPolicy, seed: int = 0, *, progress: 
     run = _Run(scenario, policy, contacts)
     with tqdm(total=len(run.arrival), unit="contact", disable=not progress, desc=policy.name) as bar:
         run.schedule_shifts()
-        run.env.process(run.arrivals(bar))
+        run.start_arrivals(bar)
         run.env.run()
     staffed = np.array([max(0.0, min(a.shift_end, scenario.horizon) - a.shift_start) if a.shift_end < math.inf
                         else scenario.horizon for a in scenario.agents])

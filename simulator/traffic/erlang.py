@@ -80,7 +80,8 @@ def _palm_distribution(arrival_rate: float, mu: float, theta: float, servers: in
     pi = np.exp(log_pi - log_pi.max())
     pi /= pi.sum()
     keep = np.flatnonzero(pi > 1e-16)
-    return pi[: max(int(keep.max()) + 1, servers + 1)]
+    kept: np.ndarray = pi[: max(int(keep.max()) + 1, servers + 1)]
+    return kept
 
 
 def erlang_a(arrival_rate: float, mean_handle: float, servers: int, mean_patience: float,

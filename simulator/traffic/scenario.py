@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.optimize import linprog
 
 from simulator.world.agents import LANGUAGE_SKILLS, AgentProfile, draw_agents
 from simulator.world.world import stream
@@ -39,7 +40,8 @@ class QueueSpec:
     ``handle`` is "exponential" or "lognormal" (coefficient of variation ``handle_cv``) around
     ``mean_handle`` seconds for an agent of proficiency 3; ``proficiency_effect`` shortens it by that
     share per level above 3 (and lengthens below). Patience is exponential with ``mean_patience``
-    (infinity: nobody abandons). ``hourly`` weights the 24 hours of the day (None: flat).
+    (infinity: nobody abandons). ``hourly`` weights the 24 hours of the day (None: flat). A
+    ``vip_share`` of contacts gets 30 more priority (served first, FCFS otherwise).
     """
 
     name: str
@@ -56,6 +58,7 @@ class QueueSpec:
     handle_cv: float = 1.0
     proficiency_effect: float = 0.0
     hourly: tuple[float, ...] | None = None
+    vip_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> ContactStream
     shares = np.array([q.share for q in scenario.queues], dtype=float)
     counts = rng.multinomial(scenario.contacts, shares / shares.sum())
     parts = []
-    for q, (spec, count) in enumerate(zip(scenario.queues, counts)):
+    for q, (spec, count) in enumerate(zip(scenario.queues, counts, strict=True)):
         if spec.hourly is None:
             times = rng.random(count) * scenario.horizon
         else:
@@ -108,10 +111,11 @@ def draw_contacts(scenario: Scenario, rng: np.random.Generator) -> ContactStream
             handle = rng.lognormal(math.log(spec.mean_handle) - sigma**2 / 2, sigma, count)
         else:
             handle = rng.exponential(spec.mean_handle, count)
-        patience = np.full(count, math.inf) if math.isinf(spec.mean_patience) else rng.exponential(spec.mean_patience, count)
-        vip = (rng.random(count) < 0.05) * 30
+        endless = math.isinf(spec.mean_patience)
+        patience = np.full(count, math.inf) if endless else rng.exponential(spec.mean_patience, count)
+        vip = (rng.random(count) < spec.vip_share) * 30
         parts.append((times, np.full(count, q, dtype=np.int32), handle, patience, spec.priority + vip))
-    arrival, queue, handle, patience, priority = (np.concatenate(x) for x in zip(*parts))
+    arrival, queue, handle, patience, priority = (np.concatenate(x) for x in zip(*parts, strict=True))
     order = np.argsort(arrival, kind="stable")
     return ContactStream(arrival[order], queue[order], handle[order], patience[order],
                          priority[order].astype(np.int32))
@@ -128,7 +132,7 @@ def single_queue(servers: int, arrival_rate: float, mean_handle: float, horizon:
 
 
 _PHONE = QueueSpec("", "phone", "", 0.0, 0.0, mean_patience=180.0, after_contact_work=20.0, handle="lognormal",
-                   handle_cv=0.8, proficiency_effect=0.12, hourly=_DAY_PROFILE)
+                   handle_cv=0.8, proficiency_effect=0.12, hourly=_DAY_PROFILE, vip_share=0.05)
 _CHAT = replace(_PHONE, channel="chat", mean_patience=300.0, after_contact_work=10.0, handle_cv=0.7,
                 proficiency_effect=0.1)
 _EMAIL = replace(_PHONE, channel="email", mean_patience=math.inf, after_contact_work=0.0, handle_cv=0.6,
@@ -150,7 +154,8 @@ DAY_QUEUES: tuple[QueueSpec, ...] = (
 )
 """The day's queues; handle times are rescaled per channel by ``contact_center_day`` to hit its load."""
 
-SHIFT_HOURS = 8.5
+SHIFT_HOURS = (8.5, 4.0)
+"""Full-time and part-time shift lengths the rostering may use."""
 _POOLS = ("phone", "chat", "email")
 
 
@@ -162,36 +167,52 @@ def _pool(profile: AgentProfile, serial: int) -> str:
     return "email" if slot >= 18 else "chat"
 
 
-def _shift_starts(pools: list[str], profile: tuple[float, ...], base: int) -> list[float]:
-    """Greedy rostering: each agent in turn starts at the half hour that covers the most remaining
-    demand (the hourly profile scaled to the agent-hours of the first ``base`` agents' pools), so
-    staffing follows the arrival curve and extra agents fill the thinnest cover."""
+def _shifts(pools: list[str], profile: tuple[float, ...]) -> list[tuple[float, float]]:
+    """Roster each pool to the arrival curve with full-time and part-time shifts (``SHIFT_HOURS``): the
+    number of agents on each (start, length) is the linear program "maximise the worst ratio of staffed
+    to wanted agents over the open half hours" (wanted proportional to arrivals), rounded by largest
+    remainder. Returns one (start, end) in seconds per agent, in the order of ``pools``."""
     demand = np.repeat(np.asarray(profile, dtype=float), 2)
-    length = int(SHIFT_HOURS * 2)
     open_slots = np.flatnonzero(demand > 0)
-    starts_allowed = np.arange(open_slots[0], open_slots[-1] + 2 - length)
-    starts = []
-    staffed = {p: np.zeros(48) for p in _POOLS}
-    size = {p: pools[:base].count(p) for p in _POOLS}
+    options = [(int(start), int(hours * 2)) for hours in SHIFT_HOURS
+               for start in range(open_slots[0], open_slots[-1] + 2 - int(hours * 2))]
+    cover = np.zeros((len(open_slots), len(options)))
+    for k, (start, length) in enumerate(options):
+        cover[:, k] = (open_slots >= start) & (open_slots < start + length)
+    wanted = demand[open_slots] / demand.sum()
+    chosen: dict[str, list[tuple[float, float]]] = {}
+    for pool in _POOLS:
+        size = pools.count(pool)
+        if size == 0:
+            continue
+        hours = cover.sum(axis=0)
+        objective = np.concatenate([-1e-4 * hours / hours.max(), [-1.0]])
+        solution = linprog(objective, A_ub=np.hstack([-cover, wanted[:, None]]), b_ub=np.zeros(len(open_slots)),
+                           A_eq=np.concatenate([np.ones(len(options)), [0.0]])[None, :], b_eq=[size],
+                           bounds=[(0, None)] * (len(options) + 1), method="highs")
+        x = solution.x[:-1] if solution.success else np.full(len(options), size / len(options))
+        counts = np.floor(x + 1e-9).astype(int)
+        remainder = np.argsort(-(x - counts), kind="stable")[: size - counts.sum()]
+        counts[remainder] += 1
+        chosen[pool] = [(start * 1800.0, (start + length) * 1800.0)
+                        for (start, length), n in zip(options, counts, strict=True) for _ in range(n)]
+    taken = {pool: 0 for pool in _POOLS}
+    result = []
     for pool in pools:
-        target = demand / demand.sum() * size[pool] * length
-        gap = target - staffed[pool]
-        cover = np.array([gap[s:s + length].sum() for s in starts_allowed])
-        best = int(starts_allowed[int(np.argmax(cover))])
-        staffed[pool][best:best + length] += 1
-        starts.append(best * 1800.0)
-    return starts
+        result.append(chosen[pool][taken[pool]])
+        taken[pool] += 1
+    return result
 
 
 def contact_center_day(agents: int = 500, contacts: int = 100_000, seed: int = 0, *, load: float = 0.9,
                        staffing: float = 1.0) -> Scenario:
     """A 24-hour day (open 07:00-22:00) of ``contacts`` over ``DAY_QUEUES``, answered by agents from the
-    world's roster on 8.5-hour shifts rostered to the arrival curve.
+    world's roster on full- and part-time shifts rostered to the arrival curve (``_shifts``).
 
     Agents serve one channel each (phone 1, chat up to 3, e-mail 3 at a time). Handle times are scaled
     per channel so that ``agents`` agents carry an offered load of ``load`` of their staffed capacity;
     ``staffing`` then changes the head count (0.9 = 10 % fewer agents) with the same contacts and handle
-    times, the first agents being the same, so staffing levels compare like for like.
+    times (the roster re-planned for the new head count), so staffing levels compare like for like.
     Raises ValueError for non-positive counts or factors.
     """
     if agents < 1 or contacts < 1 or load <= 0 or staffing <= 0:
@@ -199,17 +220,10 @@ def contact_center_day(agents: int = 500, contacts: int = 100_000, seed: int = 0
     head_count = max(1, round(agents * staffing))
     profiles = draw_agents(stream(seed, "traffic"), max(agents, head_count))
     pools = [_pool(p, i) for i, p in enumerate(profiles)]
-    starts = _shift_starts(pools, _DAY_PROFILE, agents)
-    roster = []
-    for profile, pool, start in zip(profiles, pools, starts):
-        capacity = {"phone": 1, "chat": min(3, max(2, profile.channels.get("chat", 2))), "email": 3}[pool]
-        languages = frozenset(profile.languages) | {lang for lang, skill in LANGUAGE_SKILLS.items()
-                                                     if skill in profile.skills}
-        roster.append(SimAgent(profile.agent_id, dict(profile.skills), languages, {pool: capacity}, start,
-                               start + SHIFT_HOURS * 3600))
-    base = roster[:agents]
+    base = _roster(profiles[:agents], pools[:agents])
+    roster = base if head_count == agents else _roster(profiles[:head_count], pools[:head_count])
     total_share = sum(q.share for q in DAY_QUEUES)
-    queues = []
+    queues: list[QueueSpec] = []
     for pool in _POOLS:
         mine = [q for q in DAY_QUEUES if q.channel == pool]
         supply = sum(a.capacity.get(pool, 0) * (a.shift_end - a.shift_start) for a in base)
@@ -222,4 +236,14 @@ def contact_center_day(agents: int = 500, contacts: int = 100_000, seed: int = 0
         queues.extend(replace(q, mean_handle=q.mean_handle * factor) for q in mine)
     order = {q.name: i for i, q in enumerate(DAY_QUEUES)}
     queues.sort(key=lambda q: order[q.name])
-    return Scenario(f"day-{agents}x{staffing:g}", tuple(queues), tuple(roster[:head_count]), contacts, DAY)
+    return Scenario(f"day-{agents}x{staffing:g}", tuple(queues), tuple(roster), contacts, DAY)
+
+
+def _roster(profiles: tuple[AgentProfile, ...], pools: list[str]) -> list[SimAgent]:
+    roster = []
+    for profile, pool, (start, end) in zip(profiles, pools, _shifts(pools, _DAY_PROFILE), strict=True):
+        capacity = {"phone": 1, "chat": min(3, max(2, profile.channels.get("chat", 2))), "email": 3}[pool]
+        languages = frozenset(profile.languages) | {lang for lang, skill in LANGUAGE_SKILLS.items()
+                                                     if skill in profile.skills}
+        roster.append(SimAgent(profile.agent_id, dict(profile.skills), languages, {pool: capacity}, start, end))
+    return roster

@@ -90,4 +90,5 @@ class LoggingPolicy:
 
 def playbook_actions(contexts: pd.DataFrame) -> np.ndarray:
     """The behaviour policy's most likely action per row (its rules without the noise)."""
-    return np.asarray(ACTIONS, dtype=object)[np.argmax(_scores(contexts), axis=1)]
+    chosen: np.ndarray = np.asarray(ACTIONS, dtype=object)[np.argmax(_scores(contexts), axis=1)]
+    return chosen

@@ -8,7 +8,7 @@ The people are fictional (see ``simulator.world.names``); everything is a pure f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -150,9 +150,9 @@ def _interaction(rng: np.random.Generator, serial: int, customer: DemoCustomer, 
                  when: datetime, reason: str, outcome: str, journey_id: str | None,
                  latest: datetime) -> DemoInteraction:
     channel = customer.preferred_channel if rng.random() < 0.6 else CHANNELS[int(rng.integers(3))]
-    minutes = {"phone": (3, 15), "chat": (5, 25), "email": (120, 2880)}[channel]
+    minutes: tuple[float, float] = {"phone": (3.0, 15.0), "chat": (5.0, 25.0), "email": (120.0, 2880.0)}[channel]
     if outcome == "abandoned":
-        minutes, agent_id = (0.5, 5), None
+        minutes, agent_id = (0.5, 5.0), None
     else:
         skilled = [a for a in agents if REASON_SKILL[reason] in a.skills and a.role == "agent"] or agents
         agent_id = skilled[int(rng.integers(len(skilled)))].agent_id

@@ -57,7 +57,8 @@ class _Journeys:
 
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     cumulative = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-    return np.minimum((rng.random(len(probs))[:, None] > cumulative).sum(axis=1), probs.shape[1] - 1)
+    chosen: np.ndarray = np.minimum((rng.random(len(probs))[:, None] > cumulative).sum(axis=1), probs.shape[1] - 1)
+    return chosen
 
 
 def _start(world: World, rng: np.random.Generator, n_journeys: int, days: int) -> _Journeys:
@@ -80,7 +81,8 @@ def _start(world: World, rng: np.random.Generator, n_journeys: int, days: int) -
     order_value = np.where(order >= 0, world.orders["amount"].to_numpy()[np.maximum(order, 0)], 0.0)
     refund = np.zeros(n_journeys)
     is_refund, is_billing = reason == REASONS.index("refund"), reason == REASONS.index("billing_dispute")
-    asked_back = np.where(order >= 0, order_value * rng.uniform(0.3, 1.0, n_journeys), rng.lognormal(4.1, 0.8, n_journeys))
+    asked_back = np.where(order >= 0, order_value * rng.uniform(0.3, 1.0, n_journeys),
+                          rng.lognormal(4.1, 0.8, n_journeys))
     refund[is_refund] = asked_back[is_refund]
     refund[is_billing] = rng.lognormal(np.log(35.0), 0.9, n_journeys)[is_billing]
 
@@ -144,7 +146,8 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
         "previous_action": pd.array([ACTIONS[p] if p >= 0 else None for p in previous], dtype="string"),
         "prior_contacts_30d": js.prior_contacts[active] + step,
         "open_complaint": js.open_complaint[active],
-        "order_id": pd.array([world.orders["order_id"].iat[o] if o >= 0 else None for o in order], dtype="string"),
+        "order_id": pd.array(np.where(order >= 0, world.orders["order_id"].to_numpy(dtype=object)[np.maximum(order, 0)],
+                                      None), dtype="string"),
         "order_value": np.where(order >= 0, world.orders["amount"].to_numpy()[np.maximum(order, 0)], 0.0),
         "refund_amount": js.refund_amount[active],
         "refund_limit": [world.agents[i].refund_limit for i in agent],
@@ -159,7 +162,9 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
     resolved = rng.random(len(active)) < p_res
     escalated = rng.random(len(active)) < p_esc
     churned = rng.random(len(active)) < p_churn
-    shift = np.minimum(0.8, np.minimum((5 - mean_csat) / np.maximum(1 - p_res, 1e-9), (mean_csat - 1) / np.maximum(p_res, 1e-9)))
+    # Shift CSAT towards resolved/unresolved without moving its mean or leaving [1, 5].
+    room = np.minimum((5 - mean_csat) / np.maximum(1 - p_res, 1e-9), (mean_csat - 1) / np.maximum(p_res, 1e-9))
+    shift = np.minimum(0.8, room)
     conditional = np.where(resolved, mean_csat + shift * (1 - p_res), mean_csat - shift * p_res)
     csat = 1 + rng.binomial(4, np.clip((conditional - 1) / 4, 0, 1))
     answered = rng.random(len(active)) < csat_rate
@@ -179,7 +184,8 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
     session = np.isin(action, [_A["verify_identity"], _A["transfer_specialist"]])
     callback = action == _A["schedule_callback"]
     gap = np.where(session, rng.uniform(20, 120, len(active)),
-                   np.where(callback, rng.uniform(2, 24, len(active)) * 3600, 600 + rng.exponential(30 * 3600, len(active))))
+                   np.where(callback, rng.uniform(2, 24, len(active)) * 3600,
+                            600 + rng.exponential(30 * 3600, len(active))))
     other = rng.integers(0, 3, len(active))
     js.channel[active] = np.where(session, channel, np.where(callback, CHANNELS.index("phone"),
                                                               np.where(rng.random(len(active)) < 0.65, channel, other)))
@@ -190,7 +196,8 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
     js.previous[active] = action
     lift = 0.3 * (action == _A["apologise_acknowledge"])
     js.sentiment[active] = np.clip(js.sentiment[active] - 0.25 + lift + rng.normal(0, 0.2, len(active)), -1, 1)
-    return active[again]
+    coming_back: np.ndarray = active[again]
+    return coming_back
 
 
 def generate_history(world: World | int, n: int, *, policy: LoggingPolicy | None = None, seed: int | None = None,

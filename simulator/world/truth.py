@@ -73,7 +73,7 @@ _BASE_CHURN = np.array([0.2, 0.4, 0.1, 1.8, 0.2, 0.6, -0.2, 0.0])
 #  billing, outage, refund, cancel, technical, complaint, plan_change, order_status
 _FIT = np.array([
     [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0],  # verify_identity (when already verified)
-    [-0.3, 0.3, -0.4, -0.6, -0.6, 0.6, -0.8, -0.2],  # apologise_acknowledge
+    [-0.3, 0.3, -0.4, -0.6, -0.6, 0.3, -0.8, -0.2],  # apologise_acknowledge
     [0.9, 0.2, 0.9, -0.8, -0.6, 0.2, -1.0, 0.0],  # offer_refund_small
     [0.7, -0.2, 0.9, -0.6, -0.8, 0.1, -1.0, -0.2],  # offer_refund_large
     [-0.3, -0.8, -0.6, 0.4, -0.9, -0.8, 0.1, -0.9],  # offer_retention_discount
@@ -113,7 +113,8 @@ class OutcomeTable:
     cost: np.ndarray
 
     def values(self) -> np.ndarray:
-        return self.resolve + self.csat / 5 - self.churn - ESCALATION_WEIGHT * self.escalate - self.cost
+        result: np.ndarray = self.resolve + self.csat / 5 - self.churn - ESCALATION_WEIGHT * self.escalate - self.cost
+        return result
 
 
 def _column(source: pd.DataFrame | Mapping[str, Any], name: str) -> np.ndarray:
@@ -122,8 +123,8 @@ def _column(source: pd.DataFrame | Mapping[str, Any], name: str) -> np.ndarray:
     if isinstance(source, pd.DataFrame):
         column = source[name]
         if name == "previous_action":
-            return column.astype("string").fillna("").to_numpy(dtype=object)
-        return column.to_numpy()
+            return np.asarray(column.astype("string").fillna("").to_numpy(dtype=object))
+        return np.asarray(column.to_numpy())
     value = source[name]
     if name == "previous_action" and (value is None or value is pd.NA or value != value):
         value = ""
@@ -131,7 +132,8 @@ def _column(source: pd.DataFrame | Mapping[str, Any], name: str) -> np.ndarray:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
 
 
 class _Context:
@@ -189,7 +191,7 @@ def _raw_table(c: _Context, verified: np.ndarray) -> OutcomeTable:
     res = res + a["apologise_acknowledge"] * (0.9 * c.angry + 0.3 * c.anxious + 0.5 * neg - 0.9 * c.apologised)
     res = res + a["offer_refund_small"] * c.money * (0.6 * small_ok - np.clip((c.amount - SMALL_REFUND) / 40, 0, 1.5))
     res = res - a["offer_refund_large"] * 2.0 * over_limit
-    res = res + a["escalate_supervisor"] * (1.6 * over_limit + 0.7 * c.is_reason["complaint"] * c.repeat
+    res = res + a["escalate_supervisor"] * (1.6 * over_limit + 1.2 * c.is_reason["complaint"] * c.repeat
                                             + 0.4 * c.vulnerable)
     res = res + a["transfer_specialist"] * (0.8 * c.is_reason["technical_issue"] * c.repeat + 0.3 * c.phone)
     res = res + a["schedule_callback"] * (0.9 * c.vulnerable + 0.3 * c.anxious + 0.3 * c.is_reason["outage"] * c.phone)
@@ -284,7 +286,8 @@ def oracle_action(context_row: Mapping[str, Any]) -> str:
 
 def oracle_actions(contexts: pd.DataFrame) -> np.ndarray:
     """The oracle's action id for every row, as an object array of strings."""
-    return np.asarray(ACTIONS, dtype=object)[np.argmax(action_values(contexts), axis=1)]
+    chosen: np.ndarray = np.asarray(ACTIONS, dtype=object)[np.argmax(action_values(contexts), axis=1)]
+    return chosen
 
 
 def policy_value(contexts: pd.DataFrame, actions: np.ndarray | pd.Series | list[str]) -> float:

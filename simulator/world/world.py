@@ -20,7 +20,8 @@ __all__ = ["REFERENCE_TIME", "World", "generate_world", "stream"]
 REFERENCE_TIME = datetime(2025, 1, 6, tzinfo=UTC)
 """The world's "now": customer tenure and order ages are measured from it, histories start at it."""
 
-_STREAMS = {"customers": 1, "orders": 2, "agents": 3, "history": 4, "demo": 5, "personas": 6, "traffic": 7, "arrivals": 8}
+_STREAMS = {"customers": 1, "orders": 2, "agents": 3, "history": 4, "demo": 5, "personas": 6, "traffic": 7,
+            "arrivals": 8}
 
 
 def stream(seed: int, purpose: str) -> np.random.Generator:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from assist.stores.redis import RedisStore
+from assist.stream.outbox import Outbox
+from assist.stream.protocol import Envelope
 from tests.conftest import LiveServer, free_port, server_env
 from tests.stream.panel import Panel
 from tests.stream.seed import seed
@@ -92,15 +95,18 @@ async def test_dropped_panel_resumes_with_nothing_lost_and_nothing_duplicated(li
 
 async def test_resume_from_a_trimmed_position_says_so(tmp_path, redis_url):
     server = LiveServer(server_env(tmp_path, redis_url, ASSIST_STREAM_MAX_LEN="3"), free_port()).start()
+    redis = RedisStore(redis_url, server.settings.redis_prefix)
     try:
+        outbox = Outbox(redis.client, redis.keys, max_len=3, ttl_seconds=60)
         for n in range(200):
-            offer(server, "R2", "chat", {"email": f"r2-{n}@example.com"})
+            await outbox.append("R2", Envelope(type="offer", data={"n": n}))
         panel = await Panel.open(server, "R2", resume_from=1)
         await panel.expect("hello")
         warning = await panel.expect("error")
         replay = await panel.quiet(0.5)
         await panel.close()
     finally:
+        await redis.close()
         server.stop()
     assert warning["data"]["code"] == "resume_gap"
     seqs = [m["seq"] for m in replay]

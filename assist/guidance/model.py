@@ -1,0 +1,159 @@
+"""Model guidance: the ``models`` Scorer behind assist's ``GuidanceProvider``, with the rules as fallback.
+
+The adapter builds the history-schema context columns from a live journey (``journey_context``) and hands
+them to the same feature function training used. It never raises: with no model registered the rules
+answer (the intended baseline, ``degraded=False``); when a model was promoted but is missing, failed to
+load, or fails on a request, the rules answer with ``degraded=True``. The scorer is swapped by assigning one
+attribute, so a hot reload never blocks or drops a request in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assist.customers.schemas import CustomerView
+from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
+from assist.guidance.sentiment import sentiment
+from models.checklists import Checklists, load_checklists
+from models.drift import DriftReport
+from models.features import ACTIONS
+from models.knowledge import KnowledgeBase
+from models.knowledge.base import DEFAULT_ARTICLES
+from models.scorer import Scorer, Suggestion
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ModelGuidance", "journey_context"]
+
+STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
+"""Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
+KNOWLEDGE_TURNS = 3
+"""Transcript turns the knowledge search reads: the latest exchange, not the whole conversation."""
+
+
+def _customer_fields(customer: CustomerView | None) -> dict[str, Any]:
+    if customer is None:
+        return {"segment": None, "tenure_months": None, "lifetime_value": None, "churn_risk": None,
+                "vulnerable": False, "consent_marketing": False}
+    return {"segment": customer.segment, "tenure_months": customer.tenure_months,
+            "lifetime_value": customer.lifetime_value, "churn_risk": customer.churn_risk,
+            "vulnerable": bool(customer.vulnerable), "consent_marketing": bool(customer.consent.get("marketing"))}
+
+
+def journey_context(given: GuidanceInput) -> dict[str, Any]:
+    """The history-schema context columns (``models.features.CONTEXT_COLUMNS``) of a live journey.
+
+    Facts the live journey does not hold (plan, temperament) are unknown, as in an import that lacks them;
+    CRM events can supply order value, wait time and prior contacts through ``journey.collected``.
+    """
+    journey, collected = given.journey, given.journey.collected
+    customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
+    said = given.latest.text if given.latest is not None and given.latest.speaker == "customer" else (
+        customer_turns[-1].text if customer_turns else "")
+    previous = next((STEP_ACTIONS.get(s, s) for s in reversed(journey.steps_done) if STEP_ACTIONS.get(s, s) in ACTIONS),
+                    None)
+    steps = set(journey.steps_done)
+
+    def number(key: str, default: float = 0.0) -> float:
+        try:
+            return float(collected.get(key, default) or 0.0)
+        except (TypeError, ValueError):
+            return default
+
+    return {
+        "reason": journey.reason, "channel": given.channel, "plan": collected.get("plan"),
+        "temperament": collected.get("temperament", "unknown"), "previous_action": previous,
+        **_customer_fields(given.customer),
+        "journey_step": max(len(journey.handled_by) - 1, 0),
+        "identity_verified": "identity_verified" in steps,
+        "apology_given": "apologise_acknowledge" in steps,
+        "prior_contacts_30d": number("prior_contacts_30d"),
+        "open_complaint": journey.reason == "complaint" or bool(collected.get("open_complaint", False)),
+        "order_value": number("order_value"), "refund_amount": number("refund_amount"),
+        "refund_limit": float(given.refund_limit), "wait_seconds": number("wait_seconds"),
+        "sentiment": sentiment(said) if said else 0.0,
+    }
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    scorer: Scorer | None
+    expected: bool
+    """A model was promoted: its absence or failure is degraded service, not the baseline."""
+
+
+class ModelGuidance:
+    """``evaluate`` = scorer -> prompts (with knowledge and checklist), or the fallback's prompts."""
+
+    name = "model"
+
+    def __init__(self, fallback: GuidanceProvider, scorer: Scorer | None = None, *, expected: bool | None = None,
+                 knowledge: KnowledgeBase | None = None, knowledge_dirs: Sequence[Path] = (),
+                 checklists: Checklists | None = None, suggestions: int = 1) -> None:
+        self.fallback = fallback
+        self.knowledge = knowledge or KnowledgeBase.from_folders(DEFAULT_ARTICLES, *knowledge_dirs)
+        self.checklists = checklists or load_checklists()
+        self.suggestions = suggestions
+        self._loaded = _Loaded(scorer, scorer is not None if expected is None else expected)
+
+    @property
+    def scorer(self) -> Scorer | None:
+        return self._loaded.scorer
+
+    @property
+    def version(self) -> str | None:
+        return self._loaded.scorer.version if self._loaded.scorer else None
+
+    def install(self, scorer: Scorer | None, expected: bool) -> None:
+        """Swap the model (one assignment: requests in flight keep the one they started with)."""
+        self._loaded = _Loaded(scorer, expected)
+
+    def drift(self) -> DriftReport | None:
+        """PSI of the traffic this process served against the model's training data; None without one."""
+        scorer = self._loaded.scorer
+        if scorer is None or scorer.monitor is None or len(scorer.monitor) == 0:
+            return None
+        return scorer.monitor.report()
+
+    def evaluate(self, given: GuidanceInput) -> list[Prompt]:
+        loaded = self._loaded
+        prompts: list[Prompt] | None = None
+        context = journey_context(given)
+        if loaded.scorer is not None:
+            try:
+                found = loaded.scorer.suggest(context, k=self.suggestions,
+                                              exclude=frozenset(given.journey.prompts_shown))
+                prompts = [_prompt(s) for s in found]
+            except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
+                log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})
+        if prompts is None:
+            prompts = self.fallback.evaluate(given)
+            if loaded.expected:
+                prompts = [p.model_copy(update={"degraded": True}) for p in prompts]
+        return self._enrich(prompts, given, context)
+
+    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any]) -> list[Prompt]:
+        """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it)."""
+        if not prompts:
+            return prompts
+        turns = given.journey.transcript[-KNOWLEDGE_TURNS:]
+        hits = self.knowledge.search(" ".join(t.text for t in turns), str(context["reason"]))
+        agent_said = [t.text for t in given.journey.transcript if t.speaker == "agent"]
+        status = self.checklists.tick(given.journey.reason, given.journey.steps_done, agent_said)
+        first = prompts[0].model_copy(update={
+            "articles": [ArticleSuggestion(id=h.id, title=h.title, score=h.score, matched_terms=list(h.matched_terms))
+                         for h in hits],
+            "checklist": [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence)
+                          for i in status.items]})
+        return [first, *prompts[1:]]
+
+
+def _prompt(s: Suggestion) -> Prompt:
+    return Prompt(action=s.action, title=s.title, text=s.text, confidence=min(max(s.confidence, 0.0), 1.0),
+                  reasons=[Reason(feature=r.feature, text=r.text, direction=r.direction,  # type: ignore[arg-type]
+                                  weight=r.weight) for r in s.reasons],
+                  source="model", model_version=s.model_version, guardrails=list(s.guardrails))

@@ -1,0 +1,197 @@
+"""The model registry: versions in SQL (metadata, metrics, who is promoted) and artifacts on disk.
+
+A version's files live in ``<data_dir>/models/<version>/`` (``models.artifacts``); its row keeps the data
+hash, metrics and feature list, and exactly one row is ``promoted``. Every promotion and rollback is logged
+(``ModelPromotion``), so a rollback returns to the version promoted before the current one. Workers poll
+the promoted version (``ModelWatcher``) and swap their scorer when it changes: no restart, no dropped socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Field, SQLModel, col, select
+
+from assist.errors import Conflict, NotFound
+from assist.stores.tables import _json, _when
+
+if TYPE_CHECKING:  # the SQL store imports this module for its tables: keep its import light and acyclic
+    from assist.guidance.model import ModelGuidance
+    from assist.stores.sql import Database
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ModelPromotion", "ModelRegistry", "ModelVersion", "ModelWatcher"]
+
+DRIFT_EVERY_POLLS = 60
+"""With the default 5 s poll: the served traffic is compared with the training data every 5 minutes."""
+
+
+class ModelVersion(SQLModel, table=True):
+    __tablename__ = "model_version"
+    version: str = Field(primary_key=True, max_length=96)
+    path: str
+    """Directory name under the registry root (relative, so the data dir can move)."""
+    data_hash: str = Field(max_length=64)
+    status: str = Field(default="registered", index=True)
+    """registered, or promoted (exactly one at a time)."""
+    features: list[str] = _json(list)
+    metrics: dict[str, Any] = _json()
+    created_at: datetime = _when()
+    promoted_at: datetime | None = _when(nullable=True)
+
+
+class ModelPromotion(SQLModel, table=True):
+    __tablename__ = "model_promotion"
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=96, index=True)
+    previous: str | None = Field(default=None, max_length=96)
+    kind: str = "promote"
+    """promote or rollback."""
+    at: datetime = _when()
+
+
+class ModelRegistry:
+    def __init__(self, db: Database, root: Path) -> None:
+        self.db = db
+        self.root = Path(root)
+
+    def path_of(self, version: ModelVersion) -> Path:
+        return self.root / version.path
+
+    async def register(self, path: Path, metrics: dict[str, Any] | None = None) -> ModelVersion:
+        """Record the version saved in ``path`` (under the root); raises ArtifactError/Conflict."""
+        from models.artifacts import ArtifactError, load_metadata
+
+        path = Path(path)
+        metadata = load_metadata(path)
+        if path.resolve().parent != self.root.resolve():
+            raise ArtifactError(f"{path} is not inside the registry root {self.root}")
+        row = ModelVersion(version=str(metadata["version"]), path=path.name, data_hash=str(metadata["data_hash"]),
+                           features=list(metadata["features"]), metrics=metrics or metadata.get("metrics", {}))
+        async with self.db.session() as s:
+            if await s.get(ModelVersion, row.version) is not None:
+                raise Conflict(f"version {row.version} is already registered", code="model_exists")
+            s.add(row)
+        return row
+
+    async def list(self) -> list[ModelVersion]:
+        async with self.db.session() as s:
+            return list((await s.exec(select(ModelVersion).order_by(col(ModelVersion.created_at).desc()))).all())
+
+    async def promoted(self) -> ModelVersion | None:
+        async with self.db.session() as s:
+            return (await s.exec(select(ModelVersion).where(ModelVersion.status == "promoted"))).first()
+
+    async def promote(self, version: str, kind: str = "promote") -> ModelVersion:
+        """Make ``version`` the one served; raises NotFound for an unknown version."""
+        async with self.db.session() as s:
+            target = await s.get(ModelVersion, version)
+            if target is None:
+                raise NotFound(f"no model version {version!r}", code="unknown_model")
+            current = (await s.exec(select(ModelVersion).where(ModelVersion.status == "promoted"))).all()
+            previous = None
+            for row in current:
+                if row.version != version:
+                    previous = row.version
+                    row.status = "registered"
+                    s.add(row)
+            target.status, target.promoted_at = "promoted", datetime.now(UTC)
+            s.add(target)
+            s.add(ModelPromotion(version=version, previous=previous, kind=kind))
+        return target
+
+    async def rollback(self) -> ModelVersion:
+        """Promote again the version that was promoted before the current one; raises Conflict if none."""
+        async with self.db.session() as s:
+            last = (await s.exec(select(ModelPromotion).order_by(col(ModelPromotion.id).desc()))).first()
+        if last is None or last.previous is None:
+            raise Conflict("nothing to roll back to", code="no_previous_model")
+        return await self.promote(last.previous, kind="rollback")
+
+    async def demote(self) -> None:
+        """Serve no model (the rules, as the baseline)."""
+        async with self.db.session() as s:
+            for row in (await s.exec(select(ModelVersion).where(ModelVersion.status == "promoted"))).all():
+                row.status = "registered"
+                s.add(row)
+
+
+class ModelWatcher:
+    """Polls the promoted version every ``interval`` seconds and installs it into ``guidance``."""
+
+    def __init__(self, registry: ModelRegistry, guidance: ModelGuidance, interval: float = 5.0) -> None:
+        self.registry = registry
+        self.guidance = guidance
+        self.interval = interval
+        self._failed: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def check(self) -> bool:
+        """Load the promoted version if it changed; returns True when the served model changed.
+
+        A version that cannot be loaded leaves the rules answering in degraded mode until another is promoted.
+        """
+        from models.artifacts import ArtifactError
+        from models.scorer import Scorer
+
+        promoted = await self.registry.promoted()
+        if promoted is None:
+            changed = self.guidance.scorer is not None or self.guidance._loaded.expected
+            self.guidance.install(None, expected=False)
+            self._failed = None
+            return changed
+        if promoted.version in (self.guidance.version, self._failed):
+            return False
+        try:
+            scorer = await asyncio.to_thread(Scorer.load, self.registry.path_of(promoted))
+        except (ArtifactError, ValueError, OSError) as exc:
+            log.error("promoted model cannot be loaded; rules answer (degraded)",
+                      extra={"model_version": promoted.version, "error": str(exc)})
+            self._failed = promoted.version
+            self.guidance.install(None, expected=True)
+            return True
+        self._failed = None
+        self.guidance.install(scorer, expected=True)
+        log.info("model loaded", extra={"model_version": promoted.version})
+        return True
+
+    def check_drift(self, min_rows: int = 500) -> tuple[str, ...]:
+        """Fields whose live PSI is over the threshold (logged as a warning); () with too little traffic."""
+        report = self.guidance.drift()
+        if report is None or report.rows < min_rows or not report.alerts:
+            return ()
+        log.warning("feature drift over threshold", extra={"model_version": self.guidance.version,
+                                                           "fields": list(report.alerts), "rows": report.rows,
+                                                           "psi": {f: report.psi[f] for f in report.alerts}})
+        return report.alerts
+
+    async def _run(self) -> None:
+        polls = 0
+        while True:
+            try:
+                await self.check()
+                polls += 1
+                if polls % DRIFT_EVERY_POLLS == 0:
+                    await asyncio.to_thread(self.check_drift)
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the watcher
+                log.exception("model watcher check failed")
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        """Load the promoted version now (so the first request sees it), then keep polling."""
+        with contextlib.suppress(Exception):
+            await self.check()
+        self._task = asyncio.create_task(self._run(), name="model-watcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,1 @@
+"""Practice mode: trainers run simulated customers (``simulator.practice``) through the real agent stream."""

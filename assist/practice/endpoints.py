@@ -1,0 +1,73 @@
+"""HTTP for trainers: scenarios, runs (create, assign, watch live), debriefs and replay checks.
+
+Thin on purpose: parse, authorize, call one PracticeService method. Trainers and admins run practice;
+a trainee may read the debrief of their own session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from assist.auth.principal import Principal, Role
+from assist.dependencies import PrincipalDep, require_roles
+from assist.practice.schemas import (
+    AssignRequest,
+    DebriefView,
+    ReplayCheck,
+    RunCreate,
+    RunSummary,
+    RunView,
+    ScenarioView,
+)
+from assist.practice.service import PracticeService
+
+router = APIRouter(prefix="/v1/practice", tags=["practice"])
+
+
+def get_practice_service(request: Request) -> PracticeService:
+    return request.app.state.practice_service  # type: ignore[no-any-return]
+
+
+PracticeDep = Annotated[PracticeService, Depends(get_practice_service)]
+TrainerDep = Annotated[Principal, Depends(require_roles(Role.TRAINER, Role.ADMIN))]
+
+
+@router.get("/scenarios", response_model=list[ScenarioView], summary="The scenario library")
+async def list_scenarios(service: PracticeDep, _: TrainerDep) -> list[ScenarioView]:
+    return service.scenarios()
+
+
+@router.post("/runs", response_model=RunView, status_code=201,
+             summary="Start a cohort run: every trainee plays every scenario, one at a time")
+async def create_run(body: RunCreate, service: PracticeDep, principal: TrainerDep) -> RunView:
+    return await service.create_run(principal, body)
+
+
+@router.get("/runs", response_model=list[RunSummary], summary="The latest runs")
+async def list_runs(service: PracticeDep, _: TrainerDep) -> list[RunSummary]:
+    return await service.runs()
+
+
+@router.get("/runs/{run_id}", response_model=RunView,
+            summary="Watch a run live: each session's status, customer mood and conversation so far")
+async def get_run(run_id: str, service: PracticeDep, _: TrainerDep) -> RunView:
+    return await service.run_view(run_id)
+
+
+@router.post("/runs/{run_id}/trainees", response_model=RunView, summary="Assign more trainees to a run")
+async def assign_trainees(run_id: str, body: AssignRequest, service: PracticeDep, _: TrainerDep) -> RunView:
+    return await service.assign(run_id, body.trainees)
+
+
+@router.get("/sessions/{practice_id}/debrief", response_model=DebriefView,
+            summary="A finished session's debrief: score, rubric and turning points (trainers, or the trainee)")
+async def get_debrief(practice_id: str, service: PracticeDep, principal: PrincipalDep) -> DebriefView:
+    return await service.debrief(principal, practice_id)
+
+
+@router.get("/sessions/{practice_id}/replay", response_model=ReplayCheck,
+            summary="Replay a finished session from its stored events and compare")
+async def replay_session(practice_id: str, service: PracticeDep, _: TrainerDep) -> ReplayCheck:
+    return await service.replay_check(practice_id)

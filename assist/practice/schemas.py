@@ -1,0 +1,118 @@
+"""Payloads of the trainer API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
+
+
+class RunCreate(BaseModel):
+    """A cohort run: every trainee plays every scenario, one at a time, in the order given."""
+
+    name: str = Field(min_length=1, max_length=200)
+    scenarios: list[ScenarioName] = Field(min_length=1, max_length=20)
+    trainees: list[AgentId] = Field(default_factory=list, max_length=100)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    """Same seed, same scenario, same trainee behaviour -> same customer; random when omitted."""
+
+
+class AssignRequest(BaseModel):
+    trainees: list[AgentId] = Field(min_length=1, max_length=100)
+
+
+class TriggerView(BaseModel):
+    when: str
+    reaction: str
+    threshold: float
+
+
+class ScenarioView(BaseModel):
+    name: str
+    title: str
+    reason: str
+    channel: str
+    persona: str
+    summary: str
+    goal: str
+    temperament: str
+    start_mood: float
+    patience: int
+    target_seconds: float
+    resolves: list[str]
+    forbidden: dict[str, str]
+    requires_verification: bool
+    triggers: list[TriggerView]
+
+
+class LogLine(BaseModel):
+    """One entry of a session's log as a trainer watches it."""
+
+    seq: int
+    source: str
+    """trainee, customer or guidance."""
+    kind: str
+    at: float
+    text: str = ""
+    action: str | None = None
+    verdict: str | None = None
+    outcome: str | None = None
+    mood: float | None = None
+
+
+class PracticeSessionView(BaseModel):
+    id: str
+    session_id: str | None
+    trainee_id: str
+    scenario: str
+    position: int
+    status: str
+    seed: int
+    mood: float | None
+    """The customer's mood now (after their latest turn); None before they spoke."""
+    outcome: str | None
+    score: float | None
+    log: list[LogLine]
+
+
+class RunView(BaseModel):
+    id: str
+    name: str
+    created_by: str
+    created_at: datetime
+    seed: int
+    status: str
+    scenarios: list[str]
+    trainees: list[str]
+    sessions: list[PracticeSessionView]
+
+
+class RunSummary(BaseModel):
+    id: str
+    name: str
+    created_by: str
+    created_at: datetime
+    status: str
+    scenarios: list[str]
+
+
+class DebriefView(BaseModel):
+    id: str
+    session_id: str | None
+    trainee_id: str
+    scenario: str
+    debrief: dict[str, Any]
+    """Score, rubric (name, weight, score, points, note), turning points, outcome, mood trajectory."""
+
+
+class ReplayCheck(BaseModel):
+    """A stored session re-run from its inputs: ``matches`` when every customer turn, mood and the score agree."""
+
+    id: str
+    matches: bool
+    differences: list[str]
+    debrief: dict[str, Any]

@@ -1,0 +1,1 @@
+"""The knowledge articles shipped with the package (Markdown with a small front matter)."""

@@ -1,0 +1,126 @@
+"""Serving: one loaded model version turns one context into ranked, explained, policy-safe suggestions.
+
+Per request: the feature row (``models.features``), the expected value of every action (one small
+LightGBM model each), guardrails over the ranking, then for the few actions shown only: TreeSHAP
+contributions -> reasons, and the calibrated confidence. Explaining only what is shown keeps one request
+well under the 3 ms budget (see docs/models.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.artifacts import load_version
+from models.catalog import Catalog, load_catalog
+from models.drift import DriftMonitor
+from models.explain import ReasonItem, contributions, explain_row
+from models.features import FEATURES, feature_matrix
+from models.guardrails import apply_guardrails
+from models.ranking import merge_value_models
+from models.training import TrainedModels
+
+__all__ = ["Scorer", "Suggestion", "first_actions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    action: str
+    title: str
+    text: str
+    confidence: float
+    """Calibrated probability that the contact is resolved when the agent does this."""
+    expected_value: float
+    """The value model's raw score for this action (reward units); the reasons add up to it from ``base``."""
+    base: float
+    reasons: tuple[ReasonItem, ...]
+    guardrails: tuple[str, ...]
+    proposed: str
+    """The model's action before a guardrail replaced it (same as ``action`` otherwise)."""
+    model_version: str
+
+
+class Scorer:
+    """Holds one model version; ``suggest`` is pure and thread-safe (LightGBM prediction is read-only)."""
+
+    def __init__(self, models: TrainedModels, catalog: Catalog | None = None, top_reasons: int = 3) -> None:
+        self.models = models
+        self.catalog = catalog or load_catalog()
+        missing = [a for a in models.actions if a not in self.catalog]
+        if missing:
+            raise ValueError(f"model actions missing from the catalog: {missing}")
+        self.version = str(models.metadata.get("version", "unsaved"))
+        self.top_reasons = top_reasons
+        probe = np.vstack([np.zeros(len(FEATURES)), np.random.default_rng(0).uniform(-1, 100, (8, len(FEATURES)))])
+        self.ranker = merge_value_models([models.value_models[a] for a in models.actions], check=probe)
+        """All action values in one LightGBM call (checked equal to the per-action models)."""
+        profile = models.metadata.get("drift_profile")
+        self.monitor = DriftMonitor(profile) if profile else None
+        """The rows this scorer served, for drift against its training data (None without a profile)."""
+
+    @classmethod
+    def load(cls, path: str | Path, catalog: Catalog | None = None) -> Scorer:
+        """Load a version directory; raises ``models.artifacts.ArtifactError`` when it is unusable."""
+        return cls(load_version(path), catalog)
+
+    def rank(self, context: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(feature row (1, F), expected value per action in ``models.actions`` order)."""
+        X = feature_matrix(context)
+        return X, np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
+
+    def suggest(self, context: Mapping[str, Any], k: int = 1, exclude: frozenset[str] = frozenset()
+                ) -> list[Suggestion]:
+        """The ``k`` best allowed actions for one context, best first, each explained.
+
+        ``exclude`` drops actions already suggested in this journey before guardrails run. Raises KeyError
+        when the context lacks a feature column.
+        """
+        X, values = self.rank(context)
+        if self.monitor is not None:
+            self.monitor.add(X[0])
+        order = [self.models.actions[i] for i in np.argsort(-values, kind="stable")]
+        guarded = apply_guardrails([a for a in order if a not in exclude], context, self.catalog, limit=k)
+        if not guarded:
+            return []
+        chosen = np.array([g.action for g in guarded], dtype=object)
+        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), chosen)
+        index = {a: i for i, a in enumerate(self.models.actions)}
+        out = []
+        for g, conf in zip(guarded, confidence, strict=True):
+            spec = self.catalog[g.action]
+            contrib = contributions(self.models.value_models[g.action], X)[0]
+            why = explain_row(contrib, context, spec.short, top=self.top_reasons)
+            out.append(Suggestion(action=g.action, title=g.title, text=spec.text, confidence=float(conf),
+                                  expected_value=float(values[index[g.action]]), base=why.base,
+                                  reasons=why.reasons, guardrails=g.notes, proposed=g.proposed,
+                                  model_version=self.version))
+        return out
+
+    def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:
+        """The action the model would suggest first for every row of a history frame (batch evaluation)."""
+        values = np.asarray(self.ranker.predict(feature_matrix(frame), raw_score=True, num_threads=1))
+        return first_actions(values, self.models.actions, frame, self.catalog if guarded else None)
+
+
+def first_actions(values: np.ndarray, actions: tuple[str, ...], frame: pd.DataFrame,
+                  catalog: Catalog | None) -> np.ndarray:
+    """Per row, the best action by ``values`` (n, len(actions)), after guardrails when a catalog is given."""
+    order = np.argsort(-values, axis=1, kind="stable")
+    ids = np.asarray(actions, dtype=object)
+    if catalog is None:
+        return ids[order[:, 0]]
+    needed = [c for c in _GUARD_COLUMNS if c in frame.columns]
+    out = np.empty(len(frame), dtype=object)
+    for i, row in enumerate(frame[needed].to_dict("records")):
+        first = apply_guardrails(list(ids[order[i]]), row, catalog, limit=1)
+        out[i] = first[0].action if first else ids[order[i, 0]]
+    return out
+
+
+_GUARD_COLUMNS = ("reason", "vulnerable", "open_complaint", "identity_verified", "refund_amount", "refund_limit",
+                  "consent_marketing", "consent_profiling", "consent_analytics")

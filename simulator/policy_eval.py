@@ -1,0 +1,67 @@
+"""The learned policy against the world's ground truth: true value of each policy on held-out history.
+
+``models`` estimates policy values from logged data alone (IPS/DR); only the simulator knows the true
+outcome model, so this comparison lives here (``simulator`` may import ``models``). The oracle takes the
+argmax of the true value; regret = oracle value - policy value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.catalog import Catalog, load_catalog
+from models.report import logged_policy_values, policy_actions
+from models.training import TrainedModels
+from simulator.world.behaviour import LoggingPolicy, playbook_actions
+from simulator.world.catalog import ACTIONS
+from simulator.world.truth import action_values
+
+__all__ = ["PolicyRow", "policy_table", "render_table"]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    policy: str
+    true_value: float
+    regret: float
+    ips: float | None
+    dr: float | None
+
+
+def policy_table(models: TrainedModels, test: pd.DataFrame, catalog: Catalog | None = None,
+                 logging_policy: LoggingPolicy | None = None) -> list[PolicyRow]:
+    """True value, regret to the oracle and the off-line estimates of every policy on ``test``."""
+    catalog = catalog or load_catalog()
+    truth = action_values(test)
+    col = {a: i for i, a in enumerate(ACTIONS)}
+    rows = np.arange(len(test))
+
+    def true_value(actions: np.ndarray) -> float:
+        return float(truth[rows, [col[str(a)] for a in actions]].mean())
+
+    policies = policy_actions(models, test, catalog)
+    policies["playbook (simulator's habit, no noise)"] = playbook_actions(test)
+    estimates = {row["policy"]: row for row in logged_policy_values(models, test, catalog, policies)}
+    oracle = float(truth.max(axis=1).mean())
+    logging = float(((logging_policy or LoggingPolicy()).propensities(test) * truth).sum(axis=1).mean())
+    table = [PolicyRow("oracle (true argmax)", oracle, 0.0, None, None)]
+    for name, actions in policies.items():
+        value = true_value(actions)
+        est = estimates.get(name, {})
+        table.append(PolicyRow(name, value, oracle - value, est.get("ips"), est.get("dr")))
+    on_policy = estimates["logging (on-policy mean)"]
+    table.append(PolicyRow("logging policy", logging, oracle - logging, on_policy["ips"], on_policy["dr"]))
+    return sorted(table, key=lambda r: -r.true_value)
+
+
+def render_table(table: list[PolicyRow]) -> str:
+    """The table as Markdown."""
+    lines = ["| policy | true value | regret to oracle | IPS estimate | DR estimate |", "|---|---:|---:|---:|---:|"]
+    for r in table:
+        ips = "" if r.ips is None else f"{r.ips:.4f}"
+        dr = "" if r.dr is None else f"{r.dr:.4f}"
+        lines.append(f"| {r.policy} | {r.true_value:.4f} | {r.regret:.4f} | {ips} | {dr} |")
+    return "\n".join(lines) + "\n"

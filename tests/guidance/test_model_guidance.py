@@ -1,0 +1,100 @@
+"""The adapter: a live journey becomes the same feature row as history; model prompts; rules as fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assist.customers.schemas import CustomerView
+from assist.guidance.interface import GuidanceInput
+from assist.guidance.model import ModelGuidance, journey_context
+from assist.guidance.rules import RuleGuidance
+from assist.journeys.state import Handler, JourneyState, Turn
+from models.features import CONTEXT_COLUMNS, feature_matrix
+from models.scorer import Scorer
+from tests.models.trained import saved_model, small_history
+
+
+def live_input(**journey_fields) -> GuidanceInput:
+    journey = JourneyState(id="J1", customer_id="C1", reason="refund",
+                           steps_done=["identity_verified", "apologise_acknowledge"],
+                           collected={"refund_amount": 80, "order_value": 120.0, "wait_seconds": 30},
+                           handled_by=[Handler(agent_id="A1", channel="chat", session_id="S0"),
+                                       Handler(agent_id="A2", channel="phone", session_id="S1")],
+                           transcript=[Turn(channel="phone", speaker="customer", text="This is ridiculous!"),
+                                       Turn(channel="phone", speaker="agent", text="I'm sorry, let me check")],
+                           **journey_fields)
+    customer = CustomerView(id="C1", segment="value", tenure_months=30, lifetime_value=900.0, churn_risk=0.4,
+                            vulnerable=False, consent={"marketing": True})
+    return GuidanceInput(journey=journey, customer=customer, channel="phone", refund_limit=50.0,
+                         latest=journey.transcript[0])
+
+
+def test_live_journey_and_the_equivalent_history_row_give_the_same_features():
+    context = journey_context(live_input())
+    assert set(CONTEXT_COLUMNS) <= set(context)
+    row = small_history().head(1).copy()
+    for column, value in {"reason": "refund", "channel": "phone", "plan": None, "temperament": "unknown",
+                          "previous_action": "apologise_acknowledge", "segment": "value", "tenure_months": 30,
+                          "lifetime_value": 900.0, "churn_risk": 0.4, "vulnerable": False,
+                          "consent_marketing": True, "journey_step": 1, "identity_verified": True,
+                          "apology_given": True, "prior_contacts_30d": 0, "open_complaint": False,
+                          "order_value": 120.0, "refund_amount": 80.0, "refund_limit": 50.0,
+                          "wait_seconds": 30.0, "sentiment": context["sentiment"]}.items():
+        row[column] = row[column].astype(object) if value is None else row[column]
+        row.loc[0, column] = value
+    np.testing.assert_array_equal(feature_matrix(context), feature_matrix(row))
+    assert context["sentiment"] < -0.3
+
+
+def test_model_prompt_carries_source_version_reasons_guardrails_articles_and_checklist(tmp_path):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
+    [prompt] = guidance.evaluate(live_input())
+    assert (prompt.source, prompt.model_version, prompt.degraded) == ("model", "v1", False)
+    assert prompt.reasons and prompt.action not in ("offer_refund_small", "offer_refund_large")
+    assert len(prompt.articles) == 3 and prompt.articles[0].score > 0
+    assert [i.id for i in prompt.checklist][0] == "verify_identity" and prompt.checklist[0].done
+
+
+def test_actions_already_shown_are_not_suggested_again(tmp_path):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
+    first = guidance.evaluate(live_input())[0].action
+    assert guidance.evaluate(live_input(prompts_shown=[first]))[0].action != first
+
+
+def test_no_model_registered_means_rules_as_the_baseline_not_degraded():
+    prompts = ModelGuidance(RuleGuidance()).evaluate(live_input())
+    assert prompts and all(p.source == "rules" and not p.degraded for p in prompts)
+
+
+def test_promoted_model_that_failed_to_load_gives_degraded_rules():
+    guidance = ModelGuidance(RuleGuidance(), None, expected=True)
+    prompts = guidance.evaluate(live_input())
+    assert prompts and all(p.source == "rules" and p.degraded for p in prompts)
+
+
+def test_a_model_failing_on_a_request_falls_back_to_flagged_rules(tmp_path):
+    scorer = Scorer.load(saved_model(tmp_path))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("corrupt booster")
+
+    scorer.ranker.predict = broken  # type: ignore[method-assign]
+    prompts = ModelGuidance(RuleGuidance(), scorer).evaluate(live_input())
+    assert prompts and all(p.source == "rules" and p.degraded for p in prompts)
+
+
+def test_served_rows_feed_the_drift_monitor(tmp_path):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
+    assert guidance.drift() is None
+    for _ in range(5):
+        guidance.evaluate(live_input())
+    report = guidance.drift()
+    assert report is not None and report.rows == 5 and "reason" in report.alerts
+
+
+def test_previous_action_reads_steps_recorded_under_their_own_name():
+    given = live_input()
+    given.journey.steps_done = ["apologise_acknowledge", "identity_verified", "refund_requested"]
+    assert journey_context(given)["previous_action"] == "verify_identity"
+    given.journey.steps_done = []
+    assert journey_context(given)["previous_action"] is None

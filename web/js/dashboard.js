@@ -1,0 +1,195 @@
+// The supervisor dashboard: routing's live snapshot (queues, agents by status) and the prompt feedback
+// recorded so far, refreshed every few seconds (with a pause, for WCAG 2.2.2).
+
+import { ApiClient } from "./api.js";
+import { forgetToken, setupSignIn } from "./auth.js";
+import { duration, fill, h, percent, sentence, words } from "./dom.js";
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 5000;
+const TARGET_SECONDS = 20;   // the usual "80/20" answer target; routing will publish its own figure later
+const STATUSES = ["available", "busy", "after_contact_work", "away"];
+const QUEUES_KEY = "assist.dashboard.queues";
+
+let api = null;
+let timer = null;
+let paused = false;
+
+// ---- routing -----------------------------------------------------------------------------------------
+
+function routingProblem(err, what) {
+  if (err.status === 404) return `Routing is not connected to this service yet (${what} answered 404).`;
+  if (err.status === 401 || err.status === 403) return `Your token may not read routing (${err.detail}).`;
+  return `Routing did not answer: ${err.message}`;
+}
+
+async function loadQueues() {
+  const names = queueNames();
+  const root = $("queues-body");
+  try {
+    const queues = await Promise.all(names.map((q) => api.get(`/v1/routing/queues/${encodeURIComponent(q)}?limit=50`)));
+    fill(root, queues.map(queueBlock));
+  } catch (err) {
+    fill(root, h("p", { class: "notice notice-warn", text: routingProblem(err, "GET /v1/routing/queues") }));
+  }
+}
+
+function queueBlock(queue) {
+  const waits = queue.waiting.map((w) => w.waited_seconds);
+  const within = waits.filter((s) => s <= TARGET_SECONDS).length;
+  const id = `queue-${queue.queue}`;
+  return h("section", { class: "queue", "aria-labelledby": id, "data-queue": queue.queue },
+    h("h3", { id, text: `Queue ${queue.queue}` }),
+    h("div", { class: "tiles" },
+      tile("Waiting", String(queue.size), "waiting"),
+      tile("Longest wait", waits.length ? duration(Math.max(...waits)) : "–"),
+      tile(`Waiting ≤ ${TARGET_SECONDS} s`, waits.length ? `${within} of ${waits.length}` : "–", "service-level")),
+    queue.waiting.length ? h("table", {},
+      h("caption", { class: "visually-hidden", text: `Contacts waiting in ${queue.queue}` }),
+      h("thead", {}, h("tr", {}, ["#", "Contact", "Channel", "Priority", "Waited"].map((t, i) =>
+        h("th", { scope: "col", class: i === 0 || i > 2 ? "num" : null, text: t })))),
+      h("tbody", {}, queue.waiting.map((w) => h("tr", {},
+        h("td", { class: "num", text: String(w.position + 1) }), h("td", { class: "mono", text: w.contact_id }),
+        h("td", { text: w.channel }), h("td", { class: "num", text: String(w.priority) }),
+        h("td", { class: "num", text: duration(w.waited_seconds) })))))
+      : h("p", { class: "muted", text: "Nobody waiting." }));
+}
+
+async function loadAgents() {
+  const root = $("agents-body");
+  try {
+    const agents = await api.get("/v1/routing/agents?limit=1000");
+    const now = Date.now() / 1000;
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
+    fill(root,
+      h("div", { class: "tiles" }, STATUSES.map((s) => tile(sentence(s), String(counts[s]), `status-${s}`))),
+      agents.length ? h("table", {},
+        h("caption", { class: "visually-hidden", text: "Agents and their state" }),
+        h("thead", {}, h("tr", {}, ["Agent", "Status", "For", "Load", "Skills"].map((t) => h("th", { scope: "col", text: t })))),
+        h("tbody", {}, agents.map((a) => h("tr", { "data-agent": a.agent_id },
+          h("th", { scope: "row", class: "mono", text: a.agent_id }),
+          h("td", {}, h("span", { class: `badge status-${a.status}`, "data-status": a.status, text: sentence(a.status) })),
+          h("td", { text: duration(now - a.status_since) }),
+          h("td", { text: Object.entries(a.capacity).map(([ch, cap]) => `${ch} ${a.load[ch] ?? 0}/${cap}`).join(", ") }),
+          h("td", { class: "small", text: Object.entries(a.skills).map(([s, l]) => `${words(s)} ${l}`).join(", ") })))))
+        : h("p", { class: "muted", text: "No agents registered with routing." }));
+  } catch (err) {
+    fill(root, h("p", { class: "notice notice-warn", text: routingProblem(err, "GET /v1/routing/agents") }));
+  }
+}
+
+// ---- prompt feedback ---------------------------------------------------------------------------------
+
+async function loadFeedback() {
+  const root = $("feedback-body");
+  const practice = $("feedback-kind").value === "practice";
+  try {
+    const summary = await api.get(`/v1/adoption/summary?practice=${practice}`);
+    const t = summary.totals;
+    fill(root,
+      h("div", { class: "tiles" },
+        tile("Prompts shown", String(t.shown), "shown"),
+        tile("Accepted", share(t.acceptance_rate, t.accepted), "accepted"),
+        tile("Dismissed", share(t.dismissal_rate, t.dismissed), "dismissed"),
+        tile("Ignored", share(t.ignore_rate, t.ignored), "ignored"),
+        tile("Still open", String(t.open), "open"),
+        tile("Time to act (mean)", duration(t.mean_seconds_to_act), "time-to-act")),
+      tallyTable("By agent", "Agent", summary.by_agent, (r) => r.agent_id, "feedback-by-agent"),
+      tallyTable("By action", "Action", summary.by_action, (r) => sentence(r.action), "feedback-by-action"),
+      summary.dismissal_reasons.length ? h("div", {},
+        h("h3", { text: "Why prompts were dismissed" }),
+        h("ul", {}, summary.dismissal_reasons.map((r) => h("li", { text: `${sentence(r.reason)}: ${r.count}` }))))
+        : null,
+      h("p", { class: "small muted", text: `Rates are shares of settled prompts; an unanswered prompt counts as ` +
+        `ignored after ${duration(summary.ignore_after_seconds)}.` }));
+  } catch (err) {
+    fill(root, h("p", { class: "notice notice-error", text: `Feedback summary unavailable: ${err.message}` }));
+  }
+}
+
+function tallyTable(title, first, rows, name, testId) {
+  if (!rows.length) return h("p", { class: "muted", text: `${title}: nothing recorded yet.` });
+  return h("table", { "data-testid": testId },
+    h("caption", { text: title }),
+    h("thead", {}, h("tr", {},
+      h("th", { scope: "col", text: first }),
+      ["Shown", "Accepted", "Dismissed", "Ignored", "Open"].map((t) => h("th", { scope: "col", class: "num", text: t })),
+      h("th", { scope: "col", text: "Acceptance" }), h("th", { scope: "col", class: "num", text: "Time to act" }))),
+    h("tbody", {}, rows.map((r) => h("tr", { "data-row": name(r) },
+      h("th", { scope: "row", text: name(r) }),
+      [r.shown, r.accepted, r.dismissed, r.ignored, r.open].map((n) => h("td", { class: "num", text: String(n) })),
+      h("td", {}, h("div", { class: "rate" },
+        h("span", { class: "bar", "aria-hidden": "true" },
+          h("span", { style: `width:${Math.round(100 * (r.acceptance_rate ?? 0))}%` })),
+        h("span", { text: percent(r.acceptance_rate) }))),
+      h("td", { class: "num", text: duration(r.mean_seconds_to_act) })))));
+}
+
+/** "50% (3)", or "–" before anything settled. */
+function share(rate, count) {
+  return rate === null || rate === undefined ? "–" : `${percent(rate)} (${count})`;
+}
+
+function tile(label, value, key) {
+  return h("div", { class: "tile", "data-tile": key },
+    h("span", { class: "value", text: value }), h("span", { class: "label", text: label }));
+}
+
+// ---- refresh loop ------------------------------------------------------------------------------------
+
+function queueNames() {
+  const raw = localStorage.getItem(QUEUES_KEY) || "default";
+  return raw.split(",").map((q) => q.trim()).filter(Boolean).slice(0, 20);
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  $("refreshing").textContent = "Updating…";
+  await Promise.all([loadQueues(), loadAgents(), loadFeedback()]);
+  $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  if (!paused) timer = setTimeout(refresh, REFRESH_MS);
+}
+
+function start(token) {
+  api = new ApiClient(token);
+  $("app").hidden = false;
+  $("signout").hidden = false;
+  refresh();
+}
+
+function init() {
+  $("queues").value = queueNames().join(", ");
+  $("queues-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    localStorage.setItem(QUEUES_KEY, $("queues").value);
+    refresh();
+  });
+  $("feedback-kind").addEventListener("change", refresh);
+  $("refresh").addEventListener("click", refresh);
+  $("pause").addEventListener("click", () => {
+    paused = !paused;
+    $("pause").setAttribute("aria-pressed", String(paused));
+    $("pause").textContent = paused ? "Resume updates" : "Pause updates";
+    if (paused) clearTimeout(timer);
+    else refresh();
+  });
+  $("signout").addEventListener("click", () => {
+    forgetToken("dashboard");
+    location.reload();
+  });
+  setupSignIn({
+    page: "dashboard",
+    form: $("signin"),
+    roles: ["supervisor", "admin"],
+    verify: async (token) => {
+      try {
+        await new ApiClient(token).get("/v1/me");
+      } catch (err) {
+        if (err.status === 401) throw new Error("The server refused this token (expired or not valid).");
+      }
+    },
+    onSignedIn: start,
+  });
+}
+
+init();

@@ -1,0 +1,151 @@
+// What the side panel knows, as plain data: built from stream messages, saved in sessionStorage so a reload
+// (or a dropped connection) keeps the last context on screen. Applying a message twice changes nothing.
+
+const PROMPTS_KEPT = 30;
+const TRANSCRIPT_KEPT = 200;
+const CLOSED_KEPT = 5;
+
+export function emptyState(agentId) {
+  return { agentId, status: null, statusPending: null, offers: {}, sessions: {}, order: [], active: null,
+           notices: [] };
+}
+
+export function loadState(agentId) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(`assist.panel.${agentId}`) || "null");
+    if (!saved || saved.agentId !== agentId) return emptyState(agentId);
+    // Replies to messages sent before the reload will never come: let the agent answer again.
+    for (const session of Object.values(saved.sessions)) {
+      for (const prompt of session.prompts) if (prompt.feedback?.state === "sending") prompt.feedback = null;
+    }
+    for (const offer of Object.values(saved.offers)) if (offer.state === "accepting") offer.state = "open";
+    saved.notices = [];
+    return saved;
+  } catch {
+    return emptyState(agentId);
+  }
+}
+
+export function saveState(state) {
+  sessionStorage.setItem(`assist.panel.${state.agentId}`, JSON.stringify({ ...state, notices: [] }));
+}
+
+export function forgetState(agentId) {
+  sessionStorage.removeItem(`assist.panel.${agentId}`);
+}
+
+function session(state, id, seed = {}) {
+  if (!state.sessions[id]) {
+    state.sessions[id] = { id, channel: seed.channel ?? "", reason: seed.reason ?? "", practice: !!seed.practice,
+                           handoffFrom: seed.handoff_from ?? null, context: null, prompts: [], transcript: [],
+                           closed: null, handoff: null, closing: false };
+    state.order.push(id);
+    if (!state.active || state.sessions[state.active]?.closed) state.active = id;
+    trimClosed(state);
+  }
+  return state.sessions[id];
+}
+
+function trimClosed(state) {
+  const closed = state.order.filter((id) => state.sessions[id].closed && id !== state.active);
+  for (const id of closed.slice(0, Math.max(0, closed.length - CLOSED_KEPT))) removeSession(state, id);
+}
+
+export function removeSession(state, id) {
+  delete state.sessions[id];
+  state.order = state.order.filter((s) => s !== id);
+  if (state.active === id) state.active = state.order.find((s) => !state.sessions[s].closed) ?? state.order[0] ?? null;
+}
+
+function addTranscript(target, line) {
+  if (line.id && target.transcript.some((t) => t.id === line.id)) return;
+  target.transcript.push(line);
+  target.transcript.splice(0, Math.max(0, target.transcript.length - TRANSCRIPT_KEPT));
+}
+
+/**
+ * Apply one durable server message; returns what the panel should announce to screen readers, if anything.
+ */
+export function applyMessage(state, message) {
+  const data = message.data || {};
+  switch (message.type) {
+    case "offer": {
+      const id = data.offer_id;
+      if (state.sessions[id] || state.offers[id]) return null;
+      state.offers[id] = { ...data, state: "open", error: null };
+      return `Incoming ${data.channel} offer about ${String(data.reason).replaceAll("_", " ")}. ` +
+             "Press A to accept or D to decline.";
+    }
+    case "context": {
+      const offer = state.offers[data.session_id];
+      const s = session(state, data.session_id, { ...data, handoff_from: offer?.handoff_from });
+      delete state.offers[data.session_id];
+      const first = s.context === null;
+      s.context = data;
+      s.channel = data.channel;
+      s.reason = data.reason;
+      s.practice = !!data.practice;
+      if (first) {
+        state.active = s.id;
+        for (const turn of data.current_journey?.transcript_tail ?? []) {
+          addTranscript(s, { id: `tail-${turn.at}-${turn.speaker}`, speaker: turn.speaker, text: turn.text,
+                             at: turn.at, channel: turn.channel });
+        }
+        return `Contact open: ${s.channel} about ${String(s.reason).replaceAll("_", " ")}.`;
+      }
+      return "Customer details updated.";
+    }
+    case "prompt": {
+      const s = session(state, data.session_id, data);
+      if (s.prompts.some((p) => p.data.id === data.id)) return null;
+      s.prompts.unshift({ data, feedback: null, at: message.ts });
+      s.prompts.splice(PROMPTS_KEPT);
+      return `New guidance: ${data.title}.`;
+    }
+    case "transcript": {
+      const s = session(state, data.session_id, data);
+      addTranscript(s, { id: message.id, speaker: data.speaker, text: data.text, at: message.ts });
+      return null;
+    }
+    case "handoff": {
+      const s = state.sessions[data.session_id];
+      if (s) s.handoff = data;
+      return null;
+    }
+    case "session_closed": {
+      const s = state.sessions[data.session_id];
+      if (!s) return null;
+      s.closed = data;
+      s.closing = false;
+      return data.reason === "handoff" ? "Contact handed off." : `Contact closed: ${data.outcome}.`;
+    }
+    case "status":
+      state.status = data.status;
+      state.statusPending = null;
+      return `Status: ${String(data.status).replaceAll("_", " ")}.`;
+    default:
+      return null;
+  }
+}
+
+/** Every prompt of the active session not yet answered, newest first. */
+export function openPrompts(state) {
+  const s = state.sessions[state.active];
+  if (!s || s.closed) return [];
+  return s.prompts.filter((p) => !p.feedback || p.feedback.state === "failed");
+}
+
+export function findPrompt(state, promptId) {
+  for (const s of Object.values(state.sessions)) {
+    const prompt = s.prompts.find((p) => p.data.id === promptId);
+    if (prompt) return prompt;
+  }
+  return null;
+}
+
+/** Offers still open, oldest first. */
+export function openOffers(state) {
+  return Object.values(state.offers).filter((o) => o.state === "open" || o.state === "accepting");
+}
+
+export { PROMPTS_KEPT, TRANSCRIPT_KEPT };

@@ -1,0 +1,372 @@
+// Rendering the side panel from its state. Every render rebuilds the affected region from data; the
+// element that had focus is found again by its `data-focus` key, so keyboard users never lose their place.
+
+import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
+
+export { keepingFocus } from "./dom.js";
+
+const PROFILE_FIELDS = [
+  ["name", "Name"], ["email", "Email"], ["phone", "Phone"], ["account_number", "Account"],
+  ["address", "Address"], ["date_of_birth", "Date of birth"], ["segment", "Segment"],
+  ["tenure_months", "Customer for"], ["lifetime_value", "Lifetime value"], ["churn_risk", "Churn risk"],
+  ["language", "Language"], ["preferred_channel", "Prefers"],
+];
+const PROFILING_FIELDS = new Set(["segment", "lifetime_value", "churn_risk"]);
+export const DISMISS_REASONS = ["not relevant", "already done", "customer declined"];
+export const DECLINE_REASONS = ["not available", "wrong skill", "other"];
+const OUTCOMES = ["resolved", "escalated", "transferred", "unresolved", "abandoned"];
+/** Actions an agent reports having taken (the simulator's catalog ids, which guidance and practice know). */
+export const ACTIONS = ["verify_identity", "apologise_acknowledge", "offer_refund_small", "offer_refund_large",
+  "offer_retention_discount", "send_knowledge_article", "escalate_supervisor", "transfer_specialist",
+  "schedule_callback", "offer_plan_change", "close_with_survey"];
+
+// ---- offers ----------------------------------------------------------------------------------------
+
+export function renderOffers(root, offers, actions, serverNow) {
+  fill(root, offers.map((offer) => offerCard(offer, actions, serverNow)));
+  root.hidden = offers.length === 0;
+}
+
+function offerCard(offer, actions, serverNow) {
+  const titleId = `offer-title-${offer.offer_id}`;
+  const busy = offer.state === "accepting";
+  const gone = offer.state === "expired";
+  const reason = h("select", { id: `decline-reason-${offer.offer_id}`, "data-focus": `decline-reason:${offer.offer_id}` },
+    DECLINE_REASONS.map((r) => h("option", { value: r, text: sentence(r) })));
+  return h("article", { class: "card offer", "aria-labelledby": titleId, "data-offer-id": offer.offer_id },
+    h("h2", { id: titleId }, `Incoming ${offer.channel} · ${words(offer.reason)}`,
+      offer.practice ? h("span", { class: "badge badge-practice", text: "Practice" }) : null),
+    offer.handoff_from ? h("p", { text: `Handed over by ${offer.handoff_from}: the journey so far comes with it.` }) : null,
+    !offer.handoff_from && offer.resumes_journey ? h("p", { text: "Continues an open journey." }) : null,
+    countdown(offer, serverNow),
+    offer.error ? h("p", { class: "notice notice-error", role: "alert", text: offer.error }) : null,
+    h("div", { class: "row" },
+      h("button", { class: "primary", type: "button", disabled: busy || gone, "data-focus": `accept:${offer.offer_id}`,
+                    on: { click: () => actions.acceptOffer(offer.offer_id) } },
+        busy ? "Accepting…" : "Accept ", busy ? null : h("kbd", { text: "A" })),
+      h("button", { type: "button", disabled: busy || gone, "data-focus": `decline:${offer.offer_id}`,
+                    on: { click: () => actions.declineOffer(offer.offer_id, reason.value) } },
+        "Decline ", h("kbd", { text: "D" })),
+      h("label", { for: reason.id, class: "visually-hidden", text: "Reason to decline" }),
+      reason));
+}
+
+function countdown(offer, serverNow) {
+  if (typeof offer.expires_at !== "number") return null;
+  const total = Math.max(1, offer.expires_at - (offer.receivedAt ?? offer.expires_at - 30));
+  const left = Math.max(0, offer.expires_at - serverNow());
+  return h("div", { class: "countdown", "data-countdown": offer.offer_id },
+    h("p", { class: "small", "data-countdown-text": "" }, countdownText(left)),
+    h("div", { class: "bar", "aria-hidden": "true" },
+      h("span", { "data-countdown-bar": "", style: `width:${(100 * left / total).toFixed(1)}%` })));
+}
+
+export function countdownText(left) {
+  return left > 0 ? `Expires in ${Math.ceil(left)} s` : "Expired";
+}
+
+/** Move every offer countdown on (called a few times a second, without re-rendering the offer). */
+export function tickCountdowns(root, offers, serverNow) {
+  for (const offer of offers) {
+    const el = root.querySelector(`[data-countdown="${CSS.escape(offer.offer_id)}"]`);
+    if (!el) continue;
+    const total = Math.max(1, offer.expires_at - (offer.receivedAt ?? offer.expires_at - 30));
+    const left = Math.max(0, offer.expires_at - serverNow());
+    const text = el.querySelector("[data-countdown-text]");
+    const next = countdownText(left);
+    if (text.textContent !== next) text.textContent = next;
+    el.querySelector("[data-countdown-bar]").style.width = `${(100 * left / total).toFixed(1)}%`;
+  }
+}
+
+// ---- the open contact ------------------------------------------------------------------------------
+
+export function renderTabs(root, state, actions) {
+  const ids = state.order;
+  root.hidden = ids.length < 2;
+  fill(root, h("ul", { class: "row tabs" }, ids.map((id) => {
+    const s = state.sessions[id];
+    const label = `${sentence(s.channel)} · ${words(s.reason)}${s.closed ? " (closed)" : ""}`;
+    return h("li", {}, h("button", { type: "button", "aria-pressed": String(id === state.active),
+                                     "data-focus": `tab:${id}`, on: { click: () => actions.show(id) } }, label));
+  })));
+}
+
+export function renderSession(root, state, actions) {
+  const s = state.sessions[state.active];
+  if (!s) {
+    fill(root, h("section", { class: "card empty" },
+      h("h2", { text: "No contact open" }),
+      h("p", { class: "muted", text: "Set your status to available; offers appear above with a countdown." })));
+    return;
+  }
+  const titleId = `session-title-${s.id}`;
+  fill(root, h("article", { "aria-labelledby": titleId, "data-session-id": s.id },
+    h("header", { class: "session-head" },
+      h("h2", { id: titleId }, `${sentence(s.channel)} · ${words(s.reason)}`),
+      h("div", { class: "row" },
+        s.practice ? h("span", { class: "badge badge-practice", text: "Practice" }) : null,
+        s.handoffFrom ? h("span", { class: "badge badge-info", text: `From ${s.handoffFrom}` }) : null,
+        h("span", { class: "small muted mono", text: s.id }))),
+    closedBanner(s, actions),
+    guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
+    customerSection(s, actions),
+    journeySection(s),
+    transcriptSection(s, actions),
+    historySection(s),
+    s.closed ? null : wrapUpSection(s, actions)));
+}
+
+function closedBanner(s, actions) {
+  if (!s.closed) return null;
+  const text = s.closed.reason === "handoff"
+    ? `Handed off${s.handoff ? ` to ${s.handoff.channel}${s.handoff.to_agent ? ` (${s.handoff.to_agent})` : ""}` : ""}.`
+    : `Closed: ${words(s.closed.outcome)}.`;
+  return h("div", { class: "notice notice-ok row" }, h("span", { text: text }),
+    h("button", { type: "button", "data-focus": `clear:${s.id}`, on: { click: () => actions.clear(s.id) } },
+      "Clear from panel"));
+}
+
+function customerSection(s, actions) {
+  const card = s.context;
+  const id = `customer-h-${s.id}`;
+  const section = h("section", { class: "card", "aria-labelledby": id }, h("h3", { id, text: "Customer" }));
+  if (!card) {
+    add(section, h("p", { class: "muted", text: "Waiting for the context card…" }));
+    return section;
+  }
+  const identity = card.identity || {};
+  if (identity.status === "ambiguous") {
+    add(section, h("div", { class: "notice notice-warn", role: "note" },
+      h("strong", { text: "Verify who this is. " }),
+      `${identity.candidates} customers match this contact's ${(identity.matched_on || []).map(words).join(", ") || "details"}. ` +
+      "No customer data is shown until you have verified the customer's identity."),
+      resolveForm(s, actions));
+    return section;
+  }
+  if (identity.status !== "resolved" || !card.customer) {
+    add(section, h("p", { class: "notice notice-info", text: "Customer not identified: no record matches this contact." }));
+    return section;
+  }
+  const customer = card.customer;
+  const withheld = new Set(customer.withheld || []);
+  const consent = customer.consent || {};
+  const rows = [];
+  for (const [field, label] of PROFILE_FIELDS) {
+    let value;
+    if (withheld.has(field)) {
+      const why = PROFILING_FIELDS.has(field) && !consent.profiling ? "not shared: no profiling consent" : "hidden for your role";
+      value = h("span", { class: "withheld", text: why });
+    } else if (customer[field] === undefined || customer[field] === null) {
+      continue;
+    } else {
+      value = formatField(field, customer[field]);
+    }
+    rows.push(h("dt", { text: label }), h("dd", {}, value));
+  }
+  const consentText = Object.entries(consent).map(([k, v]) => `${k} ${v ? "yes" : "no"}`).join(", ");
+  if (consentText) rows.push(h("dt", { text: "Consent" }), h("dd", { text: consentText }));
+  add(section, 
+    customer.vulnerable ? h("p", { class: "notice notice-warn", text: "Vulnerable customer: slow down and take extra care." }) : null,
+    h("dl", { class: "facts" }, rows),
+    h("p", { class: "small muted" },
+      `Identified by ${(identity.matched_on || []).map(words).join(", ") || "—"}`,
+      identity.linked?.length ? `; newly linked: ${identity.linked.map(words).join(", ")}` : "", "."),
+  );
+  return section;
+}
+
+function formatField(field, value) {
+  switch (field) {
+    case "tenure_months": return value >= 12 ? `${Math.floor(value / 12)} yrs ${value % 12} mo` : `${value} mo`;
+    case "lifetime_value": return Number(value).toLocaleString(undefined, { maximumFractionDigits: 0 });
+    case "churn_risk": return percent(value);
+    default: return String(value);
+  }
+}
+
+function resolveForm(s, actions) {
+  const inputId = `resolve-${s.id}`;
+  const input = h("input", { id: inputId, name: "customer_id", autocomplete: "off", required: true,
+                             "data-focus": `resolve-input:${s.id}` });
+  return h("form", { class: "row", on: { submit: (e) => { e.preventDefault(); actions.resolveIdentity(s.id, input.value.trim()); } } },
+    h("label", { for: inputId, text: "Verified customer id" }), input,
+    h("button", { type: "submit", "data-focus": `resolve:${s.id}` }, "Confirm"));
+}
+
+function journeySection(s) {
+  const j = s.context?.current_journey;
+  const id = `journey-h-${s.id}`;
+  const section = h("section", { class: "card", "aria-labelledby": id }, h("h3", { id, text: "Journey so far" }));
+  if (!j) {
+    add(section, h("p", { class: "muted", text: "No journey yet." }));
+    return section;
+  }
+  const handlers = (j.handled_by || []).map((x) => `${x.agent_id} (${x.channel}, ${clock(x.at)})`);
+  const collected = Object.entries(j.collected || {}).map(([k, v]) => `${words(k)}: ${v}`);
+  const others = s.context.other_open_journeys || [];
+  add(section, h("dl", { class: "facts" },
+    h("dt", { text: "Already done" }), h("dd", { "data-testid": "steps-done",
+      text: j.steps_done?.length ? j.steps_done.map(words).join(", ") : "nothing yet" }),
+    h("dt", { text: "Pending" }), h("dd", { text: j.pending?.length ? j.pending.map(words).join(", ") : "nothing" }),
+    collected.length ? [h("dt", { text: "Collected" }), h("dd", { text: collected.join("; ") })] : null,
+    h("dt", { text: "Channels" }), h("dd", { text: (j.channels || []).join(" → ") || s.channel }),
+    h("dt", { text: "Handled by" }), h("dd", { text: handlers.join(", ") || "you" }),
+    others.length ? [h("dt", { text: "Other open issues" }),
+                     h("dd", { text: others.map((o) => `${words(o.reason)} (${o.channels.join(", ")})`).join("; ") })] : null));
+  return section;
+}
+
+function guidanceSection(s, actions) {
+  const id = `guidance-h-${s.id}`;
+  return h("section", { class: "card", "aria-labelledby": id },
+    h("h3", { id, text: "Guidance" }),
+    s.prompts.length
+      ? h("ol", { class: "prompts" }, s.prompts.map((p) => promptCard(p, s, actions)))
+      : h("p", { class: "muted", text: "No guidance yet." }));
+}
+
+function promptCard(prompt, s, actions) {
+  const p = prompt.data;
+  const titleId = `prompt-title-${p.id}`;
+  const maxWeight = Math.max(1, ...(p.reasons || []).map((r) => Math.abs(r.weight ?? 0)));
+  const source = p.source === "model" ? `Model${p.model_version ? ` ${p.model_version}` : ""}` : "Rules";
+  return h("li", { class: `prompt${prompt.feedback && prompt.feedback.state !== "failed" ? " answered" : ""}`,
+                   "aria-labelledby": titleId, "data-prompt-id": p.id, "data-action": p.action, tabindex: "-1", "data-focus": `prompt:${p.id}` },
+    h("h4", { id: titleId, text: p.title }),
+    h("p", { text: p.text }),
+    h("p", { class: "small muted" }, `Confidence ${percent(p.confidence)} · ${source}`,
+      p.degraded ? [" ", h("span", { class: "badge badge-warn", text: "Degraded: rules answered, the model did not" })] : null),
+    p.guardrails?.length ? h("div", { class: "notice notice-warn small" },
+      h("strong", { text: "Guardrail: " }), p.guardrails.join("; ")) : null,
+    p.reasons?.length ? h("div", { class: "reasons" },
+      h("p", { class: "small" }, h("strong", { text: "Why this" })),
+      h("ul", { class: "reason-list" }, p.reasons.map((r) => {
+        const size = Math.abs(r.weight ?? 0) / maxWeight;
+        return h("li", {},
+          h("span", { class: "reason-text" },
+            h("span", { "aria-hidden": "true", text: r.direction === "lowers" ? "↓ " : "↑ " }),
+            h("span", { class: "visually-hidden", text: r.direction === "lowers" ? "Lowers: " : "Raises: " }),
+            r.text),
+          h("span", { class: `bar${r.direction === "lowers" ? " lowers" : ""}`, "aria-hidden": "true",
+                      title: `weight ${Number(r.weight ?? 0).toFixed(2)}` },
+            h("span", { style: `width:${Math.round(100 * size)}%` })),
+          h("span", { class: "visually-hidden", text: ` (strength ${Math.round(100 * size)}%)` }));
+      }))) : null,
+    feedbackControls(prompt, s, actions));
+}
+
+function feedbackControls(prompt, s, actions) {
+  const f = prompt.feedback;
+  const id = prompt.data.id;
+  if (f && f.state !== "failed") {
+    const what = f.verdict === "accepted" ? "Accepted" : `Dismissed: ${f.reason}`;
+    const how = { sending: " (sending…)", queued: " (will be sent when back online)", recorded: "",
+                  earlier: " (answered earlier)" }[f.state] ?? "";
+    return h("p", { class: `badge ${f.verdict === "accepted" ? "badge-ok" : "badge-muted"} feedback-state`,
+                    text: what + how });
+  }
+  if (s.closed) return h("p", { class: "small muted", text: "Not answered." });
+  return h("div", {},
+    f?.state === "failed" ? h("p", { class: "notice notice-error small", role: "alert", text: f.detail }) : null,
+    h("div", { class: "row", role: "group", "aria-label": `Answer: ${prompt.data.title}` },
+      h("button", { type: "button", class: "primary", "data-focus": `fb-accept:${id}`,
+                    on: { click: () => actions.feedback(id, "accepted", "") } }, "Accept ", h("kbd", { text: "A" })),
+      DISMISS_REASONS.map((reason, i) => h("button", {
+        type: "button", "data-focus": `fb-dismiss-${i}:${id}`, "aria-label": `Dismiss: ${reason}`,
+        on: { click: () => actions.feedback(id, "dismissed", reason) } },
+        i === 0 ? [sentence(reason), " ", h("kbd", { text: "D" })] : sentence(reason)))));
+}
+
+function transcriptSection(s, actions) {
+  const id = `transcript-h-${s.id}`;
+  const inputId = `say-${s.id}`;
+  const input = h("input", { id: inputId, name: "text", autocomplete: "off", maxlength: "4000",
+                             "data-focus": `say-input:${s.id}`, "data-say": "" });
+  return h("section", { class: "card", "aria-labelledby": id },
+    h("h3", { id, text: "Transcript" }),
+    s.transcript.length
+      ? h("ol", { class: "transcript", "data-keep-scroll": `transcript:${s.id}`, tabindex: "0",
+                  "aria-label": "Transcript lines" }, s.transcript.map((t) => h("li", { class: `turn turn-${t.speaker}` },
+          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", t.text,
+          t.at ? h("span", { class: "small muted", text: ` ${clock(t.at)}` }) : null)))
+      : h("p", { class: "muted", text: "Nothing said yet." }),
+    s.closed ? null : h("form", { class: "row say", on: { submit: (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (text) actions.say(s.id, text);
+    } } },
+      h("label", { for: inputId, text: "Say to the customer" }), input,
+      h("button", { type: "submit", "data-focus": `say:${s.id}` }, "Send")),
+    s.closed ? null : actionForm(s, actions));
+}
+
+function actionForm(s, actions) {
+  const select = h("select", { id: `action-${s.id}`, name: "action", "data-focus": `action-select:${s.id}` },
+    ACTIONS.map((a) => h("option", { value: a, text: sentence(a) })));
+  const suggested = s.prompts.find((p) => !p.feedback || p.feedback.verdict === "accepted")?.data.action;
+  if (ACTIONS.includes(suggested)) select.value = suggested;
+  return h("form", { class: "row say", on: { submit: (e) => { e.preventDefault(); actions.act(s.id, select.value); } } },
+    h("label", { for: select.id, text: "Record what you did" }), select,
+    h("button", { type: "submit", "data-focus": `action:${s.id}` }, "Record"));
+}
+
+function historySection(s) {
+  const history = s.context?.history || [];
+  if (!history.length) return null;
+  return h("details", { class: "card", "data-open-key": `history:${s.id}` },
+    h("summary", { "data-focus": `history:${s.id}`, text: `History (${history.length})` }),
+    h("ul", { class: "history" }, history.map((x) => h("li", { class: "small" },
+      `${day(x.started_at)} · ${x.channel} · ${words(x.intent)}`,
+      x.outcome ? ` — ${words(x.outcome)}` : "", x.csat ? ` (CSAT ${x.csat})` : "",
+      x.summary ? `: ${x.summary}` : ""))));
+}
+
+function wrapUpSection(s, actions) {
+  const outcome = h("select", { id: `outcome-${s.id}`, name: "outcome", "data-focus": `outcome:${s.id}` },
+    OUTCOMES.map((o) => h("option", { value: o, text: sentence(o) })));
+  const csat = h("select", { id: `csat-${s.id}`, name: "csat", "data-focus": `csat:${s.id}` },
+    h("option", { value: "", text: "Not asked" }), [5, 4, 3, 2, 1].map((n) => h("option", { value: String(n), text: String(n) })));
+  const summary = h("input", { id: `summary-${s.id}`, name: "summary", maxlength: "500", autocomplete: "off",
+                               "data-focus": `summary:${s.id}` });
+  return h("details", { class: "card", "data-open-key": `wrap-up:${s.id}` },
+    h("summary", { "data-focus": `wrap-up:${s.id}`, text: "Wrap up" }),
+    h("form", { class: "wrap-up", on: { submit: (e) => {
+      e.preventDefault();
+      actions.close(s.id, outcome.value, csat.value ? Number(csat.value) : null, summary.value.trim());
+    } } },
+      h("div", { class: "field" }, h("label", { for: outcome.id, text: "Outcome" }), outcome),
+      h("div", { class: "field" }, h("label", { for: csat.id, text: "Customer satisfaction (1–5)" }), csat),
+      h("div", { class: "field" }, h("label", { for: summary.id, text: "Summary" }), summary),
+      h("button", { type: "submit", disabled: s.closing, "data-focus": `close:${s.id}` },
+        s.closing ? "Closing…" : "Close contact")));
+}
+
+// ---- chrome ----------------------------------------------------------------------------------------
+
+const CONNECTION_TEXT = {
+  idle: "Not connected",
+  connecting: "Connecting…",
+  online: "Online",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+export function renderConnection(el, banner, detail) {
+  el.dataset.state = detail.state;
+  el.textContent = CONNECTION_TEXT[detail.state] ?? detail.state;
+  const offline = detail.state === "offline" || detail.state === "reconnecting";
+  banner.hidden = !offline;
+  if (offline) {
+    const when = detail.retryAt ? ` Next attempt in about ${duration((detail.retryAt - Date.now()) / 1000)}.` : "";
+    fill(banner, h("strong", { text: "Connection lost. " }),
+      "What you see is the last known context; nothing is lost, and what you send now goes out when the " +
+      `connection is back.${when}`);
+  }
+}
+
+export function renderNotices(root, notices, dismiss) {
+  fill(root, notices.map((n, i) => h("div", { class: `notice notice-${n.kind || "error"} row`, role: "alert" },
+    h("span", { text: n.text }),
+    h("button", { type: "button", "data-focus": `notice:${i}`, on: { click: () => dismiss(i) } }, "Dismiss"))));
+}

@@ -1,0 +1,208 @@
+// The agent's websocket, held open all shift: resume after any drop with the last seq seen, back off
+// exponentially between attempts, and queue what the panel sends while offline.
+//
+// Events (EventTarget): "message" (detail: envelope, after duplicates are dropped), "state" (detail:
+// {state, retryAt, attempt}), "unauthorized" (detail: {code, detail}); the stream stops after that one.
+
+const PING_EVERY_MS = 20_000;
+const SILENCE_LIMIT_MS = 10_000;   // no pong (or anything) this long after a ping: the link is dead
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+const QUEUE_LIMIT = 100;
+const REFUSED = new Set(["unauthorized", "other_agent", "token_expired", "invalid_token"]);
+
+export class AgentStream extends EventTarget {
+  /** `agentId` and `token` name the stream; `base` is the page's location (ws[s]://host). */
+  constructor({ agentId, token, base = location }) {
+    super();
+    this.agentId = agentId;
+    this.token = token;
+    this.wsBase = `${base.protocol === "https:" ? "wss" : "ws"}://${base.host}`;
+    this.seqKey = `assist.seq.${agentId}`;
+    const saved = sessionStorage.getItem(this.seqKey);
+    this.lastSeq = saved === null ? null : Number(saved);
+    this.state = "idle";
+    this.ws = null;
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.silenceTimer = null;
+    this.holdUntil = 0;
+    this.queue = [];
+    this.counter = 0;
+    this.stopped = true;
+    this.everOnline = false;
+    this.refused = null;
+    this.serverSkew = 0;   // server clock minus ours, seconds (from hello), for offer countdowns
+  }
+
+  /** Open the stream (and keep it open until stop()). */
+  start() {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Close for good (sign-out): no reconnect, queue dropped. */
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.stopHeartbeat();
+    this.queue = [];
+    if (this.ws) this.ws.close(1000, "signed out");
+    this.ws = null;
+    this.setState("idle");
+  }
+
+  /** Forget the resume point (a new sign-in starts fresh). */
+  resetSeq() {
+    this.lastSeq = null;
+    sessionStorage.removeItem(this.seqKey);
+  }
+
+  /**
+   * Send a panel message; returns its id (replies name it in `in_reply_to`). While offline the message
+   * waits in a bounded queue and goes out right after the next hello.
+   */
+  send(type, data = {}) {
+    const id = `m${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    const frame = JSON.stringify({ type, id, data });
+    if (this.state === "online" && this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame);
+    else if (this.queue.length < QUEUE_LIMIT) this.queue.push(frame);
+    else return null;
+    return id;
+  }
+
+  /** How many messages wait to be sent. */
+  get queued() { return this.queue.length; }
+
+  /**
+   * Drop the connection as a network failure would, and reconnect automatically no sooner than `holdMs`
+   * later (diagnostics and end-to-end tests: "what happens when the link goes away for a while").
+   */
+  drop(holdMs = 0) {
+    this.holdUntil = Date.now() + holdMs;
+    if (this.ws) this.ws.close(4000, "dropped by the panel");
+  }
+
+  /** Now, by the server's clock (epoch seconds). */
+  serverNow() {
+    return Date.now() / 1000 + this.serverSkew;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  connect() {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    const params = new URLSearchParams({ token: this.token });
+    if (this.lastSeq !== null) params.set("resume_from", String(this.lastSeq));
+    this.setState(this.everOnline ? "reconnecting" : "connecting");
+    let ws;
+    try {
+      ws = new WebSocket(`${this.wsBase}/v1/agents/${encodeURIComponent(this.agentId)}/stream?${params}`);
+    } catch (err) {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.addEventListener("message", (event) => this.onMessage(ws, event));
+    ws.addEventListener("close", (event) => this.onClose(ws, event));
+  }
+
+  onMessage(ws, event) {
+    if (ws !== this.ws) return;
+    this.heard();
+    let message;
+    try { message = JSON.parse(event.data); } catch { return; }
+    if (message.type === "hello") {
+      this.onHello(message);
+      return;
+    }
+    if (message.type === "error" && REFUSED.has(message.data?.code) && this.state !== "online") {
+      this.refused = message.data;
+      return;
+    }
+    if (typeof message.seq === "number") {
+      if (this.lastSeq !== null && message.seq <= this.lastSeq) return;   // already shown: resume overlap
+      this.dispatchEvent(new CustomEvent("message", { detail: message }));
+      this.lastSeq = message.seq;
+      sessionStorage.setItem(this.seqKey, String(message.seq));   // after it was handled, never before
+      return;
+    }
+    this.dispatchEvent(new CustomEvent("message", { detail: message }));
+  }
+
+  onHello(message) {
+    const data = message.data || {};
+    if (typeof data.server_time === "number") this.serverSkew = data.server_time - Date.now() / 1000;
+    // First connection: start from now, replay nothing. A server whose outbox is behind what we saw lost
+    // its stream (a wiped Redis): start over from its count, or every new message would look old.
+    if (this.lastSeq === null || (typeof data.last_seq === "number" && data.last_seq < this.lastSeq)) {
+      this.lastSeq = data.last_seq ?? 0;
+      sessionStorage.setItem(this.seqKey, String(this.lastSeq));
+    }
+    this.attempt = 0;
+    this.everOnline = true;
+    this.setState("online", { resumedFrom: data.resumed_from ?? null });
+    this.dispatchEvent(new CustomEvent("message", { detail: message }));
+    const waiting = this.queue.splice(0);
+    for (const frame of waiting) this.ws.send(frame);
+    this.startHeartbeat();
+  }
+
+  onClose(ws, event) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.stopHeartbeat();
+    if (this.stopped) return;
+    const refused = this.refused || (event.code === 1008 && REFUSED.has(event.reason) ? { code: event.reason } : null);
+    if (refused) {
+      this.refused = null;
+      this.stopped = true;
+      this.setState("idle");
+      this.dispatchEvent(new CustomEvent("unauthorized", { detail: refused }));
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    if (this.stopped) return;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
+    const jittered = backoff / 2 + Math.random() * (backoff / 2);
+    const delay = Math.max(jittered, this.holdUntil - Date.now());
+    this.attempt += 1;
+    this.setState("offline", { retryAt: Date.now() + delay });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Reconnect now (the browser says the network is back, or the user asked). */
+  retryNow() {
+    if (this.stopped || this.ws || Date.now() < this.holdUntil) return;
+    this.connect();
+  }
+
+  startHeartbeat() {
+    this.stopHeartbeat();
+    this.pingTimer = setInterval(() => {
+      if (this.ws?.readyState !== WebSocket.OPEN) return;
+      this.ws.send(JSON.stringify({ type: "ping", id: `ping${++this.counter}`, data: {} }));
+      clearTimeout(this.silenceTimer);
+      this.silenceTimer = setTimeout(() => this.ws?.close(4001, "no answer to ping"), SILENCE_LIMIT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  heard() {
+    clearTimeout(this.silenceTimer);
+  }
+
+  stopHeartbeat() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.silenceTimer);
+  }
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: { state, attempt: this.attempt, ...extra } }));
+  }
+}
