@@ -25,7 +25,7 @@ from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
 from assist.sessions import endpoints as sessions_endpoints
-from assist.sessions.delivery import Delivery
+from assist.sessions.delivery import Delivery, PromptLog
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionStore
 from assist.settings import Settings
@@ -48,9 +48,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             embedded = EmbeddedRedis()
             redis_url = embedded.start()
             stack.callback(embedded.stop)
-        redis = RedisStore(redis_url, settings.redis_prefix)
+        redis = RedisStore(redis_url, settings.redis_prefix, settings.redis_max_connections)
         stack.push_async_callback(redis.close)
-        db = Database(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
         await db.create_schema()
         app.state.redis = redis
@@ -77,7 +77,10 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     await watcher.start()
     stack.push_async_callback(watcher.stop)
     app.state.guidance = guidance
-    app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, db),
+    prompt_log = PromptLog(db)
+    await prompt_log.start()
+    stack.push_async_callback(prompt_log.stop)
+    app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
                                                guidance)
     practice = PracticeService(db, app.state.session_service)
     app.state.session_service.hooks.append(practice.customer.on_session)

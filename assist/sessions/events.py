@@ -61,12 +61,12 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     if event.kind == "action" and event.action == "resolve_identity":
         return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
     validate_event(event)
-    journey = await service.journeys.update(state.journey_id or "",
-                                            lambda j: apply_to_journey(j, state.channel, event))
+    journey, prompts = await service.advance(state, state.journey_id or "",
+                                             lambda j: apply_to_journey(j, state.channel, event))
     if event.kind == "utterance" and principal.is_machine:
         await service.delivery.send(state.agent_id, "transcript", {
             "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice})
-    prompts = await service.guide(state, journey)
+    await service.delivery.prompts(state, prompts)
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts
@@ -82,14 +82,18 @@ async def _resolve_ambiguous(service: SessionService, principal: Principal, stat
     state.identity = Identity(status=IdentityStatus.RESOLVED, customer_id=customer_id, matched_on=["agent_verified"])
     state.customer_id, state.candidates = customer_id, []
     state.customer = customer_view(customer, principal.role) if customer else None
-    journey = await service.journeys.open_for_customer(customer_id, state.practice)
-    if journey is None:
-        def adopt(j: JourneyState) -> None:
-            j.customer_id = customer_id
-            j.mark_done("identity_verified")
-        journey = await service.journeys.update(state.journey_id or "", adopt)
+    existing = await service.journeys.open_for_customer(customer_id, state.practice)
+
+    def adopt(j: JourneyState) -> None:
+        j.customer_id = customer_id
+        j.mark_done("identity_verified")
+
+    journey, prompts = await service.advance(state, existing.id if existing else state.journey_id or "",
+                                             (lambda j: j.mark_done("identity_verified")) if existing else adopt)
+    if existing is None:
         await service.journeys.persist(journey)
     state.journey_id = journey.id
     await service.sessions.put(state)
     await service.push_context(principal, state, journey)
-    return await service.guide(state, journey)
+    await service.delivery.prompts(state, prompts)
+    return prompts

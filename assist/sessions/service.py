@@ -97,11 +97,12 @@ class SessionService:
             raise Conflict("the offer is no longer available", code="offer_unavailable")
         async with self.db.session() as s:
             agent = await s.get(Agent, state.agent_id)
-            identity, journey = await self._identify(s, state)
+            identity = await self._identity(s, state)
             state.customer_id = identity.customer_id if identity.status is IdentityStatus.RESOLVED else None
             if state.customer_id:
                 customer = await s.get(Customer, state.customer_id)
                 state.customer = customer_view(customer, principal.role) if customer else None
+        journey_id = await self._journey_for(state)
         state.identity, state.candidates = identity, identity.candidates
         state.agent_role = principal.role.value
         state.refund_limit = agent.refund_limit if agent else DEFAULT_REFUND_LIMIT
@@ -112,31 +113,34 @@ class SessionService:
                 j.channels.append(state.channel)
             j.handled_by.append(handler)
 
-        journey = await self.journeys.update(journey.id, join)
+        journey, prompts = await self.advance(state, journey_id, join)
         state.journey_id, state.opened_at = journey.id, time.time()
         await self.sessions.put(state)
         await self.push_context(principal, state, journey)
-        await self.guide(state, journey)
+        await self.delivery.prompts(state, prompts)
         for hook in self.hooks:
             await hook(state, "accepted")
         return state
 
-    async def _identify(self, s: AsyncSession, state: SessionState) -> tuple[Identity, JourneyState]:
-        if state.journey_id:
-            journey = await self.journeys.get(state.journey_id)
-            if journey is None:
-                raise NotFound("the handed-off journey no longer exists", code="unknown_journey")
-            identity = Identity(status=IdentityStatus.RESOLVED if journey.customer_id else IdentityStatus.UNKNOWN,
-                                customer_id=journey.customer_id, matched_on=["handoff"])
-            return identity, journey
-        identity = await resolve_identity(s, state.identifiers)
-        journey = None
-        if identity.status is IdentityStatus.RESOLVED and identity.customer_id:
-            journey = await self.journeys.open_for_customer(identity.customer_id, state.practice)
+    async def _identity(self, s: AsyncSession, state: SessionState) -> Identity:
+        """Who the contact is: the handed-off journey's customer, or what the identifiers resolve to."""
+        if not state.journey_id:
+            return await resolve_identity(s, state.identifiers)
+        journey = await self.journeys.get(state.journey_id)
         if journey is None:
-            journey = await self.journeys.create(identity.customer_id if identity.status is IdentityStatus.RESOLVED
-                                                 else None, state.reason, state.practice)
-        return identity, journey
+            raise NotFound("the handed-off journey no longer exists", code="unknown_journey")
+        return Identity(status=IdentityStatus.RESOLVED if journey.customer_id else IdentityStatus.UNKNOWN,
+                        customer_id=journey.customer_id, matched_on=["handoff"])
+
+    async def _journey_for(self, state: SessionState) -> str:
+        """The handed-off journey, else the customer's open one on any channel, else a new one."""
+        if state.journey_id:
+            return state.journey_id
+        if state.customer_id:
+            journey = await self.journeys.open_for_customer(state.customer_id, state.practice)
+            if journey is not None:
+                return journey.id
+        return (await self.journeys.create(state.customer_id, state.reason, state.practice)).id
 
     async def push_context(self, principal: Principal, state: SessionState, journey: JourneyState) -> None:
         """Build, audit and send the context card."""
@@ -147,18 +151,25 @@ class SessionService:
                                             practice=state.practice, history_limit=self.settings.history_limit)
         await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
 
-    async def guide(self, state: SessionState, journey: JourneyState) -> list[Prompt]:
-        """Evaluate guidance for the journey now and push prompts for actions not yet suggested."""
-        latest = journey.transcript[-1] if journey.transcript else None
-        prompts = self.guidance.evaluate(GuidanceInput(
-            journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
-            refund_limit=state.refund_limit, latest=latest))
-        if prompts:
-            shown = [p.action for p in prompts]
-            await self.journeys.update(journey.id, lambda j: j.prompts_shown.extend(
-                a for a in shown if a not in j.prompts_shown))
-            await self.delivery.prompts(state, prompts)
-        return prompts
+    async def advance(self, state: SessionState, journey_id: str,
+                      change: Callable[[JourneyState], None]) -> tuple[JourneyState, list[Prompt]]:
+        """Apply ``change`` and run guidance in ONE atomic journey update; returns the journey and the new prompts.
+
+        Guidance is pure and fast, so it runs inside the optimistic update: the prompts it returns are
+        recorded as shown in the same write, and a concurrent change simply re-runs both.
+        """
+        prompts: list[Prompt] = []
+
+        def change_and_guide(journey: JourneyState) -> None:
+            change(journey)
+            latest = journey.transcript[-1] if journey.transcript else None
+            prompts[:] = self.guidance.evaluate(GuidanceInput(
+                journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
+                refund_limit=state.refund_limit, latest=latest))
+            journey.prompts_shown.extend(p.action for p in prompts if p.action not in journey.prompts_shown)
+
+        journey = await self.journeys.update(journey_id, change_and_guide)
+        return journey, prompts
 
     async def decline(self, principal: Principal, offer_id: str, reason: str = "") -> SessionState:
         await self.owned(principal, offer_id, "offered")

@@ -102,10 +102,12 @@ class EmbeddedRedis:
 class RedisStore:
     """The app's Redis: one client (a connection pool) plus the key space; opened in lifespan."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, max_connections: int = 200) -> None:
         self.url = url
         self.keys = KeySpace(prefix)
-        self.client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True)
+        pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=max_connections,
+                                                        timeout=5)
+        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the server answers within ``timeout`` seconds."""

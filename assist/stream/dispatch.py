@@ -30,7 +30,7 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
         case Event(data=data):
             await handle_event(service, principal, data)
         case PromptFeedback(data=data):
-            await record_feedback(service.db, principal, data)
+            await record_feedback(service.db, service.delivery.prompt_log, principal, data)
             return Envelope(type="ack", data={"in_reply_to": message.id, "prompt_id": data.prompt_id})
         case HandoffRequest(data=data):
             await service.handoff(principal, data)
