@@ -6,21 +6,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from assist import health
 from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
+from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
-from assist.errors import install_error_handlers
+from assist.dependencies import PrincipalDep
+from assist.errors import Forbidden, install_error_handlers
 from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
+from assist.offers import OfferBridge, register_agents
 from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
@@ -34,6 +37,9 @@ from assist.stores.sql import Database
 from assist.stream import endpoint as stream_endpoint
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
+from routing.api import build_router
+from routing.errors import RoutingError
+from routing.service import RoutingService
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,34 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     app.state.session_service.event_hooks.append(practice.customer.on_event)
     app.state.practice_service = practice
     app.state.erase_live_state = journeys.forget
+    await _start_routing(app, stack, settings, redis, db, app.state.session_service)
+
+
+async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore, db: Database,
+                         sessions: SessionService) -> None:
+    """Routing runs in every worker (its state is in Redis); its offers reach agents through their streams."""
+    routing = RoutingService(redis.client, redis.keys.key)
+    bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
+    routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
+    sessions.hooks.append(bridge.on_session)
+    sessions.status_hooks.append(bridge.on_status)
+    await routing.start()
+    stack.push_async_callback(routing.stop)
+    await register_agents(db, routing)
+    app.state.routing = routing
+
+
+def get_routing(request: Request) -> RoutingService:
+    return request.app.state.routing  # type: ignore[no-any-return]
+
+
+async def require_routing_client(request: Request, principal: PrincipalDep) -> Principal:
+    """Routing systems (API key) and admins drive routing; supervisors may read its snapshots."""
+    readers = {Role.SERVICE, Role.ADMIN, Role.SUPERVISOR}
+    allowed = readers if request.method == "GET" else {Role.SERVICE, Role.ADMIN}
+    if principal.role not in allowed:
+        raise Forbidden(f"role {principal.role} may not do this in routing", code="role_forbidden")
+    return principal
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -100,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, domain_errors=(RoutingError,))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(adoption_endpoints.router)
@@ -110,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_endpoints.router)
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)
+    app.include_router(build_router(get_routing, require_routing_client))
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -49,20 +49,26 @@ def normalise(kind: str, value: str) -> str:
 
 
 async def resolve_identity(session: AsyncSession, identifiers: dict[str, str]) -> Identity:
-    """Match every identifier; one customer -> resolved (unknown identifiers linked to it), several -> ambiguous."""
+    """Match every identifier; one customer -> resolved (unknown identifiers linked to it), several -> ambiguous.
+
+    ``customer_id`` (a routing system that already knows the CRM id) counts as one more identifier.
+    """
     wanted = {kind: normalise(kind, v) for kind, v in identifiers.items() if kind in IDENTIFIER_KINDS and v}
     wanted = {k: v for k, v in wanted.items() if v}
-    if not wanted:
+    direct = identifiers.get("customer_id", "")
+    if not wanted and not direct:
         return Identity(status=IdentityStatus.UNKNOWN)
     rows = (await session.exec(select(CustomerIdentifier).where(
-        col(CustomerIdentifier.value).in_(list(wanted.values()))))).all()
-    matches = [r for r in rows if wanted.get(r.kind) == r.value]
+        col(CustomerIdentifier.value).in_(list(wanted.values()))))).all() if wanted else []
+    owners = [(r.kind, r.customer_id) for r in rows if wanted.get(r.kind) == r.value]
+    if direct:
+        owners.append(("customer_id", direct))
     live = set()
-    for customer_id in {r.customer_id for r in matches}:
+    for customer_id in {owner for _, owner in owners}:
         customer = await session.get(Customer, customer_id)
         if customer is not None and customer.erased_at is None:
             live.add(customer_id)
-    matched_on = sorted({r.kind for r in matches if r.customer_id in live})
+    matched_on = sorted({kind for kind, owner in owners if owner in live})
     if len(live) > 1:
         return Identity(status=IdentityStatus.AMBIGUOUS, matched_on=matched_on, candidates=sorted(live))
     if not live:

@@ -132,3 +132,19 @@ async def test_erased_customers_are_never_matched(database):
         s.add(customer)
     async with database.session() as s:
         assert (await resolve_identity(s, {"email": "gone@example.com"})).status is IdentityStatus.UNKNOWN
+
+
+async def test_a_known_customer_id_from_a_routing_system_resolves_directly(database):
+    await add(database, "C7", email="c7@example.com")
+    async with database.session() as s:
+        identity = await resolve_identity(s, {"customer_id": "C7"})
+    assert (identity.status, identity.customer_id, identity.matched_on) == (IdentityStatus.RESOLVED, "C7",
+                                                                           ["customer_id"])
+
+
+async def test_customer_id_contradicting_the_email_is_ambiguous(database):
+    await add(database, "C7", email="c7@example.com")
+    await add(database, "C8")
+    async with database.session() as s:
+        identity = await resolve_identity(s, {"customer_id": "C8", "email": "c7@example.com"})
+    assert identity.status is IdentityStatus.AMBIGUOUS

@@ -1,0 +1,102 @@
+"""Routing <-> sessions: a routing offer becomes a session offer on the agent's stream, and what the agent
+does with it (accept, decline, close, status) settles the reservation in routing.
+
+``routing`` never imports ``assist``; this module is the one place the two meet.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis.asyncio import Redis
+from sqlmodel import select
+
+from assist.identity import IDENTIFIER_KINDS
+from assist.sessions.schemas import OfferRequest
+from assist.sessions.service import SessionService
+from assist.sessions.state import SessionState
+from assist.stores.redis import KeySpace
+from assist.stores.sql import Database
+from assist.stores.tables import Agent
+from routing.engine import AgentStatus
+from routing.errors import RoutingError
+from routing.records import Offer, Withdrawal
+from routing.service import RoutingService
+
+log = logging.getLogger(__name__)
+
+
+class OfferBridge:
+    def __init__(self, routing: RoutingService, sessions: SessionService, client: Redis, keys: KeySpace,
+                 ttl_seconds: int) -> None:
+        self.routing = routing
+        self.sessions = sessions
+        self.client = client
+        self.keys = keys
+        self.ttl_seconds = ttl_seconds
+
+    def _session_key(self, reservation_id: str) -> str:
+        return self.keys.key("reservation", reservation_id, "session")
+
+    async def on_offer(self, offer: Offer) -> None:
+        """Push the reserved contact to the agent as an ``offer`` that expires with the reservation."""
+        contact = offer.contact
+        attributes = dict(getattr(contact, "attributes", {}) or {})
+        identifiers = {k: v for k, v in attributes.items() if k in IDENTIFIER_KINDS}
+        if contact.customer_id:
+            identifiers.setdefault("customer_id", contact.customer_id)
+        state = await self.sessions.offer(OfferRequest(
+            agent_id=offer.agent_id, channel=contact.channel if contact.channel in ("chat", "phone", "email")
+            else "chat", reason=attributes.get("reason", contact.queue if contact.queue.isidentifier() else "general"),
+            identifiers=identifiers, reservation_id=offer.reservation_id,
+            expires_in_seconds=max(offer.expires_at - time.time(), 1.0)))
+        await self.client.set(self._session_key(offer.reservation_id), state.id, ex=self.ttl_seconds)
+
+    async def on_withdraw(self, withdrawal: Withdrawal) -> None:
+        """An unanswered or cancelled offer is taken back from the panel."""
+        session_id = await self.client.get(self._session_key(withdrawal.reservation_id))
+        if session_id is None:
+            return
+        state = await self.sessions.sessions.claim(session_id, "offered", "expired")
+        if state is not None:
+            await self.sessions.delivery.send(state.agent_id, "offer_withdrawn", {
+                "offer_id": session_id, "reason": withdrawal.reason, "set_away": withdrawal.agent_set_away})
+
+    async def on_session(self, state: SessionState, what: str) -> None:
+        """Settle the reservation behind a routed session: accept, reject (decline) or complete (close)."""
+        if state.reservation_id is None:
+            return
+        settle = {"accepted": self.routing.accept, "declined": self.routing.reject,
+                  "closed": self.routing.complete}.get(what)
+        if settle is None:
+            return
+        try:
+            await settle(state.reservation_id)
+        except RoutingError as exc:
+            log.warning("reservation %s not settled (%s): %s", state.reservation_id, what, exc.detail)
+
+    async def on_status(self, agent_id: str, status: str) -> None:
+        """The panel's status switch is the agent's availability in routing (if routing knows the agent)."""
+        try:
+            await self.routing.agents.set_status(agent_id, AgentStatus(status))
+        except RoutingError as exc:
+            log.info("status of %s not set in routing: %s", agent_id, exc.detail)
+
+
+async def register_agents(db: Database, routing: RoutingService) -> int:
+    """Give routing every agent on record it does not know yet (skills, languages, channel capacity), status
+    away until they sign in; agents routing already knows keep what the routing API set. Returns how many."""
+    async with db.session() as s:
+        agents = (await s.exec(select(Agent).where(Agent.active == True))).all()  # noqa: E712
+    known = {a.agent_id for a in routing.agents.page(0, 1_000_000)}
+    added = 0
+    for agent in agents:
+        if agent.id in known:
+            continue
+        for skill in agent.skills:
+            await routing.agents.put_skill(skill)
+        await routing.agents.put(agent.id, skills=agent.skills, languages=agent.languages or ["en"],
+                                 capacity=agent.channels)
+        added += 1
+    return added
