@@ -1,0 +1,705 @@
+"""Event in -> prompt out over a real websocket, next to a bare websocket echo server (issue 3).
+
+Run: ``.venv/bin/python bench/stream_bench.py`` (``--help`` for the knobs). Prints a table and writes
+``bench/out/stream.json``. It is a benchmark, not a test: it never fails on a missed target, it reports it.
+
+What is measured
+  Service: ``assist.app:create_app`` under ONE uvicorn worker in a subprocess (as tests/conftest.py's
+  LiveServer runs it), a temp SQLite file, the machine's Redis on 127.0.0.1:6379 when it answers (else a
+  private ``EmbeddedRedis``) under a fresh key prefix (deleted afterwards). N agents, each with one panel
+  (``websockets.asyncio.client``). Untimed setup: every sample gets its own session (a fresh customer, offered
+  through POST /v1/contacts/offer with an admin token, accepted on the panel, context and first prompt
+  drained), because the rules never repeat an action already shown in a journey. Timed: perf_counter from
+  just before ``send(event)`` (utterance, customer, "This is ridiculous, I am furious!") to the arrival of
+  that session's ``prompt`` with action ``apologise_acknowledge`` (which travels via the Redis outbox and
+  pub/sub fan-out, like every durable message).
+  Echo: a bare ``websockets.asyncio.server`` echo in its own subprocess (uvloop, like uvicorn), the same client
+  code, the same connection counts, the same event bytes and the same send schedule; timed from send to the
+  echoed frame.
+
+Load model (same schedule for service and echo, seeded): every agent sends its samples at Poisson times
+with a mean gap of ``--interval`` seconds (default 3 s: a busy call; first send uniformly in the first gap),
+waiting for each reply before its next send. With 1 connection the gap is ``--interval-1`` (near
+back-to-back) so 200 samples take seconds. Offered load is printed; ``--burst`` instead makes every agent send
+at the same instant.
+
+Reading the figures
+  p50/p99 count every attempt; an attempt that got an ``error`` or no prompt within 15 s is a failure and
+  has no latency, so a percentile that lands on failures prints "failed" (the JSON also keeps percentiles
+  of the answered attempts). "cpu ms/ev" is the server process's user+system CPU during the timed phase per
+  reply (from /proc), the figure least disturbed by other load on the machine. Client, server, Redis and
+  whatever else runs share the machine's CPUs: the CPU count and load averages go into the JSON.
+  Setup opens at most SETUP_CONCURRENCY sessions at once (see the constant for why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "out" / "stream.json"
+REDIS_URL = os.environ.get("ASSIST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+TEXT = "This is ridiculous, I am furious!"
+ACTION = "apologise_acknowledge"
+TARGET_RATIO = 3.0          # p99 within 3x the echo's p99 at 1 and 100 connections
+TARGET_P99_MS_AT_1000 = 25.0
+REPLY_TIMEOUT = 15.0
+SETUP_CONCURRENCY = 6
+"""Accepts in flight at once during the untimed setup. SessionService.accept holds a pooled SQL connection while
+JourneyStore opens nested sessions, so 15+ concurrent accepts exhaust SQLAlchemy's default pool (5 + 10) and
+stall 30 s before failing with internal_error; 6 stays clear of that."""
+FAILURES: dict[str, int] = {}
+"""Why samples of the last timed phase failed (timeouts, server errors), by kind."""
+TIMELINE: list[tuple[float, float]] = []
+"""(send time in the phase in s, latency in ms) of the last timed phase's answered samples."""
+
+
+# ---- small helpers ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile over sorted data (the ``statistics.quantiles`` inclusive method);
+    ``inf`` when it touches an infinite value (a failed attempt)."""
+    data = sorted(values)
+    if len(data) == 1:
+        return data[0]
+    at = (len(data) - 1) * q / 100
+    low, frac = int(at), at - int(at)
+    if frac == 0:
+        return data[low]
+    if math.isinf(data[low + 1]):
+        return math.inf
+    return data[low] + (data[low + 1] - data[low]) * frac
+
+
+def raise_fd_limit(connections: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, 4 * connections + 1024))
+    if want > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def event_message(session_id: str, n: int) -> str:
+    return json.dumps({"type": "event", "id": f"e{n:08d}",
+                       "data": {"session_id": session_id, "kind": "utterance", "speaker": "customer",
+                                "text": TEXT}}, separators=(",", ":"))
+
+
+def schedule(rng: random.Random, samples: int, interval: float, burst: bool) -> list[float]:
+    """Offsets (s) from the phase start at which one agent sends its samples."""
+    if burst:
+        return [0.0] * samples
+    at, times = rng.uniform(0, interval), []
+    for _ in range(samples):
+        times.append(at)
+        at += rng.expovariate(1 / interval)
+    return times
+
+
+@dataclass
+class Scenario:
+    connections: int
+    samples: int               # per connection
+    interval: float            # mean per-agent gap between sends (s)
+    burst: bool
+    schedules: list[list[float]] = field(default_factory=list)
+
+    @property
+    def offered_rate(self) -> float | None:
+        return None if self.burst else self.connections / self.interval
+
+
+@dataclass
+class Result:
+    latencies_ms: list[float]
+    failures: int
+    wall_s: float
+    setup_s: float
+    request_bytes: int
+    reply_bytes: int
+    failure_kinds: dict[str, int] = field(default_factory=dict)
+    server_cpu_s: float | None = None
+    """CPU time (user + system) the server process used during the timed phase."""
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Percentiles over every attempt (a failed one never got its reply: null if a percentile lands on
+        one) and over the answered ones only."""
+        lat = self.latencies_ms
+        attempts = sorted(lat) + [math.inf] * self.failures
+
+        def ms(value: float | None) -> float | None:
+            return None if value is None or math.isinf(value) else round(value, 3)
+
+        return {"attempts": len(attempts), "answered": len(lat), "failures": self.failures,
+                "p50_ms": ms(percentile(attempts, 50)) if attempts else None,
+                "p99_ms": ms(percentile(attempts, 99)) if attempts else None,
+                "p50_answered_ms": ms(percentile(lat, 50)) if lat else None,
+                "p99_answered_ms": ms(percentile(lat, 99)) if lat else None,
+                "max_answered_ms": round(max(lat), 3) if lat else None,
+                "throughput_per_s": round(len(lat) / self.wall_s, 1) if self.wall_s else None,
+                "timed_phase_s": round(self.wall_s, 2), "setup_s": round(self.setup_s, 2),
+                "request_bytes": self.request_bytes, "reply_bytes": self.reply_bytes,
+                "failure_kinds": self.failure_kinds,
+                "server_cpu_ms_per_reply": round(1000 * self.server_cpu_s / len(lat), 3)
+                if self.server_cpu_s is not None and lat else None,
+                "server_cpu_utilisation": round(self.server_cpu_s / self.wall_s, 2)
+                if self.server_cpu_s is not None and self.wall_s else None,
+                "slowest": [{"sent_at_s": round(at, 3), "ms": round(ms, 2)}
+                            for at, ms in sorted(self.timeline, key=lambda x: -x[1])[:10]]}
+
+
+async def gather_limited(limit: int, jobs: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await job()
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+# ---- processes ------------------------------------------------------------------------------------------
+
+class Process:
+    """A child process we started and must stop (terminate, then kill)."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child never blocks on it
+        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self.stderr, stderr=self.stderr)
+
+    def tail(self, chars: int = 2000) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")[-chars:]
+
+    def save_log(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.stderr.seek(0)
+        path.write_bytes(self.stderr.read())
+        return path
+
+    def check(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.proc.args[:4]} exited with {self.proc.returncode}: {self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+
+
+def wait_for_port(process: Process, port: int, timeout: float = 60.0, path: str | None = None) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.check()
+        try:
+            if path is None:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            elif httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == 200:
+                return
+        except (OSError, httpx.HTTPError):
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not answer in {timeout}s")
+
+
+def start_echo() -> tuple[Process, int]:
+    port = free_port()
+    process = Process([sys.executable, str(Path(__file__).resolve()), "--echo-server", str(port)])
+    wait_for_port(process, port)
+    return process, port
+
+
+def start_service(env: dict[str, str]) -> tuple[Process, int]:
+    port = free_port()
+    process = Process([sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
+                       "--port", str(port), "--ws-max-size", env["ASSIST_WS_MAX_MESSAGE_BYTES"],
+                       "--log-level", "warning", "--backlog", "4096"], env=env)
+    wait_for_port(process, port, path="/readyz")
+    return process, port
+
+
+def echo_server_main(port: int) -> None:
+    """The baseline: a bare websockets echo server (same frame limit, default compression, as the client)."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            await ws.send(message)
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096):
+            await asyncio.Future()
+
+    run(main())
+
+
+def run(coro: Awaitable[Any]) -> Any:
+    """asyncio with uvloop when installed (uvicorn's ``--loop auto`` picks it too)."""
+    try:
+        import uvloop
+
+        return uvloop.run(coro)  # type: ignore[arg-type]
+    except ImportError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+class PySpy:
+    """py-spy sampling the service during the timed phase only (collapsed stacks, flamegraph input)."""
+
+    def __init__(self, executable: str, out: Path) -> None:
+        self.executable, self.out = executable, out
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, pid: int) -> None:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen([self.executable, "record", "--pid", str(pid), "--rate", "200", "--format",
+                                      "raw", "-o", str(self.out), "--nonblocking"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)  # attached before the first timed send
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+# ---- the service's world --------------------------------------------------------------------------------
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+async def seed(database_url: str, run_id: str, agents: list[str], samples: int) -> dict[tuple[str, int], str]:
+    """Agents, and one customer per (agent, sample) so parallel sessions never share a journey; returns emails."""
+    from assist.identity import normalise
+    from assist.stores.sql import Database
+    from assist.stores.tables import Agent, Customer, CustomerIdentifier
+
+    emails: dict[tuple[str, int], str] = {}
+    db = Database(database_url)
+    try:
+        await db.create_schema()
+        async with db.session() as s:
+            for agent_id in agents:
+                s.add(Agent(id=agent_id, name=agent_id, refund_limit=50.0, channels={"chat": 3, "phone": 1}))
+            for agent_id in agents:
+                for k in range(samples):
+                    cid = f"C-{run_id}-{agent_id}-{k}"
+                    email = f"{agent_id.lower()}.{k}.{run_id}@example.com"
+                    emails[(agent_id, k)] = email
+                    s.add(Customer(id=cid, name="Sam Carter", email=email, phone=None, account_number="AC7781",
+                                   segment="gold", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
+                                   consent={"service": True, "profiling": True, "marketing": True}))
+            await s.flush()
+            for (agent_id, k), email in emails.items():
+                s.add(CustomerIdentifier(kind="email", value=normalise("email", email),
+                                         customer_id=f"C-{run_id}-{agent_id}-{k}"))
+    finally:
+        await db.close()
+    return emails
+
+
+async def recv_json(ws: Any, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        return json.loads(await ws.recv())  # type: ignore[no-any-return]
+
+
+async def expect(ws: Any, kind: str, **match: Any) -> dict[str, Any]:
+    while True:
+        message = await recv_json(ws)
+        if message["type"] == "error":
+            raise RuntimeError(f"server error during setup: {message['data']}")
+        if message["type"] == kind and all(message["data"].get(k) == v for k, v in match.items()):
+            return message
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def timed_phase(conns: list[Any], payloads: list[list[str]], scenario: Scenario,
+                      is_reply: Callable[[str, int, int], bool],
+                      server_pid: int) -> tuple[list[float], int, float, float | None]:
+    """Every connection sends its payloads on its schedule.
+
+    Returns latencies (ms), failures, wall time of the phase and the server's CPU seconds in it.
+    """
+    latencies: list[float] = []
+    failures = 0
+    kinds = FAILURES
+    kinds.clear()
+    TIMELINE.clear()
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.2
+
+    async def agent(i: int) -> None:
+        nonlocal failures
+        ws = conns[i]
+        for k, payload in enumerate(payloads[i]):
+            delay = start + scenario.schedules[i][k] - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            t0 = time.perf_counter()
+            await ws.send(payload)
+            try:
+                async with asyncio.timeout(REPLY_TIMEOUT):
+                    while True:
+                        raw = await ws.recv()
+                        t1 = time.perf_counter()
+                        if is_reply(raw, i, k):
+                            latencies.append((t1 - t0) * 1000)
+                            TIMELINE.append((t0 - t_start, (t1 - t0) * 1000))
+                            break
+            except TimeoutError:
+                failures += 1
+                kinds["timeout"] = kinds.get("timeout", 0) + 1
+            except RuntimeError as exc:
+                failures += 1
+                kinds[str(exc)] = kinds.get(str(exc), 0) + 1
+
+    cpu_before = cpu_seconds(server_pid)
+    t_start = time.perf_counter() + 0.2
+    await asyncio.gather(*(agent(i) for i in range(len(conns))))
+    wall = time.perf_counter() - t_start
+    cpu_after = cpu_seconds(server_pid)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return latencies, failures, wall, cpu
+
+
+async def connect_all(url_for: Callable[[int], str], headers_for: Callable[[int], dict[str, str]],
+                      n: int) -> list[Any]:
+    from websockets.asyncio.client import connect
+
+    async def one(i: int) -> Any:
+        return await connect(url_for(i), additional_headers=headers_for(i), max_size=2**22, open_timeout=30,
+                             ping_interval=None)
+
+    return await gather_limited(64, [lambda i=i: one(i) for i in range(n)])
+
+
+async def close_all(conns: list[Any]) -> None:
+    await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+
+
+async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
+    n = scenario.connections
+    t_setup = time.perf_counter()
+    conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/", lambda i: {}, n)
+    setup_s = time.perf_counter() - t_setup
+    fake_session = "S-" + "0" * 12  # the same length as a real session id: same bytes on the wire
+    payloads = [[event_message(fake_session, i * scenario.samples + k) for k in range(scenario.samples)]
+                for i in range(n)]
+    try:
+        latencies, failures, wall, cpu = await timed_phase(
+            conns, payloads, scenario, lambda raw, i, k: raw == payloads[i][k], pid)
+    finally:
+        await close_all(conns)
+    size = len(payloads[0][0].encode())
+    return Result(latencies, failures, wall, setup_s, size, size, dict(FAILURES), cpu, list(TIMELINE))
+
+
+async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tuple[str, int], str],
+                        agents: list[str], timed_hooks: tuple[Callable[[], None], Callable[[], None]] | None = None
+                        ) -> Result:
+    import httpx
+
+    from assist.auth.tokens import create_token
+    from assist.settings import Settings
+
+    settings = Settings(jwt_secret=SECRET, environment="test")
+    base = f"http://127.0.0.1:{port}"
+    admin = {"Authorization": f"Bearer {create_token(settings, 'X1', 'admin')}"}
+    n, samples = scenario.connections, scenario.samples
+    t_setup = time.perf_counter()
+    conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/v1/agents/{agents[i]}/stream",
+                              lambda i: {"Authorization": f"Bearer {create_token(settings, agents[i], 'agent')}"},
+                              n)
+    sessions: list[list[str]] = [[] for _ in range(n)]
+    reply_sizes: list[int] = []
+    try:
+        await asyncio.gather(*(expect(c, "hello") for c in conns))
+        async with httpx.AsyncClient(base_url=base, headers=admin, timeout=60,
+                                     limits=httpx.Limits(max_connections=32)) as http:
+
+            async def open_sessions(i: int) -> None:
+                for k in range(samples):
+                    response = await http.post("/v1/contacts/offer", json={
+                        "agent_id": agents[i], "channel": "chat", "reason": "refund",
+                        "identifiers": {"email": emails[(agents[i], k)]}, "expires_in_seconds": 600})
+                    response.raise_for_status()
+                    session_id = response.json()["session_id"]
+                    await expect(conns[i], "offer", offer_id=session_id)
+                    await conns[i].send(json.dumps({"type": "accept", "data": {"offer_id": session_id}}))
+                    context = await expect(conns[i], "context", session_id=session_id)
+                    if context["data"]["identity"]["status"] != "resolved":
+                        raise RuntimeError(f"customer not resolved: {context['data']['identity']}")
+                    await expect(conns[i], "prompt", session_id=session_id, action="verify_identity")
+                    sessions[i].append(session_id)
+
+            # At most SETUP_CONCURRENCY accepts at once: each accept holds one pooled SQL connection while
+            # it opens nested sessions (see the report), and 15+ at once exhaust the pool for 30 s.
+            await gather_limited(SETUP_CONCURRENCY, [lambda i=i: open_sessions(i) for i in range(n)])
+        setup_s = time.perf_counter() - t_setup
+        payloads = [[event_message(sid, i * samples + k) for k, sid in enumerate(sessions[i])] for i in range(n)]
+
+        def is_reply(raw: str, i: int, k: int) -> bool:
+            message = json.loads(raw)
+            if message["type"] == "error":
+                raise RuntimeError(f"error {message['data'].get('code')}: {message['data'].get('detail')}")
+            data = message["data"]
+            if (message["type"] == "prompt" and data.get("session_id") == sessions[i][k]
+                    and data.get("action") == ACTION):
+                if not reply_sizes:
+                    reply_sizes.append(len(raw.encode()))
+                return True
+            return False
+
+        if timed_hooks:
+            timed_hooks[0]()
+        try:
+            latencies, failures, wall, cpu = await timed_phase(conns, payloads, scenario, is_reply, pid)
+        finally:
+            if timed_hooks:
+                timed_hooks[1]()
+    finally:
+        await close_all(conns)
+    return Result(latencies, failures, wall, setup_s, len(payloads[0][0].encode()),
+                  reply_sizes[0] if reply_sizes else 0, dict(FAILURES), cpu, list(TIMELINE))
+
+
+# ---- orchestration --------------------------------------------------------------------------------------
+
+def service_env(tmp: Path, redis_url: str, prefix: str, rate: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
+    env.update({"ASSIST_ENVIRONMENT": "test", "ASSIST_REDIS_URL": redis_url,
+                "ASSIST_DATABASE_URL": f"sqlite:///{tmp / 'assist.db'}", "ASSIST_DATA_DIR": str(tmp),
+                "ASSIST_REDIS_PREFIX": prefix, "ASSIST_JWT_SECRET": SECRET, "ASSIST_LOG_LEVEL": "WARNING",
+                "ASSIST_WS_MAX_MESSAGES_PER_SECOND": str(rate), "ASSIST_WS_MAX_MESSAGE_BYTES": "65536",
+                "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def delete_prefix(redis_url: str, prefix: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deleted = 0
+    try:
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += client.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += client.unlink(*batch)
+    finally:
+        client.close()
+    return deleted
+
+
+def run_scenario(scenario: Scenario, redis_url: str, echo_port: int, echo_pid: int, log: Callable[[str], None],
+                 py_spy: str | None) -> dict[str, Any]:
+    n = scenario.connections
+    raise_fd_limit(n)
+    log(f"-- {n} connection(s) x {scenario.samples} sample(s): echo")
+    echo = run(bench_echo(echo_port, echo_pid, scenario))
+    tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
+    run_id = uuid.uuid4().hex[:8]
+    prefix = f"bench{run_id}"
+    agents = [f"B{n}-{i:04d}" for i in range(n)]
+    env = service_env(tmp, redis_url, prefix, rate=10_000)
+    service = None
+    profiler = PySpy(py_spy, OUT.parent / f"stream-{n}.py-spy.txt") if py_spy else None
+    try:
+        emails = run(seed(env["ASSIST_DATABASE_URL"], run_id, agents, scenario.samples))
+        log(f"-- {n} connection(s): service (seeded {len(emails)} customers)")
+        service, port = start_service(env)
+        pid = service.proc.pid
+        hooks = (lambda: profiler.start(pid), profiler.stop) if profiler else None
+        try:
+            result = run(bench_service(port, pid, scenario, emails, agents, hooks))
+        except BaseException:
+            log(f"service output kept in {service.save_log(OUT.parent / f'stream-service-{n}.log')}")
+            raise
+        if result.failures:
+            log(f"{result.failures} failed sample(s) {result.failure_kinds}; service output kept in "
+                f"{service.save_log(OUT.parent / f'stream-service-{n}.log')}")
+    finally:
+        if profiler is not None:
+            profiler.stop()
+        if service is not None:
+            service.stop()
+        if redis_url.startswith("redis://"):
+            delete_prefix(redis_url, prefix)
+        shutil.rmtree(tmp, ignore_errors=True)
+    e, s = echo.summary(), result.summary()
+    ratio = round(s["p99_ms"] / e["p99_ms"], 2) if s["p99_ms"] is not None and e["p99_ms"] else None
+    if n >= 1000:
+        target = f"p99 < {TARGET_P99_MS_AT_1000:g} ms"
+        met = s["p99_ms"] is not None and s["p99_ms"] < TARGET_P99_MS_AT_1000 and s["failures"] == 0
+    else:
+        target = f"p99 <= {TARGET_RATIO:g}x echo p99"
+        met = ratio is not None and ratio <= TARGET_RATIO and s["failures"] == 0
+    ratio_p50 = round(s["p50_ms"] / e["p50_ms"], 2) if s["p50_ms"] is not None and e["p50_ms"] else None
+    return {"connections": n, "samples_per_connection": scenario.samples, "burst": scenario.burst,
+            "interval_s": None if scenario.burst else scenario.interval,
+            "offered_events_per_s": scenario.offered_rate, "service": s, "echo": e, "ratio_p99": ratio,
+            "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg()}
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    def num(value: float | None, width: int = 8) -> str:
+        return f"{'failed':>{width}}" if value is None else f"{value:>{width}.2f}"
+
+    head = (f"{'connections':>11} {'load ev/s':>9} {'samples':>7} {'p50 ms':>8} {'p99 ms':>8} "
+            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'failed':>6} {'cpu ms/ev':>9}  target")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        s, e = r["service"], r["echo"]
+        load = "burst" if r["burst"] else f"{r['offered_events_per_s']:.0f}"
+        ok = "met" if r["target_met"] else "MISSED"
+        ratio = f"{r['ratio_p99']:>8.1f}x" if r["ratio_p99"] is not None else f"{'n/a':>9}"
+        cpu = s["server_cpu_ms_per_reply"]
+        print(f"{r['connections']:>11} {load:>9} {s['attempts']:>7} {num(s['p50_ms'])} {num(s['p99_ms'])} "
+              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {s['failures']:>6} "
+              f"{cpu if cpu is not None else '?':>9}  {r['target']}: {ok}")
+
+
+def parse_ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", default="1,100,1000", help="comma-separated connection counts")
+    parser.add_argument("--samples", default="200,5,2", help="samples per connection, one per count")
+    parser.add_argument("--interval", type=float, default=3.0,
+                        help="mean seconds between one agent's events when N > 1 (default 3: a busy call)")
+    parser.add_argument("--interval-1", type=float, default=0.02,
+                        help="mean seconds between events with a single connection (default 0.02)")
+    parser.add_argument("--burst", action="store_true", help="every agent sends at the same instant instead")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--py-spy", help="path to py-spy: profile the service during each scenario "
+                                         "(collapsed stacks in bench/out/stream-<N>.py-spy.txt)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.echo_server:
+        echo_server_main(args.echo_server)
+        return
+
+    counts, samples = parse_ints(args.connections), parse_ints(args.samples)
+    if len(samples) != len(counts):
+        parser.error("--samples needs one value per --connections value")
+    rng = random.Random(args.seed)
+    scenarios = []
+    for n, k in zip(counts, samples, strict=True):
+        interval = args.interval_1 if n == 1 else args.interval
+        sc = Scenario(n, k, interval, args.burst)
+        sc.schedules = [schedule(rng, k, interval, args.burst) for _ in range(n)]
+        scenarios.append(sc)
+
+    cpus = os.cpu_count() or 0
+    load = os.getloadavg()
+    print(f"stream bench: {cpus} CPU(s) (client, server, Redis and anything else running share them), "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, Python {platform.python_version()}")
+    raise_fd_limit(max(counts))
+    embedded = None
+    redis_url = REDIS_URL
+    echo = None
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    try:
+        if not redis_answers(REDIS_URL):
+            from assist.stores.redis import EmbeddedRedis
+
+            embedded = EmbeddedRedis()
+            redis_url = embedded.start()
+        print(f"redis: {'embedded ' + redis_url if embedded else redis_url}; one uvicorn worker; "
+              f"SQLite in a temp dir")
+        echo, echo_port = start_echo()
+        for sc in scenarios:
+            rows.append(run_scenario(sc, redis_url, echo_port, echo.proc.pid, lambda m: print(m, flush=True),
+                                     args.py_spy))
+    finally:
+        if echo is not None:
+            echo.stop()
+        if embedded is not None:
+            embedded.stop()
+    print()
+    print_table(rows)
+    print(f"\nlatency = perf_counter from send(event) to the receipt of its prompt (echo: of the echoed frame); "
+          f"load = offered events/s (N / interval);\ncpu ms/ev = service process CPU per reply in the timed phase; "
+          f"{cpus} CPUs shared with the client, Redis and anything else running (load average now "
+          f"{os.getloadavg()[0]:.2f}); total {time.perf_counter() - started:.0f} s")
+    import websockets
+
+    report = {"benchmark": "stream: event in -> prompt out vs websocket echo", "cpu_count": cpus,
+              "loadavg_at_start": load, "python": platform.python_version(), "websockets": websockets.__version__,
+              "redis": "embedded" if embedded else redis_url, "uvicorn_workers": 1, "database": "sqlite (temp)",
+              "event_text": TEXT, "expected_action": ACTION, "seed": args.seed,
+              "targets": {"ratio_p99_at_1_and_100": TARGET_RATIO, "p99_ms_at_1000": TARGET_P99_MS_AT_1000},
+              "rows": rows, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
