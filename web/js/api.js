@@ -40,3 +40,14 @@ export class ApiClient {
   put(path, body = {}) { return this.request("PUT", path, body); }
   delete(path) { return this.request("DELETE", path); }
 }
+
+/** Sign-in check shared by every page: a token the server refuses (401) is reported; other failures
+ * (server down) let the page open in its offline state. Returns /v1/me, or null when unreachable. */
+export async function verifyToken(token) {
+  try {
+    return await new ApiClient(token).get("/v1/me");
+  } catch (err) {
+    if (err.status === 401) throw new Error("The server refused this token (expired or not valid).");
+    return null;
+  }
+}

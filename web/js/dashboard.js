@@ -1,7 +1,7 @@
 // The supervisor dashboard: routing's live snapshot (queues, agents by status) and the prompt feedback
 // recorded so far, refreshed every few seconds (with a pause, for WCAG 2.2.2).
 
-import { ApiClient } from "./api.js";
+import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
@@ -181,13 +181,7 @@ function init() {
     page: "dashboard",
     form: $("signin"),
     roles: ["supervisor", "admin"],
-    verify: async (token) => {
-      try {
-        await new ApiClient(token).get("/v1/me");
-      } catch (err) {
-        if (err.status === 401) throw new Error("The server refused this token (expired or not valid).");
-      }
-    },
+    verify: verifyToken,
     onSignedIn: start,
   });
 }

@@ -1,7 +1,7 @@
 // The trainer console: pick scenarios, start a practice run for trainees, watch its sessions live (status,
 // customer mood, the conversation so far), and read each finished session's debrief.
 
-import { ApiClient } from "./api.js";
+import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { announce, duration, fill, h, keepingFocus, percent, sentence, words } from "./dom.js";
 
@@ -310,13 +310,7 @@ function init() {
     page: "trainer",
     form: $("signin"),
     roles: ["trainer", "admin"],
-    verify: async (token) => {
-      try {
-        await new ApiClient(token).get("/v1/me");
-      } catch (err) {
-        if (err.status === 401) throw new Error("The server refused this token (expired or not valid).");
-      }
-    },
+    verify: verifyToken,
     onSignedIn: start,
   });
 }
