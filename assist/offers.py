@@ -7,12 +7,12 @@ does with it (accept, decline, close, status) settles the reservation in routing
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from assist.identity import IDENTIFIER_KINDS
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
@@ -25,6 +25,8 @@ from routing.records import Offer, Withdrawal
 from routing.service import RoutingService
 
 log = logging.getLogger(__name__)
+CHANNELS = ("chat", "phone", "email")
+REASON = re.compile(r"[a-z_]{1,64}")
 
 
 class OfferBridge:
@@ -40,17 +42,18 @@ class OfferBridge:
         return self.keys.key("reservation", reservation_id, "session")
 
     async def on_offer(self, offer: Offer) -> None:
-        """Push the reserved contact to the agent as an ``offer`` that expires with the reservation."""
+        """Push the reserved contact to the agent as an ``offer`` that expires with the reservation.
+
+        Routing knows the customer by id and the contact by its queue: the queue name stands for the
+        reason for contact (queues are usually named for it), ``general`` for the default queue.
+        """
         contact = offer.contact
-        attributes = dict(getattr(contact, "attributes", {}) or {})
-        identifiers = {k: v for k, v in attributes.items() if k in IDENTIFIER_KINDS}
-        if contact.customer_id:
-            identifiers.setdefault("customer_id", contact.customer_id)
+        identifiers = {"customer_id": contact.customer_id} if contact.customer_id else {}
+        reason = contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
         state = await self.sessions.offer(OfferRequest(
-            agent_id=offer.agent_id, channel=contact.channel if contact.channel in ("chat", "phone", "email")
-            else "chat", reason=attributes.get("reason", contact.queue if contact.queue.isidentifier() else "general"),
-            identifiers=identifiers, reservation_id=offer.reservation_id,
-            expires_in_seconds=max(offer.expires_at - time.time(), 1.0)))
+            agent_id=offer.agent_id, channel=contact.channel if contact.channel in CHANNELS else "chat",
+            reason=reason, identifiers=identifiers, reservation_id=offer.reservation_id,
+            expires_in_seconds=min(max(offer.expires_at - time.time(), 1.0), 600.0)))
         await self.client.set(self._session_key(offer.reservation_id), state.id, ex=self.ttl_seconds)
 
     async def on_withdraw(self, withdrawal: Withdrawal) -> None:

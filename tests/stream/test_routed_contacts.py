@@ -40,6 +40,7 @@ async def test_submitted_contact_is_offered_on_the_agents_panel_with_the_custome
         detail = (await acd.get(f"/agents/{agent}")).json()
         await panel.close()
     assert routed["outcome"] == "assigned" and routed["agent_id"] == agent
+    assert offer["data"]["reason"] == "general" and offer["data"]["channel"] == "chat"
     assert context["data"]["customer"]["id"] == cid and context["data"]["identity"]["matched_on"] == ["customer_id"]
     assert [r["state"] for r in detail["reservations"]] == ["accepted"]
 
