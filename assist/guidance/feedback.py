@@ -18,17 +18,15 @@ FEEDBACK_WAIT_SECONDS = 2.0
 """How long feedback waits for a prompt shown moments ago on another worker to reach SQL."""
 
 
-async def _shown_prompt(db: Database, prompt_log: PromptLog, prompt_id: str) -> PromptRecord | None:
-    """The prompt's record; prompts are logged in batches, so a very fresh one may need a flush or a moment."""
-    await prompt_log.flush()
+async def _await_logged(db: Database, prompt_id: str) -> None:
+    """Wait (bounded) for a prompt shown moments ago on another worker to reach SQL: prompts are logged in batches."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FEEDBACK_WAIT_SECONDS
-    while True:
-        async with db.session() as s:
-            prompt = await s.get(PromptRecord, prompt_id)
-        if prompt is not None or loop.time() >= deadline:
-            return prompt
+    while loop.time() < deadline:
         await asyncio.sleep(0.1)
+        async with db.session() as s:
+            if await s.get(PromptRecord, prompt_id) is not None:
+                return
 
 
 async def record_feedback(db: Database, prompt_log: PromptLog, principal: Principal,
@@ -37,9 +35,12 @@ async def record_feedback(db: Database, prompt_log: PromptLog, principal: Princi
 
     Raises NotFound (unknown prompt), Forbidden (another agent's prompt), Conflict (already answered).
     """
-    shown = await _shown_prompt(db, prompt_log, data.prompt_id)
+    await prompt_log.flush()
     async with db.session() as s:
-        prompt = await s.get(PromptRecord, data.prompt_id) if shown is not None else None
+        prompt = await s.get(PromptRecord, data.prompt_id)
+        if prompt is None:
+            await _await_logged(db, data.prompt_id)
+            prompt = await s.get(PromptRecord, data.prompt_id)
         if prompt is None:
             raise NotFound(f"no prompt {data.prompt_id!r}", code="unknown_prompt")
         if not principal.may_act_as(prompt.agent_id):

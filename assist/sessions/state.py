@@ -61,6 +61,10 @@ class SessionStore:
 
     async def put(self, state: SessionState) -> None:
         await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)
+        await self._track(state)
+
+    async def _track(self, state: SessionState) -> None:
+        """Keep the agent's set of live sessions in step with the session's status."""
         if state.status in ("offered", "open"):
             await self.client.sadd(self._agent_set(state.agent_id), state.id)
             await self.client.expire(self._agent_set(state.agent_id), self.ttl_seconds)
@@ -85,7 +89,7 @@ class SessionStore:
                 await pipe.execute()
             except WatchError:  # another worker won the race
                 return None
-        await self.put(state)
+        await self._track(state)
         return state
 
     async def for_agent(self, agent_id: str) -> list[SessionState]:

@@ -24,19 +24,25 @@ async def register(acd: httpx.AsyncClient, agent_id: str, status: str = "availab
     assert response.status_code in (200, 201), response.text
 
 
-async def test_submitted_contact_is_offered_on_the_agents_panel_with_the_customer_resolved(live_server):
+async def routed_and_accepted(server, acd: httpx.AsyncClient, prefix: str):
+    """A seeded customer's contact submitted to routing and accepted on the chosen agent's panel."""
     cid, phone, email = new_ids()
-    agent = f"RA{uuid.uuid4().hex[:4]}"
-    await seed(live_server, customer_id=cid, phone=phone, email=email, agents=(agent,))
+    agent = f"{prefix}{uuid.uuid4().hex[:4]}"
+    await seed(server, customer_id=cid, phone=phone, email=email, agents=(agent,))
+    await register(acd, agent)
+    panel = await Panel.open(server, agent)
+    await panel.expect("hello")
+    routed = (await acd.post("/contacts", json={"contact_id": f"K-{cid}", "channel": "chat",
+                                                "required_skills": {"billing": 3}, "customer_id": cid})).json()
+    offer = await panel.expect("offer")
+    await panel.send("accept", {"offer_id": offer["data"]["offer_id"]})
+    context = await panel.expect("context")
+    return panel, agent, cid, routed, offer, context
+
+
+async def test_submitted_contact_is_offered_on_the_agents_panel_with_the_customer_resolved(live_server):
     async with await routing_client(live_server) as acd:
-        await register(acd, agent)
-        panel = await Panel.open(live_server, agent)
-        await panel.expect("hello")
-        routed = (await acd.post("/contacts", json={"contact_id": f"K-{cid}", "channel": "chat",
-                                                    "required_skills": {"billing": 3}, "customer_id": cid})).json()
-        offer = await panel.expect("offer")
-        await panel.send("accept", {"offer_id": offer["data"]["offer_id"]})
-        context = await panel.expect("context")
+        panel, agent, cid, routed, offer, context = await routed_and_accepted(live_server, acd, "RA")
         detail = (await acd.get(f"/agents/{agent}")).json()
         await panel.close()
     assert routed["outcome"] == "assigned" and routed["agent_id"] == agent
@@ -46,18 +52,8 @@ async def test_submitted_contact_is_offered_on_the_agents_panel_with_the_custome
 
 
 async def test_closing_the_session_completes_the_reservation_and_frees_the_slot(live_server):
-    cid, phone, email = new_ids()
-    agent = f"RB{uuid.uuid4().hex[:4]}"
-    await seed(live_server, customer_id=cid, phone=phone, email=email, agents=(agent,))
     async with await routing_client(live_server) as acd:
-        await register(acd, agent)
-        panel = await Panel.open(live_server, agent)
-        await panel.expect("hello")
-        await acd.post("/contacts", json={"contact_id": f"K-{cid}", "channel": "chat", "customer_id": cid,
-                                          "required_skills": {"billing": 3}})
-        offer = await panel.expect("offer")
-        await panel.send("accept", {"offer_id": offer["data"]["offer_id"]})
-        await panel.expect("context")
+        panel, agent, _, _, offer, _ = await routed_and_accepted(live_server, acd, "RB")
         busy = (await acd.get(f"/agents/{agent}")).json()["load"]
         await panel.send("close", {"session_id": offer["data"]["offer_id"], "outcome": "resolved"})
         await panel.expect("session_closed")
