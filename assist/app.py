@@ -70,12 +70,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore,
                         db: Database) -> None:
     """The agent stream's parts: outbox, this worker's fan-out, journeys, sessions, guidance."""
-    outbox = Outbox(redis.client, redis.keys, settings.stream_max_len, settings.stream_ttl_seconds)
+    outbox = Outbox(redis.client, redis.keys, settings.stream_max_len, settings.stream_ttl_seconds, redis.commands)
     fanout = Fanout(redis.client)
     await fanout.start()
     stack.push_async_callback(fanout.stop)
-    journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds)
-    sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds)
+    journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds, redis.commands)
+    sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds, redis.commands)
     app.state.outbox, app.state.fanout = outbox, fanout
     guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"])
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")

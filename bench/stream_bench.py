@@ -289,7 +289,7 @@ class PySpy:
 
     def start(self, pid: int) -> None:
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([self.executable, "record", "--pid", str(pid), "--rate", "200", "--format",
+        self.proc = subprocess.Popen([self.executable, "record", "--pid", str(pid), "--rate", "1000", "--format",
                                       "raw", "-o", str(self.out), "--nonblocking"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)  # attached before the first timed send

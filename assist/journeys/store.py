@@ -1,38 +1,69 @@
 """Journey state: live in Redis (TTL, one hash slot per journey), persisted to SQL on handoff and close.
 
-Updates go through ``update``, an optimistic WATCH/MULTI loop, so the panel and a channel system posting
-events at the same moment cannot overwrite each other's changes.
+The live state is one hash: ``json`` (the state) and ``rev`` (bumped by every write). Updates go through
+``update``, an optimistic read-modify-write whose write is a compare-and-set script on ``rev``, so the
+panel and a channel system posting events at the same moment cannot overwrite each other's changes. That
+is two round trips per update, where WATCH/GET/MULTI-EXEC took three (and a connection held between them).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 from sqlmodel import col, select
 
 from assist.journeys.state import JourneyState
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import Journey, utcnow
+from routing.commands import Command, CommandSender
+
+_WRITE = """
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if ARGV[1] ~= '*' and rev ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'rev', (tonumber(rev) or 0) + 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+"""Write the state if ``rev`` is still ARGV[1] (``*``: whatever it is); 1 if written, 0 if it moved."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRead:
+    """One read of a journey's live hash, made ahead (pipelined with another read) for ``update``."""
+
+    journey_id: str
+    rev: str | None
+    raw: str | None
 
 
 class JourneyStore:
-    def __init__(self, client: Redis, keys: KeySpace, db: Database, ttl_seconds: int) -> None:
+    def __init__(self, client: Redis, keys: KeySpace, db: Database, ttl_seconds: int,
+                 commands: CommandSender | None = None) -> None:
         self.client = client
         self.keys = keys
         self.db = db
         self.ttl_seconds = ttl_seconds
+        self.commands = commands or CommandSender(client)
+        self._write = self.commands.script(_WRITE)
 
-    def _key(self, journey_id: str) -> str:
-        return self.keys.key("journey", journey_id, "state")
+    def key(self, journey_id: str) -> str:
+        """The live state's hash (fields ``json`` and ``rev``)."""
+        return self.keys.key("journey", journey_id, "live")
+
+    def read_cmd(self, journey_id: str) -> Command:
+        """The read ``update`` starts with; its reply makes a ``LiveRead``."""
+        return ("HMGET", self.key(journey_id), "rev", "json")
 
     async def get(self, journey_id: str) -> JourneyState | None:
         """Live state, falling back to the SQL row (and warming Redis) once the TTL has passed."""
-        raw = await self.client.get(self._key(journey_id))
+        raw = await self.client.hget(self.key(journey_id), "json")  # type: ignore[misc]
         if raw:
             return JourneyState.model_validate_json(raw)
         async with self.db.session() as session:
@@ -44,34 +75,35 @@ class JourneyStore:
         return state
 
     async def put(self, state: JourneyState) -> None:
-        await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)
+        """Write the live state whatever it was (creation, warming from SQL)."""
+        await self.commands.call(self.commands.eval(self._write, [self.key(state.id)],
+                                                    ["*", state.model_dump_json(), self.ttl_seconds]))
 
-    async def update(self, journey_id: str, change: Callable[[JourneyState], None]) -> JourneyState:
+    async def update(self, journey_id: str, change: Callable[[JourneyState], None],
+                     read: LiveRead | None = None) -> JourneyState:
         """Apply ``change`` atomically to the live state; raises KeyError for an unknown journey.
 
-        Three round trips in the common case (WATCH, GET, MULTI/SET/EXEC); a journey whose live state
-        expired is first warmed from SQL.
+        ``change`` may run more than once (after a concurrent write it runs again on the new state), so it
+        must only change the journey it is given. A journey whose live state expired is warmed from SQL.
+        ``read``, if given, is this journey's state read just before: it saves the first round trip.
         """
-        key = self._key(journey_id)
-        async with self.client.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        await pipe.reset()
-                        if await self.get(journey_id) is None:
-                            raise KeyError(journey_id)
-                        continue
-                    state = JourneyState.model_validate_json(raw)
-                    change(state)
-                    state.updated_at = datetime.now(UTC).timestamp()
-                    pipe.multi()
-                    pipe.set(key, state.model_dump_json(), ex=self.ttl_seconds)
-                    await pipe.execute()
-                    return state
-                except WatchError:
-                    continue
+        key = self.key(journey_id)
+        while True:
+            if read is not None and read.journey_id == journey_id:
+                rev, raw, read = read.rev, read.raw, None
+            else:
+                rev, raw = await self.commands.call(self.read_cmd(journey_id))
+            if raw is None:
+                if await self.get(journey_id) is None:
+                    raise KeyError(journey_id)
+                continue
+            state = JourneyState.model_validate_json(raw)
+            change(state)
+            state.updated_at = datetime.now(UTC).timestamp()
+            written = await self.commands.call(self.commands.eval(
+                self._write, [key], [rev, state.model_dump_json(), self.ttl_seconds]))
+            if written:
+                return state
 
     async def open_for_customer(self, customer_id: str, practice: bool = False) -> JourneyState | None:
         """The customer's most recent open journey on any channel (practice and live kept apart)."""
@@ -112,7 +144,7 @@ class JourneyStore:
         """Drop live state (used by erasure)."""
         if journey_ids:
             for journey_id in journey_ids:  # one key per call: each journey has its own cluster slot
-                await self.client.delete(self._key(journey_id))
+                await self.client.delete(self.key(journey_id))
 
 
 def from_row(row: Journey) -> JourneyState:

@@ -8,10 +8,12 @@ import contextlib
 import logging
 from typing import Any
 
+from sqlalchemy import insert
+
 from assist.guidance.interface import Prompt
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
-from assist.stores.tables import PromptRecord
+from assist.stores.tables import PromptRecord, utcnow
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope
 
@@ -19,7 +21,9 @@ log = logging.getLogger(__name__)
 
 
 class PromptLog:
-    """Shown prompts, written to SQL by a background task: one transaction per batch instead of per prompt.
+    """Shown prompts, written to SQL by a background task: one multi-row insert per batch instead of a
+    transaction per prompt. Rows are plain dicts (``PromptRecord`` columns): building ORM objects on the
+    event path cost more than the rest of the prompt's delivery.
 
     ``flush`` writes what is pending now (feedback on a prompt just shown calls it before looking it up);
     ``stop`` flushes before the process exits, so a clean shutdown loses nothing.
@@ -29,13 +33,14 @@ class PromptLog:
         self.db = db
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
-        self._pending: list[PromptRecord] = []
+        self._pending: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, records: list[PromptRecord]) -> None:
-        self._pending.extend(records)
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Queue ``PromptRecord`` rows (every column given) for the next batch."""
+        self._pending.extend(rows)
         self._wake.set()
 
     async def start(self) -> None:
@@ -54,7 +59,7 @@ class PromptLog:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
                 try:
                     async with self.db.session() as s:
-                        s.add_all(batch)
+                        await (await s.connection()).execute(insert(PromptRecord), batch)
                 except Exception:  # noqa: BLE001 - analytics must not take the stream down; the loss is logged
                     log.exception("could not record %d prompts", len(batch))
 
@@ -76,13 +81,18 @@ class Delivery:
         return await self.outbox.append(agent_id, Envelope(type=kind, data=data))
 
     async def prompts(self, session: SessionState, prompts: list[Prompt]) -> None:
-        """Push prompts to the panel, then queue their records for the prompt log."""
-        for prompt in prompts:
-            await self.send(session.agent_id, "prompt", {"session_id": session.id, "journey_id": session.journey_id,
-                                                         "practice": session.practice, **prompt.model_dump()})
+        """Push prompts to the panel (one outbox round trip), then queue their records for the prompt log."""
+        if not prompts:
+            return
+        shown = [p.model_dump() for p in prompts]
+        await self.outbox.append_all(session.agent_id, [
+            Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
+                                          "practice": session.practice, **data})
+            for data in shown])
+        shown_at = utcnow()
         self.prompt_log.add([
-            PromptRecord(id=p.id, session_id=session.id, journey_id=session.journey_id, agent_id=session.agent_id,
-                         action=p.action, confidence=p.confidence, source=p.source, model_version=p.model_version,
-                         guardrails=p.guardrails, reasons=[r.model_dump() for r in p.reasons], degraded=p.degraded,
-                         practice=session.practice)
-            for p in prompts])
+            {"id": p["id"], "session_id": session.id, "journey_id": session.journey_id, "agent_id": session.agent_id,
+             "action": p["action"], "confidence": p["confidence"], "source": p["source"],
+             "model_version": p["model_version"], "guardrails": p["guardrails"], "reasons": p["reasons"],
+             "degraded": p["degraded"], "practice": session.practice, "shown_at": shown_at}
+            for p in shown])

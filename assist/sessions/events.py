@@ -57,12 +57,12 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     that says nothing, or picks a customer who was not among the ambiguous candidates. What a machine (a
     channel system, a simulated customer) says is also pushed to the panel as a ``transcript`` message.
     """
-    state = await service.owned(principal, event.session_id, "open")
+    state, read = await service.open_with_journey(principal, event.session_id)
     if event.kind == "action" and event.action == "resolve_identity":
         return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
     validate_event(event)
     journey, prompts = await service.advance(state, state.journey_id or "",
-                                             lambda j: apply_to_journey(j, state.channel, event))
+                                             lambda j: apply_to_journey(j, state.channel, event), read)
     if event.kind == "utterance" and principal.is_machine:
         await service.delivery.send(state.agent_id, "transcript", {
             "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice})

@@ -20,7 +20,7 @@ from assist.errors import Conflict, Forbidden, NotFound
 from assist.guidance.interface import GuidanceInput, GuidanceProvider, Prompt
 from assist.identity import Identity, IdentityStatus, resolve_identity
 from assist.journeys.state import Handler, JourneyState
-from assist.journeys.store import JourneyStore
+from assist.journeys.store import JourneyStore, LiveRead
 from assist.sessions.delivery import Delivery
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.state import SessionState, SessionStore
@@ -38,6 +38,8 @@ StatusHook = Callable[[str, str], Awaitable[None]]
 """Called with (agent id, new status): routing keeps the agent's availability."""
 EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awaitable[None]]
 """Called after an event was applied and guided: practice mode's simulated customer answers here."""
+JOURNEY_HINTS = 10_000
+"""Sessions whose journey this worker remembers, so an event reads both in one round trip (checked on use)."""
 
 
 class SessionService:
@@ -53,6 +55,7 @@ class SessionService:
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
+        self._journey_hints: dict[str, str] = {}
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it."""
@@ -77,14 +80,31 @@ class SessionService:
 
     async def owned(self, principal: Principal, session_id: str, status: str) -> SessionState:
         """The session if ``principal`` may act on it and it is in ``status``; raises NotFound/Forbidden/Conflict."""
-        state = await self.sessions.get(session_id)
-        if state is None:
-            raise NotFound(f"no session {session_id!r}", code="unknown_session")
-        if not (principal.may_act_as(state.agent_id) or principal.is_machine):
-            raise Forbidden("that session belongs to another agent", code="other_agent")
-        if state.status != status:
-            raise Conflict(f"session is {state.status}, not {status}", code="session_not_" + status)
-        return state
+        return _allowed(principal, session_id, status, await self.sessions.get(session_id))
+
+    async def open_with_journey(self, principal: Principal, session_id: str) -> tuple[SessionState, LiveRead | None]:
+        """``owned(..., "open")`` and, in the same round trip, the live state of the journey this worker last
+        saw the session on (None without such a hint, or when the session has moved to another journey)."""
+        hint = self._journey_hints.get(session_id)
+        commands = [self.sessions.get_cmd(session_id)]
+        if hint is not None:
+            commands.append(self.journeys.read_cmd(hint))
+        replies = await self.sessions.commands.send(commands)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        state = _allowed(principal, session_id, "open", self.sessions.parse(replies[0]))
+        self._remember_journey(state)
+        if hint is None or state.journey_id != hint:
+            return state, None
+        return state, LiveRead(hint, *replies[1])
+
+    def _remember_journey(self, state: SessionState) -> None:
+        hints = self._journey_hints
+        if state.journey_id and hints.get(state.id) != state.journey_id:
+            hints[state.id] = state.journey_id
+            if len(hints) > JOURNEY_HINTS:
+                del hints[next(iter(hints))]  # the oldest
 
     async def accept(self, principal: Principal, offer_id: str) -> SessionState:
         """Open the session: resolve identity, resume or start the journey, push context and first prompts."""
@@ -116,6 +136,7 @@ class SessionService:
         journey, prompts = await self.advance(state, journey_id, join)
         state.journey_id, state.opened_at = journey.id, time.time()
         await self.sessions.put(state)
+        self._remember_journey(state)
         await self.push_context(principal, state, journey)
         await self.delivery.prompts(state, prompts)
         for hook in self.hooks:
@@ -151,12 +172,13 @@ class SessionService:
                                             practice=state.practice, history_limit=self.settings.history_limit)
         await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
 
-    async def advance(self, state: SessionState, journey_id: str,
-                      change: Callable[[JourneyState], None]) -> tuple[JourneyState, list[Prompt]]:
+    async def advance(self, state: SessionState, journey_id: str, change: Callable[[JourneyState], None],
+                      read: LiveRead | None = None) -> tuple[JourneyState, list[Prompt]]:
         """Apply ``change`` and run guidance in ONE atomic journey update; returns the journey and the new prompts.
 
         Guidance is pure and fast, so it runs inside the optimistic update: the prompts it returns are
-        recorded as shown in the same write, and a concurrent change simply re-runs both.
+        recorded as shown in the same write, and a concurrent change simply re-runs both. ``read`` is the
+        journey's state if it was just read (``open_with_journey``).
         """
         prompts: list[Prompt] = []
 
@@ -168,7 +190,7 @@ class SessionService:
                 refund_limit=state.refund_limit, latest=latest))
             journey.prompts_shown.extend(p.action for p in prompts if p.action not in journey.prompts_shown)
 
-        journey = await self.journeys.update(journey_id, change_and_guide)
+        journey = await self.journeys.update(journey_id, change_and_guide, read)
         return journey, prompts
 
     async def decline(self, principal: Principal, offer_id: str, reason: str = "") -> SessionState:
@@ -232,3 +254,14 @@ class SessionService:
                               started_at=datetime.fromtimestamp(state.opened_at or state.offered_at, UTC),
                               ended_at=datetime.now(UTC), intent=state.reason, outcome=outcome, csat=csat,
                               summary=summary, practice=state.practice))
+
+
+def _allowed(principal: Principal, session_id: str, status: str, state: SessionState | None) -> SessionState:
+    """``state`` if ``principal`` may act on it and it is in ``status``; raises NotFound/Forbidden/Conflict."""
+    if state is None:
+        raise NotFound(f"no session {session_id!r}", code="unknown_session")
+    if not (principal.may_act_as(state.agent_id) or principal.is_machine):
+        raise Forbidden("that session belongs to another agent", code="other_agent")
+    if state.status != status:
+        raise Conflict(f"session is {state.status}, not {status}", code="session_not_" + status)
+    return state

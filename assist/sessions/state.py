@@ -13,6 +13,7 @@ from redis.exceptions import WatchError
 from assist.customers.schemas import CustomerView
 from assist.identity import Identity
 from assist.stores.redis import KeySpace
+from routing.commands import Command, CommandSender
 
 SessionStatus = Literal["offered", "open", "declined", "expired", "closed", "handed_off"]
 
@@ -44,10 +45,11 @@ class SessionState(BaseModel):
 class SessionStore:
     """One JSON value per session (``{session:<id>}`` slot) plus each agent's set of live session ids."""
 
-    def __init__(self, client: Redis, keys: KeySpace, ttl_seconds: int) -> None:
+    def __init__(self, client: Redis, keys: KeySpace, ttl_seconds: int, commands: CommandSender | None = None) -> None:
         self.client = client
         self.keys = keys
         self.ttl_seconds = ttl_seconds
+        self.commands = commands or CommandSender(client)
 
     def _key(self, session_id: str) -> str:
         return self.keys.key("session", session_id, "state")
@@ -55,9 +57,16 @@ class SessionStore:
     def _agent_set(self, agent_id: str) -> str:
         return self.keys.key("agent", agent_id, "sessions")
 
-    async def get(self, session_id: str) -> SessionState | None:
-        raw = await self.client.get(self._key(session_id))
+    def get_cmd(self, session_id: str) -> Command:
+        """The read behind ``get``, for callers that pipeline it with others; ``parse`` its reply."""
+        return ("GET", self._key(session_id))
+
+    @staticmethod
+    def parse(raw: str | None) -> SessionState | None:
         return SessionState.model_validate_json(raw) if raw else None
+
+    async def get(self, session_id: str) -> SessionState | None:
+        return self.parse(await self.commands.call(self.get_cmd(session_id)))
 
     async def put(self, state: SessionState) -> None:
         await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from routing.commands import CommandSender
+
 log = logging.getLogger(__name__)
 
 
@@ -100,7 +102,8 @@ class EmbeddedRedis:
 
 
 class RedisStore:
-    """The app's Redis: one client (a connection pool) plus the key space; opened in lifespan."""
+    """The app's Redis: one client (a connection pool), its command sender and the key space; opened in
+    lifespan."""
 
     def __init__(self, url: str, prefix: str, max_connections: int = 200) -> None:
         self.url = url
@@ -108,6 +111,8 @@ class RedisStore:
         pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=max_connections,
                                                         timeout=5)
         self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
+        self.commands = CommandSender(self.client)
+        """The hot paths' lean way to the same server (packed, coalesced round trips)."""
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the server answers within ``timeout`` seconds."""

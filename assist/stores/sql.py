@@ -80,8 +80,11 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL with ``synchronous=NORMAL``: a commit survives a crash of the process (not of the machine's power)
+    without an fsync per transaction, which cost more CPU than the prompt log's inserts themselves."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

@@ -22,8 +22,8 @@ from assist.errors import AssistError, DomainError
 from assist.sessions.service import SessionService
 from assist.settings import Settings
 from assist.stream.dispatch import dispatch
-from assist.stream.fanout import Fanout, Listener
-from assist.stream.outbox import Outbox
+from assist.stream.fanout import Fanout, Listener, ListenerOverflow
+from assist.stream.outbox import Frame, Outbox
 from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, error, hello, inbound_adapter
 
 log = logging.getLogger(__name__)
@@ -61,22 +61,25 @@ class PanelConnection:
         self._lock = asyncio.Lock()
 
     async def send(self, message: Envelope) -> None:
-        async with self._lock:
-            await self.websocket.send_text(message.model_dump_json())
+        await self._send_text(message.model_dump_json())
 
-    async def deliver(self, message: Envelope) -> None:
-        """Send a durable message exactly once and in order, fetching from the outbox any gap before it."""
-        assert message.seq is not None
-        if message.seq <= self.sent_upto:
+    async def _send_text(self, text: str) -> None:
+        async with self._lock:
+            await self.websocket.send_text(text)
+
+    async def deliver(self, frame: Frame) -> None:
+        """Send a durable frame exactly once and in order, fetching from the outbox any gap before it."""
+        if frame.seq <= self.sent_upto:
             return
-        if message.seq > self.sent_upto + 1:
-            missed, _ = await self.outbox.since(self.agent_id, self.sent_upto, limit=message.seq - self.sent_upto - 1)
+        if frame.seq > self.sent_upto + 1:
+            missed, _ = await self.outbox.frames_since(self.agent_id, self.sent_upto,
+                                                       limit=frame.seq - self.sent_upto - 1)
             for earlier in missed:
-                if earlier.seq is not None and self.sent_upto < earlier.seq < message.seq:
-                    await self.send(earlier)
+                if self.sent_upto < earlier.seq < frame.seq:
+                    await self._send_text(earlier.text)
                     self.sent_upto = earlier.seq
-        await self.send(message)
-        self.sent_upto = message.seq
+        await self._send_text(frame.text)
+        self.sent_upto = frame.seq
 
 
 def _token(websocket: WebSocket) -> str | None:
@@ -131,13 +134,13 @@ async def _open(connection: PanelConnection, resume_from: int | None) -> None:
         connection.sent_upto = last
         return
     connection.sent_upto = min(resume_from, last)
-    missed, gap = await connection.outbox.since(connection.agent_id, connection.sent_upto)
+    missed, gap = await connection.outbox.frames_since(connection.agent_id, connection.sent_upto)
     if gap:
         await connection.send(error(ErrorCode.RESUME_GAP, "some messages expired before this resume; "
                                     "showing what is still held"))
-        connection.sent_upto = missed[0].seq - 1 if missed and missed[0].seq else connection.sent_upto
-    for message in missed:
-        await connection.deliver(message)
+        connection.sent_upto = missed[0].seq - 1 if missed else connection.sent_upto
+    for frame in missed:
+        await connection.deliver(frame)
 
 
 async def _run(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
@@ -159,18 +162,14 @@ async def _run(connection: PanelConnection, listener: Listener, principal: Princ
 
 
 async def _write(connection: PanelConnection, listener: Listener) -> None:
-    overflow = asyncio.create_task(listener.overflowed.wait())
-    try:
-        while True:
-            get = asyncio.create_task(listener.queue.get())
-            await asyncio.wait({get, overflow}, return_when=asyncio.FIRST_COMPLETED)
-            if overflow.done():
-                get.cancel()
-                await connection.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
-                return
-            await connection.deliver(get.result())
-    finally:
-        overflow.cancel()
+    while True:
+        try:
+            frames = await listener.take()
+        except ListenerOverflow:
+            await connection.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
+            return
+        for frame in frames:
+            await connection.deliver(frame)
 
 
 async def _read(connection: PanelConnection, principal: Principal, service: SessionService,

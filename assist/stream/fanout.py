@@ -1,37 +1,55 @@
 """Delivery of published outbox messages to the websockets connected to this worker.
 
 One pub/sub connection per worker (not per websocket): channels are subscribed while at least one local
-connection wants them, and every message is copied into each listener's bounded queue. A listener whose
-queue overflows is marked so its connection can close and let the panel resume from the outbox.
+connection wants them, and every frame is copied into each listener's bounded buffer. A listener whose
+buffer overflows is marked so its connection can close and let the panel resume from the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from assist.stream.outbox import decode_published
-from assist.stream.protocol import Envelope
+from assist.stream.outbox import Frame
 
 log = logging.getLogger(__name__)
 
 
-class Listener:
-    def __init__(self, maxsize: int) -> None:
-        self.queue: asyncio.Queue[Envelope] = asyncio.Queue(maxsize=maxsize)
-        self.overflowed = asyncio.Event()
+class ListenerOverflow(Exception):
+    """The connection fell ``maxsize`` frames behind: it must close and let the panel resume."""
 
-    def put(self, message: Envelope) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self.overflowed.set()
+
+class Listener:
+    """Frames for one connection, taken in batches: a deque and an event, no task per frame."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.overflowed = False
+        self._frames: deque[Frame] = deque()
+        self._ready = asyncio.Event()
+
+    def put(self, frame: Frame) -> None:
+        if len(self._frames) >= self.maxsize:
+            self.overflowed = True
+        else:
+            self._frames.append(frame)
+        self._ready.set()
+
+    async def take(self) -> list[Frame]:
+        """Every frame waiting now, in arrival order (waits for one). Raises ListenerOverflow."""
+        await self._ready.wait()
+        self._ready.clear()
+        if self.overflowed:
+            raise ListenerOverflow
+        frames = list(self._frames)
+        self._frames.clear()
+        return frames
 
 
 class Fanout:
@@ -96,6 +114,6 @@ class Fanout:
             listeners = self._listeners.get(channel)
             if not listeners:
                 continue
-            envelope = decode_published(message["data"])
+            frame = Frame.published(message["data"])
             for listener in tuple(listeners):
-                listener.put(envelope)
+                listener.put(frame)

@@ -1,73 +1,105 @@
 """Per-agent outbox: a Redis Stream whose entry ids are the agent's message ``seq``.
 
-``append`` is one Lua script: it takes the next seq, adds the entry with id ``<seq>-0`` (so stream order is
-seq order even with many writers), trims the stream, refreshes TTLs and publishes the message to the
-agent's channel. All its keys carry the ``{agent:<id>}`` hash tag, so it runs on Redis Cluster too.
-A panel that reconnects reads ``(resume_from, +]`` with XRANGE and then follows the live channel.
+``append`` is one Lua script for any number of messages: for each it takes the next seq, adds the entry
+with id ``<seq>-0`` (so stream order is seq order even with many writers) and publishes it to the agent's
+channel; then it trims the stream and refreshes TTLs. All its keys carry the ``{agent:<id>}`` hash tag, so
+it runs on Redis Cluster too. A panel that reconnects reads ``(resume_from, +]`` with XRANGE and then
+follows the live channel.
+
+Messages are stored as their JSON without the seq, and reach a panel as a ``Frame``: that JSON with the seq
+spliced in, so delivery never parses or re-serialises a message.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from assist.stores.redis import KeySpace
 from assist.stream.protocol import Envelope
+from routing.commands import CommandSender
 
 _APPEND = """
-local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'm', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], seq .. '|' .. ARGV[1])
-return seq
+local seqs = {}
+for i = 4, #ARGV do
+  local seq = redis.call('INCR', KEYS[1])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'm', ARGV[i])
+  redis.call('PUBLISH', ARGV[3], seq .. '|' .. ARGV[i])
+  seqs[#seqs + 1] = seq
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return seqs
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A durable message as the panel receives it: its ``seq`` and its text."""
+
+    seq: int
+    text: str
+
+    @classmethod
+    def stored(cls, seq: int, payload: str) -> Frame:
+        """From a stored payload (the envelope's JSON object without ``seq``)."""
+        return cls(seq, f'{{"seq":{seq},{payload[1:]}' if len(payload) > 2 else f'{{"seq":{seq}}}')
+
+    @classmethod
+    def published(cls, raw: str) -> Frame:
+        """From a pub/sub payload, ``<seq>|<payload>``."""
+        seq, _, payload = raw.partition("|")
+        return cls.stored(int(seq), payload)
+
+    def envelope(self) -> Envelope:
+        return Envelope.model_validate(json.loads(self.text))
 
 
 class Outbox:
     """Durable, ordered messages for each agent; any worker may append, every worker may deliver."""
 
-    def __init__(self, client: Redis, keys: KeySpace, max_len: int, ttl_seconds: int) -> None:
+    def __init__(self, client: Redis, keys: KeySpace, max_len: int, ttl_seconds: int,
+                 commands: CommandSender | None = None) -> None:
         self.client = client
         self.keys = keys
         self.max_len = max_len
         self.ttl_seconds = ttl_seconds
-        self._append = client.register_script(_APPEND)
+        self.commands = commands or CommandSender(client)
+        self._append = self.commands.script(_APPEND)
 
     def channel(self, agent_id: str) -> str:
         return self.keys.channel("agent", agent_id)
 
     async def append(self, agent_id: str, message: Envelope) -> int:
         """Store ``message`` for ``agent_id``, publish it, and return its seq."""
-        payload = message.model_dump_json(exclude={"seq"})
-        seq = await self._append(
-            keys=[self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
-            args=[payload, self.max_len, self.ttl_seconds, self.channel(agent_id)],
-        )
-        return int(seq)
+        return (await self.append_all(agent_id, [message]))[0]
+
+    async def append_all(self, agent_id: str, messages: Sequence[Envelope]) -> list[int]:
+        """Store and publish ``messages`` in order, in one round trip; returns their seqs."""
+        if not messages:
+            return []
+        seqs = await self.commands.call(self.commands.eval(
+            self._append, [self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
+            [self.max_len, self.ttl_seconds, self.channel(agent_id),
+             *(m.model_dump_json(exclude={"seq"}) for m in messages)]))
+        return [int(seq) for seq in seqs]
 
     async def last_seq(self, agent_id: str) -> int:
         value = await self.client.get(self.keys.key("agent", agent_id, "seq"))
         return int(value) if value else 0
 
-    async def since(self, agent_id: str, after_seq: int, limit: int = 10_000) -> tuple[list[Envelope], bool]:
-        """Messages with seq > ``after_seq`` in order, and whether any in between were already trimmed."""
+    async def frames_since(self, agent_id: str, after_seq: int, limit: int = 10_000) -> tuple[list[Frame], bool]:
+        """Frames with seq > ``after_seq`` in order, and whether any in between were already trimmed."""
         entries = await self.client.xrange(self.keys.key("agent", agent_id, "outbox"),
                                            min=f"({after_seq}-0", max="+", count=limit)
-        messages = [decode(int(entry_id.split("-")[0]), fields["m"]) for entry_id, fields in entries]
-        first = messages[0].seq if messages else (await self.last_seq(agent_id)) + 1
-        return messages, first is not None and first > after_seq + 1
+        frames = [Frame.stored(int(entry_id.split("-")[0]), fields["m"]) for entry_id, fields in entries]
+        first = frames[0].seq if frames else (await self.last_seq(agent_id)) + 1
+        return frames, first > after_seq + 1
 
-
-def decode(seq: int, payload: str) -> Envelope:
-    data: dict[str, Any] = json.loads(payload)
-    data["seq"] = seq
-    return Envelope.model_validate(data)
-
-
-def decode_published(raw: str) -> Envelope:
-    """A pub/sub payload is ``<seq>|<json>``."""
-    seq, _, payload = raw.partition("|")
-    return decode(int(seq), payload)
+    async def since(self, agent_id: str, after_seq: int, limit: int = 10_000) -> tuple[list[Envelope], bool]:
+        """``frames_since`` as envelopes, for readers that want the fields rather than the text."""
+        frames, gap = await self.frames_since(agent_id, after_seq, limit)
+        return [frame.envelope() for frame in frames], gap

@@ -17,6 +17,7 @@ shares with the article, strongest first.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from collections.abc import Iterable
@@ -106,6 +107,11 @@ class KnowledgeBase:
         self._vocabulary = self.vectorizer.vocabulary_
         self._idf = self.vectorizer.idf_
         self._reasons = [frozenset(a.reasons) for a in self.articles]
+        self._postings: dict[int, list[tuple[int, float]]] = {}
+        """Term -> (article, weight) for the articles that have it: a query touches a handful of terms, so
+        walking their postings in Python beats a dozen numpy calls on the dense matrix."""
+        for i, j in zip(*np.nonzero(self.matrix), strict=True):
+            self._postings.setdefault(int(j), []).append((int(i), float(self.matrix[i, j])))
 
     @classmethod
     def from_folders(cls, *folders: str | Path) -> KnowledgeBase:
@@ -123,20 +129,25 @@ class KnowledgeBase:
             if (j := self._vocabulary.get(token)) is not None:
                 counts[j] = counts.get(j, 0) + 1
         # The vectorizer's own weighting (sublinear tf x idf, L2-normalised), without its per-call overhead.
-        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * self._idf[cols]
-        weights /= max(float(np.linalg.norm(weights)), 1e-12)
-        shared = self.matrix[:, cols] * weights
-        sims = shared.sum(axis=1)
+        weights = {j: (1.0 + math.log(n)) * float(self._idf[j]) for j, n in counts.items()}
+        norm = max(math.sqrt(sum(w * w for w in weights.values())), 1e-12)
+        sims = [0.0] * len(self.articles)
+        shared: dict[int, dict[int, float]] = {}
+        for j, w in weights.items():
+            for i, weight in self._postings.get(j, ()):
+                part = weight * w / norm
+                sims[i] += part
+                shared.setdefault(i, {})[j] = part
         if reason:
-            sims = sims + REASON_BOOST * np.fromiter((reason in r for r in self._reasons), dtype=float,
-                                                     count=len(self._reasons))
-        best = np.argsort(-sims, kind="stable")[:k]
+            for i, reasons in enumerate(self._reasons):
+                if reason in reasons:
+                    sims[i] += REASON_BOOST
+        best = sorted(range(len(sims)), key=lambda i: -sims[i])[:k]
         hits = []
         for i in best:
             if sims[i] <= 0:
                 break
-            order = np.argsort(-shared[i], kind="stable")
-            terms = tuple(str(self.terms[cols[c]]) for c in order[:5] if shared[i, c] > 0)
-            hits.append(ArticleHit(self.articles[i].id, self.articles[i].title, round(float(sims[i]), 4), terms))
+            parts = sorted(shared.get(i, {}).items(), key=lambda item: -item[1])
+            terms = tuple(str(self.terms[j]) for j, part in parts[:5] if part > 0)
+            hits.append(ArticleHit(self.articles[i].id, self.articles[i].title, round(sims[i], 4), terms))
         return hits

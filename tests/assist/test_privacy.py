@@ -85,7 +85,7 @@ async def test_erase_by_non_admin_is_403_and_changes_nothing(client, db, auth):
 async def test_erase_drops_the_live_journey_state_in_redis(client, app, db, auth):
     await add_customer(db, "C1")
     redis = app.state.redis
-    key = redis.keys.key("journey", "J-C1", "state")
+    key = redis.keys.key("journey", "J-C1", "live")
     await redis.client.set(key, "{}")
     await client.post("/v1/admin/customers/C1/erase", headers=auth("X1", "admin"))
     assert await redis.client.exists(key) == 0

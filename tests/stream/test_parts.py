@@ -71,7 +71,7 @@ async def test_journey_survives_redis_expiry_through_sql(redis, database):
     journey = await store.create("C-j", "refund")
     await store.update(journey.id, lambda j: j.mark_done("identity_verified"))
     await store.persist(await store.get(journey.id))
-    await redis.client.delete(redis.keys.key("journey", journey.id, "state"))
+    await redis.client.delete(redis.keys.key("journey", journey.id, "live"))
     assert (await store.get(journey.id)).steps_done == ["identity_verified"]
 
 
