@@ -23,7 +23,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         _print_demo_banner(settings)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes, proxy_headers=True)
+                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=False, proxy_headers=True)
     return 0
 
 

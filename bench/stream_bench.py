@@ -11,11 +11,17 @@ What is measured
   through POST /v1/contacts/offer with an admin token, accepted on the panel, context and first prompt
   drained), because the rules never repeat an action already shown in a journey. Timed: perf_counter from
   just before ``send(event)`` (utterance, customer, "This is ridiculous, I am furious!") to the arrival of
-  that session's ``prompt`` with action ``apologise_acknowledge`` (which travels via the Redis outbox and
-  pub/sub fan-out, like every durable message).
+  that session's ``prompt`` with action ``apologise_acknowledge`` (stored in the agent's Redis outbox like every
+  durable message, then handed to the panel's connection on this worker; a panel on another worker would get it
+  through pub/sub).
+  Both run as production does: no per-message compression (``assist serve`` turns it off; see docs/protocol.md).
   Echo: a bare ``websockets.asyncio.server`` echo in its own subprocess (uvloop, like uvicorn), the same client
   code, the same connection counts, the same event bytes and the same send schedule; timed from send to the
   echoed frame.
+  Store floor: the same echo, but before echoing each frame it makes the event's three Redis round trips
+  through the service's own store code (session + journey read, the journey's compare-and-set write, the
+  outbox append of one prompt-sized message): what an event costs before any guidance, parsing or panel
+  logic. It shows how much of the gap to the bare echo is the state the issue puts in Redis.
 
 Load model (same schedule for service and echo, seeded): every agent sends its samples at Poisson times
 with a mean gap of ``--interval`` seconds (default 3 s: a busy call; first send uniformly in the first gap),
@@ -239,9 +245,12 @@ def wait_for_port(process: Process, port: int, timeout: float = 60.0, path: str 
     raise TimeoutError(f"port {port} did not answer in {timeout}s")
 
 
-def start_echo() -> tuple[Process, int]:
+def start_echo(redis_url: str | None = None) -> tuple[Process, int]:
+    """The bare echo, or with ``redis_url`` the store floor."""
     port = free_port()
-    process = Process([sys.executable, str(Path(__file__).resolve()), "--echo-server", str(port)])
+    mode = ["--store-floor-server", str(port), "--redis-url", redis_url] if redis_url else ["--echo-server", str(port)]
+    process = Process([sys.executable, str(Path(__file__).resolve()), *mode],
+                      env={**os.environ, "PYTHONPATH": str(ROOT)})
     wait_for_port(process, port)
     return process, port
 
@@ -250,13 +259,15 @@ def start_service(env: dict[str, str]) -> tuple[Process, int]:
     port = free_port()
     process = Process([sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
                        "--port", str(port), "--ws-max-size", env["ASSIST_WS_MAX_MESSAGE_BYTES"],
+                       "--ws-per-message-deflate", "false",
                        "--log-level", "warning", "--backlog", "4096"], env=env)
     wait_for_port(process, port, path="/readyz")
     return process, port
 
 
 def echo_server_main(port: int) -> None:
-    """The baseline: a bare websockets echo server (same frame limit, default compression, as the client)."""
+    """The baseline: a bare websockets echo server with the service's transport settings (same frame limit,
+    no per-message compression)."""
     from websockets.asyncio.server import ServerConnection, serve
 
     async def handler(ws: ServerConnection) -> None:
@@ -264,8 +275,45 @@ def echo_server_main(port: int) -> None:
             await ws.send(message)
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096):
+        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096, compression=None):
             await asyncio.Future()
+
+    run(main())
+
+
+def store_floor_server_main(port: int, redis_url: str) -> None:
+    """The store floor (see the module doc): echo after the event's three Redis round trips."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from assist.journeys.state import JourneyState
+    from assist.journeys.store import JourneyStore, LiveRead
+    from assist.sessions.state import SessionState, SessionStore
+    from assist.stores.redis import RedisStore
+    from assist.stream.outbox import Outbox
+    from assist.stream.protocol import Envelope
+
+    async def main() -> None:
+        redis = RedisStore(redis_url, f"benchfloor{uuid.uuid4().hex[:8]}")  # every key it writes has a TTL
+        sessions = SessionStore(redis.client, redis.keys, 600, redis.commands)
+        journeys = JourneyStore(redis.client, redis.keys, None, 600, redis.commands)  # type: ignore[arg-type]
+        outbox = Outbox(redis.client, redis.keys, 1000, 600, redis.commands)
+        prompt = Envelope(type="prompt", data={"text": "x" * 1000})
+
+        async def handler(ws: ServerConnection) -> None:
+            journey = JourneyState(id=f"J-{uuid.uuid4().hex[:12]}", customer_id=None, reason="complaint")
+            session = SessionState(agent_id=f"F-{journey.id}", channel="chat", reason="complaint", status="open",
+                                   journey_id=journey.id)
+            await journeys.put(journey)
+            await sessions.put(session)
+            async for message in ws:
+                _, (rev, state) = await sessions.commands.send(
+                    [sessions.get_cmd(session.id), journeys.read_cmd(journey.id)])
+                await journeys.update(journey.id, lambda j: None, LiveRead(journey.id, rev, state))
+                await outbox.append_all(session.agent_id, [prompt])
+                await ws.send(message)
+
+        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096, compression=None):
+            await asyncio.Future()  # stopped by SIGTERM; its few keys expire with their 600 s TTL
 
     run(main())
 
@@ -552,12 +600,14 @@ def delete_prefix(redis_url: str, prefix: str) -> int:
     return deleted
 
 
-def run_scenario(scenario: Scenario, redis_url: str, echo_port: int, echo_pid: int, log: Callable[[str], None],
-                 py_spy: str | None) -> dict[str, Any]:
+def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: int, floor: Process, floor_port: int,
+                 log: Callable[[str], None], py_spy: str | None) -> dict[str, Any]:
     n = scenario.connections
     raise_fd_limit(n)
     log(f"-- {n} connection(s) x {scenario.samples} sample(s): echo")
-    echo = run(bench_echo(echo_port, echo_pid, scenario))
+    echoed = run(bench_echo(echo_port, echo.proc.pid, scenario))
+    log(f"-- {n} connection(s): store floor")
+    floored = run(bench_echo(floor_port, floor.proc.pid, scenario))
     tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
     run_id = uuid.uuid4().hex[:8]
     prefix = f"bench{run_id}"
@@ -587,7 +637,7 @@ def run_scenario(scenario: Scenario, redis_url: str, echo_port: int, echo_pid: i
         if redis_url.startswith("redis://"):
             delete_prefix(redis_url, prefix)
         shutil.rmtree(tmp, ignore_errors=True)
-    e, s = echo.summary(), result.summary()
+    e, f, s = echoed.summary(), floored.summary(), result.summary()
     ratio = round(s["p99_ms"] / e["p99_ms"], 2) if s["p99_ms"] is not None and e["p99_ms"] else None
     if n >= 1000:
         target = f"p99 < {TARGET_P99_MS_AT_1000:g} ms"
@@ -598,7 +648,9 @@ def run_scenario(scenario: Scenario, redis_url: str, echo_port: int, echo_pid: i
     ratio_p50 = round(s["p50_ms"] / e["p50_ms"], 2) if s["p50_ms"] is not None and e["p50_ms"] else None
     return {"connections": n, "samples_per_connection": scenario.samples, "burst": scenario.burst,
             "interval_s": None if scenario.burst else scenario.interval,
-            "offered_events_per_s": scenario.offered_rate, "service": s, "echo": e, "ratio_p99": ratio,
+            "offered_events_per_s": scenario.offered_rate, "service": s, "echo": e, "store_floor": f,
+            "ratio_p99": ratio, "floor_ratio_p99": round(f["p99_ms"] / e["p99_ms"], 2)
+            if f["p99_ms"] is not None and e["p99_ms"] else None,
             "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg()}
 
 
@@ -607,17 +659,20 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         return f"{'failed':>{width}}" if value is None else f"{value:>{width}.2f}"
 
     head = (f"{'connections':>11} {'load ev/s':>9} {'samples':>7} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'failed':>6} {'cpu ms/ev':>9}  target")
+            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'floor p99':>9} {'floor/echo':>10} {'failed':>6} "
+            f"{'cpu ms/ev':>9}  target")
     print(head)
     print("-" * len(head))
     for r in rows:
-        s, e = r["service"], r["echo"]
+        s, e, f = r["service"], r["echo"], r["store_floor"]
         load = "burst" if r["burst"] else f"{r['offered_events_per_s']:.0f}"
         ok = "met" if r["target_met"] else "MISSED"
         ratio = f"{r['ratio_p99']:>8.1f}x" if r["ratio_p99"] is not None else f"{'n/a':>9}"
         cpu = s["server_cpu_ms_per_reply"]
         print(f"{r['connections']:>11} {load:>9} {s['attempts']:>7} {num(s['p50_ms'])} {num(s['p99_ms'])} "
-              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {s['failures']:>6} "
+              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {num(f['p99_ms'], 9)} "
+              f"{'n/a' if r['floor_ratio_p99'] is None else format(r['floor_ratio_p99'], '.1f') + 'x':>10} "
+              f"{s['failures']:>6} "
               f"{cpu if cpu is not None else '?':>9}  {r['target']}: {ok}")
 
 
@@ -639,9 +694,14 @@ def main() -> None:
                                          "(collapsed stacks in bench/out/stream-<N>.py-spy.txt)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--store-floor-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_server:
         echo_server_main(args.echo_server)
+        return
+    if args.store_floor_server:
+        store_floor_server_main(args.store_floor_server, args.redis_url)
         return
 
     counts, samples = parse_ints(args.connections), parse_ints(args.samples)
@@ -662,7 +722,7 @@ def main() -> None:
     raise_fd_limit(max(counts))
     embedded = None
     redis_url = REDIS_URL
-    echo = None
+    echo = floor = None
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
@@ -674,18 +734,22 @@ def main() -> None:
         print(f"redis: {'embedded ' + redis_url if embedded else redis_url}; one uvicorn worker; "
               f"SQLite in a temp dir")
         echo, echo_port = start_echo()
+        floor, floor_port = start_echo(redis_url)
         for sc in scenarios:
-            rows.append(run_scenario(sc, redis_url, echo_port, echo.proc.pid, lambda m: print(m, flush=True),
-                                     args.py_spy))
+            rows.append(run_scenario(sc, redis_url, echo, echo_port, floor, floor_port,
+                                     lambda m: print(m, flush=True), args.py_spy))
     finally:
-        if echo is not None:
-            echo.stop()
+        for baseline in (echo, floor):
+            if baseline is not None:
+                baseline.stop()
         if embedded is not None:
             embedded.stop()
     print()
     print_table(rows)
     print(f"\nlatency = perf_counter from send(event) to the receipt of its prompt (echo: of the echoed frame); "
-          f"load = offered events/s (N / interval);\ncpu ms/ev = service process CPU per reply in the timed phase; "
+          f"load = offered events/s (N / interval);\nfloor = the echo after the event's three Redis round trips "
+          f"through the service's store code (no guidance, no panel logic);\n"
+          f"cpu ms/ev = service process CPU per reply in the timed phase; "
           f"{cpus} CPUs shared with the client, Redis and anything else running (load average now "
           f"{os.getloadavg()[0]:.2f}); total {time.perf_counter() - started:.0f} s")
     import websockets

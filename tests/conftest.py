@@ -204,6 +204,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--ws-max-size", self.env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
+             "--ws-per-message-deflate", "false",
              "--log-level", "warning"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60

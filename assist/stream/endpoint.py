@@ -24,7 +24,7 @@ from assist.settings import Settings
 from assist.stream.dispatch import dispatch
 from assist.stream.fanout import Fanout, Listener, ListenerOverflow
 from assist.stream.outbox import Frame, Outbox
-from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, error, hello, inbound_adapter
+from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, InboundMessage, error, hello, inbound_adapter
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -189,6 +189,15 @@ async def _read(connection: PanelConnection, principal: Principal, service: Sess
 async def _handle(raw: str, principal: Principal, service: SessionService) -> Envelope | None:
     """One panel message to one reply (or none); every failure becomes an ``error`` with a code."""
     try:
+        message = inbound_adapter.validate_json(raw)
+    except ValidationError:
+        return _rejection(raw)
+    return await _run_message(message, principal, service)
+
+
+def _rejection(raw: str) -> Envelope:
+    """The ``error`` for a message that did not validate: why, in the most specific code that applies."""
+    try:
         body = json.loads(raw)
     except json.JSONDecodeError:
         return error(ErrorCode.INVALID_JSON, "message is not JSON")
@@ -198,16 +207,20 @@ async def _handle(raw: str, principal: Principal, service: SessionService) -> En
     if body["type"] not in INBOUND_TYPES:
         return error(ErrorCode.UNKNOWN_TYPE, f"unknown message type {body['type']!r}", message_id)
     try:
-        message = inbound_adapter.validate_python(body)
+        inbound_adapter.validate_python(body)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or "message" for e in exc.errors())
         return error(ErrorCode.INVALID_MESSAGE, f"invalid or missing fields: {fields}", message_id)
+    return error(ErrorCode.INVALID_MESSAGE, "invalid message", message_id)  # JSON-only failure, e.g. a lone surrogate
+
+
+async def _run_message(message: InboundMessage, principal: Principal, service: SessionService) -> Envelope | None:
     try:
         return await dispatch(service, principal, message)
     except AssistError as exc:
-        return error(exc.code, exc.detail, message_id)
+        return error(exc.code, exc.detail, message.id)
     except Exception as exc:
         if isinstance(exc, DomainError) and isinstance(getattr(exc, "status_code", None), int):
-            return error(exc.code, exc.detail, message_id)
-        log.exception("panel message failed", extra={"type": body["type"], "agent_id": principal.subject})
-        return error("internal_error", "the message could not be processed", message_id)
+            return error(exc.code, exc.detail, message.id)
+        log.exception("panel message failed", extra={"type": message.type, "agent_id": principal.subject})
+        return error("internal_error", "the message could not be processed", message.id)

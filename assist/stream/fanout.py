@@ -26,15 +26,24 @@ class ListenerOverflow(Exception):
 
 
 class Listener:
-    """Frames for one connection, taken in batches: a deque and an event, no task per frame."""
+    """Frames for one connection, taken in batches: a deque and an event, no task per frame.
+
+    A frame at or below the highest seq already put is dropped: it is the pub/sub copy of a frame this
+    worker delivered itself, or one the connection fetches from the outbox anyway when it fills the gap
+    before a higher seq (a seq is only taken in the same script that stores it, so the gap is stored).
+    """
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self.overflowed = False
         self._frames: deque[Frame] = deque()
         self._ready = asyncio.Event()
+        self._highest = 0
 
     def put(self, frame: Frame) -> None:
+        if frame.seq <= self._highest:
+            return
+        self._highest = frame.seq
         if len(self._frames) >= self.maxsize:
             self.overflowed = True
         else:
@@ -111,9 +120,12 @@ class Fanout:
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"]
-            listeners = self._listeners.get(channel)
-            if not listeners:
+            if channel not in self._listeners:
                 continue
-            frame = Frame.published(message["data"])
-            for listener in tuple(listeners):
+            self.deliver(channel, [Frame.published(message["data"])])
+
+    def deliver(self, channel: str, frames: list[Frame]) -> None:
+        """Hand ``frames`` to this worker's listeners on ``channel`` (none: nothing to do)."""
+        for listener in tuple(self._listeners.get(channel, ())):
+            for frame in frames:
                 listener.put(frame)

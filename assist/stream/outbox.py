@@ -7,13 +7,15 @@ it runs on Redis Cluster too. A panel that reconnects reads ``(resume_from, +]``
 follows the live channel.
 
 Messages are stored as their JSON without the seq, and reach a panel as a ``Frame``: that JSON with the seq
-spliced in, so delivery never parses or re-serialises a message.
+spliced in, so delivery never parses or re-serialises a message. ``on_append`` hands the appended frames
+to this worker's own connections at once (the fan-out's ``deliver``); the pub/sub copy that follows is
+then a duplicate, which the connection skips by seq.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -69,6 +71,8 @@ class Outbox:
         self.ttl_seconds = ttl_seconds
         self.commands = commands or CommandSender(client)
         self._append = self.commands.script(_APPEND)
+        self.on_append: Callable[[str, list[Frame]], None] | None = None
+        """Called with (channel, frames) after every append."""
 
     def channel(self, agent_id: str) -> str:
         return self.keys.channel("agent", agent_id)
@@ -81,11 +85,14 @@ class Outbox:
         """Store and publish ``messages`` in order, in one round trip; returns their seqs."""
         if not messages:
             return []
-        seqs = await self.commands.call(self.commands.eval(
+        channel = self.channel(agent_id)
+        payloads = [m.model_dump_json(exclude={"seq"}) for m in messages]
+        seqs = [int(seq) for seq in await self.commands.call(self.commands.eval(
             self._append, [self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
-            [self.max_len, self.ttl_seconds, self.channel(agent_id),
-             *(m.model_dump_json(exclude={"seq"}) for m in messages)]))
-        return [int(seq) for seq in seqs]
+            [self.max_len, self.ttl_seconds, channel, *payloads]))]
+        if self.on_append is not None:
+            self.on_append(channel, [Frame.stored(seq, payload) for seq, payload in zip(seqs, payloads, strict=True)])
+        return seqs
 
     async def last_seq(self, agent_id: str) -> int:
         value = await self.client.get(self.keys.key("agent", agent_id, "seq"))
