@@ -26,10 +26,12 @@ class PromptLog:
     event path cost more than the rest of the prompt's delivery.
 
     ``flush`` writes what is pending now (feedback on a prompt just shown calls it before looking it up);
-    ``stop`` flushes before the process exits, so a clean shutdown loses nothing.
+    ``stop`` flushes before the process exits, so a clean shutdown loses nothing. A batch goes at most
+    ``flush_seconds`` after its first row: inside the time feedback arriving on another worker waits for
+    the row (``assist.guidance.feedback.FEEDBACK_WAIT_SECONDS``), and rarely enough not to stall events.
     """
 
-    def __init__(self, db: Database, flush_seconds: float = 0.2, max_batch: int = 500) -> None:
+    def __init__(self, db: Database, flush_seconds: float = 1.0, max_batch: int = 500) -> None:
         self.db = db
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
