@@ -4,31 +4,41 @@ For each agent count (default 1,000 and 10,000 agents over 50 skills) it measure
 
 - ``ping``: a bare Redis round trip (PING) through the same client, one at a time;
 - ``decision``: ``RoutingService.route`` on an open contact, one at a time: the local decision on the
-  agent mirror plus the one packed round trip that commits it (atomic reservation, contact move,
-  expiry schedule, decision log);
-- ``submit``: ``RoutingService.submit`` (duplicate guard round trip + decision), one at a time;
-- ``throughput``: ``submit`` from many concurrent tasks in one process, decisions per second of wall time;
-- ``compute``: the local part alone (``AgentIndex.shortlist`` + ``decide``), no Redis;
+  agent mirror plus the one round trip that commits it (on one Redis node one script: contact state
+  guard, atomic reservation, contact move, expiry schedule, decision log);
+- ``submit``: ``RoutingService.submit``, one at a time: on one Redis node a single script also holds the
+  duplicate guard (a cluster takes one more round trip);
+- ``throughput``: ``submit`` from many concurrent tasks in one process, decisions per second of wall time,
+  and the CPU each decision cost this process and the Redis server; then the same from several
+  processes at once (each its own ``RoutingService`` and agent mirror, as the service's uvicorn workers
+  would be; each round's contacts shared out between them), rounds started together, decisions per
+  second of the rounds' wall time (first start to last finish);
+- ``compute``: the local part alone (``AgentIndex.decide``, what the service runs), no Redis;
 - the client's ceiling: bare PINGs per second from as many concurrent tasks.
 
 Reservations are released (untimed) between rounds so agents do not fill up. Usage:
     python bench/routing_bench.py [--redis-url URL] [--agents 1000,10000] [--decisions 4000]
+                                  [--tasks 32] [--processes N]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.synchronize import Barrier
 
 from redis.asyncio import Redis
 
 from routing.codec import profile_fields
-from routing.engine import AgentStatus, Contact, QueuePolicy, RelaxationStep, decide
+from routing.engine import AgentStatus, Contact, QueuePolicy, RelaxationStep
 from routing.service import RoutingConfig, RoutingService
 
 SKILLS = [f"skill{i:02}" for i in range(50)]
@@ -114,23 +124,96 @@ async def timed_rounds(service: RoutingService, items: list[Contact], mode: str
     return latencies, pings, assigned
 
 
-async def throughput(service: RoutingService, items: list[Contact], tasks: int) -> float:
-    """Decisions per second of wall time with ``tasks`` concurrent submitters (releases untimed)."""
-    wall = 0.0
+@dataclass
+class Rounds:
+    """Timed rounds of concurrent submits: each round's (start, end) on the machine's monotonic clock,
+    and the CPU seconds spent inside them by this process and (when measured) by the Redis server."""
+
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+    def wall(self) -> float:
+        return sum(end - start for start, end in self.spans)
+
+
+async def server_cpu(client: Redis) -> float:
+    """CPU seconds the Redis server has used so far (user + system, all its threads)."""
+    info = await client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+async def throughput_rounds(service: RoutingService, items: list[Contact], tasks: int,
+                            barrier: Barrier | None = None, round_size: int = ROUND * 2) -> Rounds:
+    """Submit ``items`` from ``tasks`` concurrent tasks in rounds of ``round_size`` (releases untimed
+    between them). With a ``barrier`` every process starts a round together and releases only once all
+    have finished it, and the server's CPU is not measured (it serves every process)."""
+    rounds = Rounds()
+
     async def submitter(pending: list[Contact], rids: list[str]) -> None:
         while pending:
             routed = await service.submit(pending.pop())
             if routed.offer is not None:
                 rids.append(routed.offer.reservation_id)
 
-    for start in range(0, len(items), ROUND * 2):
-        pending = items[start:start + ROUND * 2]
+    for start in range(0, len(items), round_size):
+        pending = items[start:start + round_size]
         rids: list[str] = []
-        t0 = time.perf_counter()
+        if barrier is not None:
+            barrier.wait()
+        server0 = await server_cpu(service.store.redis) if barrier is None else 0.0
+        cpu0, t0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*(submitter(pending, rids) for _ in range(tasks)))
-        wall += time.perf_counter() - t0
+        rounds.spans.append((t0, time.perf_counter()))
+        rounds.client_cpu += time.process_time() - cpu0
+        if barrier is None:
+            rounds.server_cpu += await server_cpu(service.store.redis) - server0
+        else:
+            barrier.wait()
         await release(service, rids)
-    return len(items) / wall
+    return rounds
+
+
+def submitter_process(url: str, prefix: str, tag: str, count: int, tasks: int, processes: int, barrier: Barrier,
+                      results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """One worker of the multi-process round: its own client, service and mirror on the shared agents.
+
+    Each round's contacts are shared out between the processes, so that the agents are as full at the
+    end of a round as in the one-process rounds. As there, no background loop runs (its refreshes after
+    the untimed releases would fall into the timed rounds), so a worker learns of the others'
+    reservations only when one of its own is refused: the stalest a worker's mirror can be, paid for in
+    refusals and retries."""
+    async def run() -> Rounds:
+        client = Redis.from_url(url, decode_responses=True)
+        service = RoutingService(client, bench_keys(prefix), config=RoutingConfig(policies={"default": POLICY}))
+        try:
+            await service.sync()
+            items = contacts(random.Random(tag), count, tag, service.clock())
+            return await throughput_rounds(service, items, tasks, barrier, ROUND * 2 // processes)
+        finally:
+            await client.aclose()
+
+    results.put(asyncio.run(run()))
+
+
+def throughput_processes(url: str, prefix: str, processes: int, per_process: int,
+                         tasks: int) -> tuple[float, float]:
+    """Decisions per second with ``processes`` submitter processes, each round's wall time running from
+    the first process's start to the last one's finish, and the mean client CPU per decision."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes, timeout=300), context.Queue()
+    workers = [context.Process(target=submitter_process,
+                               args=(url, prefix, f"mp{i}", per_process, tasks, processes, barrier, results))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes: list[Rounds] = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    wall = sum(max(end for _, end in spans) - min(start for start, _ in spans)
+               for spans in zip(*(o.spans for o in outcomes), strict=True))
+    decisions = processes * per_process
+    return decisions / wall, sum(o.client_cpu for o in outcomes) / decisions
 
 
 async def ping_rate(client: Redis, count: int, tasks: int) -> float:
@@ -147,12 +230,15 @@ async def ping_rate(client: Redis, count: int, tasks: int) -> float:
     return count / (time.perf_counter() - t0)
 
 
-async def bench(url: str, agents: int, decisions: int, tasks: int) -> None:
+def bench_keys(prefix: str) -> Callable[..., str]:
+    return lambda scope, tag, *parts: ":".join([prefix, f"{{{scope}:{tag}}}", *parts])
+
+
+async def bench(url: str, agents: int, decisions: int, tasks: int, processes: int) -> None:
     rng = random.Random(agents)
     client = Redis.from_url(url, decode_responses=True)
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    key = lambda scope, tag, *parts: ":".join([prefix, f"{{{scope}:{tag}}}", *parts])  # noqa: E731
-    service = RoutingService(client, key, config=RoutingConfig(policies={"default": POLICY}))
+    service = RoutingService(client, bench_keys(prefix), config=RoutingConfig(policies={"default": POLICY}))
     try:
         await populate(service, agents, rng)
         now = service.clock()
@@ -160,8 +246,7 @@ async def bench(url: str, agents: int, decisions: int, tasks: int) -> None:
         compute = []
         for contact in contacts(rng, decisions, "cmp", now):
             t0 = time.perf_counter()
-            shortlist, _ = service.mirror.index.shortlist(contact, POLICY, now)
-            decide(contact, shortlist, POLICY, now)
+            service.mirror.index.decide(contact, POLICY, now)
             compute.append(time.perf_counter() - t0)
         cpu0 = time.process_time()
         routes, pings, assigned = await timed_rounds(
@@ -169,8 +254,10 @@ async def bench(url: str, agents: int, decisions: int, tasks: int) -> None:
         cpu_per_pair = (time.process_time() - cpu0) / decisions
         submits, submit_pings, _ = await timed_rounds(
             service, contacts(rng, decisions, "sub", service.clock()), "submit")
-        rate = await throughput(service, contacts(rng, decisions, "tp", service.clock()), tasks)
+        one = await throughput_rounds(service, contacts(rng, decisions, "tp", service.clock()), tasks)
         pings_per_second = await ping_rate(client, decisions, tasks)
+        parallel, parallel_cpu = await asyncio.to_thread(
+            throughput_processes, url, prefix, processes, decisions, tasks)
         print(f"{agents} agents, {len(SKILLS)} skills: {assigned / len(routes):.0%} of decisions assigned, "
               f"the rest queued; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for name, samples in (("ping", pings), ("compute", compute), ("decision", routes), ("submit", submits)):
@@ -182,8 +269,12 @@ async def bench(url: str, agents: int, decisions: int, tasks: int) -> None:
               f"submit/ping p99 {submit_ratio:.2f}x")
         print(f"  sequential decisions/s: {len(routes) / sum(routes):,.0f}; process CPU per ping + decision "
               f"{cpu_per_pair * 1e6:,.0f} us")
-        print(f"  throughput, {tasks} concurrent submitters in one process: {rate:,.0f} decisions/s "
-              f"(target >= 5,000); bare PINGs from {tasks} tasks: {pings_per_second:,.0f}/s")
+        print(f"  throughput, {tasks} concurrent submitters in one process: {decisions / one.wall():,.0f} "
+              f"decisions/s (target >= 5,000); CPU per decision: client {one.client_cpu / decisions * 1e6:,.0f} us, "
+              f"Redis {one.server_cpu / decisions * 1e6:,.0f} us; bare PINGs from {tasks} tasks: "
+              f"{pings_per_second:,.0f}/s")
+        print(f"  throughput, {processes} processes x {tasks} submitters: {parallel:,.0f} decisions/s "
+              f"(target >= 5,000); client CPU per decision {parallel_cpu * 1e6:,.0f} us")
     finally:
         keys = [k async for k in client.scan_iter(match=f"{prefix}:*", count=2000)]
         for start in range(0, len(keys), 1000):
@@ -197,10 +288,12 @@ def main() -> None:
     parser.add_argument("--agents", default="1000,10000")
     parser.add_argument("--decisions", type=int, default=4000)
     parser.add_argument("--tasks", type=int, default=32)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
+                        help="submitter processes in the multi-process round (default: one per core)")
     args = parser.parse_args()
     print(f"routing benchmark: Redis {args.redis_url}, {os.cpu_count()} cores")
     for count in (int(n) for n in args.agents.split(",")):
-        asyncio.run(bench(args.redis_url, count, args.decisions, args.tasks))
+        asyncio.run(bench(args.redis_url, count, args.decisions, args.tasks, args.processes))
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def build_router(get_service: Callable[..., RoutingService], require_client: Cal
         return [DecisionLogOut(
             id=e["id"], ts=e["ts"], contact_id=e["contact"], queue=e["queue"], agent_id=e["agent"],
             reservation_id=e["reservation"], step=e["step"], eligible=e["eligible"], reason=e["reason"],
-            candidates=e["candidates"],
+            candidates=e["candidates"], refused=e.get("refused"),
         ) for e in entries]
 
     return router

@@ -10,6 +10,7 @@ different callers are never interleaved, and each caller gets its own replies in
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -55,6 +56,9 @@ class CommandBatcher:
         self._queue: list[Request] = []
         self._busy = False
         self._drainer: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
+        self._conn: Any = None
+        """Kept between exchanges (one at a time): a pool checkout per exchange cost about as much as the
+        exchange itself. Given back to the pool, disconnected, when an exchange fails."""
         self.exchanges = 0  # round trips made, for tests and metrics
 
     async def send(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
@@ -99,21 +103,26 @@ class CommandBatcher:
 
     async def _exchange(self, requests: list[Sequence[Sequence[Any]]]) -> list[list[Any]]:
         self.exchanges += 1
-        conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+        if self._conn is None:
+            self._conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+        conn = self._conn
         try:
-            await conn.send_packed_command(pack_commands(c for r in requests for c in r), check_health=False)
-            results = []
-            for commands in requests:
-                replies: list[Any] = []
-                for _ in commands:
-                    try:
-                        replies.append(await conn.read_response())
-                    except ResponseError as exc:
-                        replies.append(exc)
-                results.append(replies)
+            async with asyncio.timeout(conn.socket_timeout):  # one deadline for the whole exchange
+                await conn.send_packed_command(pack_commands(c for r in requests for c in r), check_health=False)
+                results = []
+                for commands in requests:
+                    replies: list[Any] = []
+                    for _ in commands:
+                        try:
+                            replies.append(await conn.read_response(timeout=math.inf))
+                        except ResponseError as exc:
+                            replies.append(exc)
+                    results.append(replies)
             return results
         except BaseException:
-            await conn.disconnect()
+            self._conn = None
+            try:
+                await conn.disconnect()
+            finally:
+                await self._pool.release(conn)
             raise
-        finally:
-            await self._pool.release(conn)

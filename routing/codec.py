@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from routing.engine import AgentState, AgentStatus, Contact
 
-__all__ = ["agent_from_hash", "contact_from_json", "contact_to_json", "profile_fields"]
+__all__ = ["agent_from_hash", "as_dict", "contact_from_json", "contact_to_json", "profile_fields"]
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))  # made once: json.dumps makes one per call
 
 
 def profile_fields(
@@ -73,7 +76,7 @@ def agent_from_hash(agent_id: str, fields: Mapping[str, str]) -> tuple[AgentStat
 
 def contact_to_json(contact: Contact) -> str:
     """The contact as the JSON payload of its Redis record (excluded agents are kept apart)."""
-    return json.dumps(
+    return _COMPACT_JSON.encode(
         {
             "contact_id": contact.contact_id,
             "channel": contact.channel,
@@ -85,8 +88,7 @@ def contact_to_json(contact: Contact) -> str:
             "arrived_at": contact.arrived_at,
             "last_agent_id": contact.last_agent_id,
             "queue": contact.queue,
-        },
-        separators=(",", ":"),
+        }
     )
 
 
@@ -94,3 +96,12 @@ def contact_from_json(payload: str, excluded: str = "") -> Contact:
     """The contact stored as ``payload``, with ``excluded`` (space-separated agent ids) restored."""
     data = json.loads(payload)
     return Contact(**data, excluded_agents=frozenset(excluded.split()))
+
+
+def as_dict(reply: Any) -> dict[str, str]:
+    """A HGETALL reply as a dict, whether the client speaks RESP2 (flat list) or RESP3 (map)."""
+    if isinstance(reply, dict):
+        return reply
+    if isinstance(reply, list):
+        return dict(zip(reply[::2], reply[1::2], strict=False))
+    return {}

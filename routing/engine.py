@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 
 __all__ = [
     "AgentState",
@@ -147,6 +146,9 @@ class QueuePolicy:
     offer_timeout_seconds: float = 20.0
     handle_seconds: float = 300.0
     explain_limit: int = 5
+    # The rules in force at each step, worked out once: a decision reads them several times, and
+    # hashing a policy to look them up costs more than the lookup.
+    _cascade: tuple[Relaxation, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         times = [step.after_seconds for step in self.steps]
@@ -154,6 +156,7 @@ class QueuePolicy:
             raise ValueError("relaxation steps must have strictly increasing after_seconds")
         if self.idle_half_seconds <= 0 or self.explain_limit < 1:
             raise ValueError("idle_half_seconds must be > 0 and explain_limit >= 1")
+        object.__setattr__(self, "_cascade", tuple(_relax(self, step) for step in range(len(self.steps) + 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +198,14 @@ def current_step(policy: QueuePolicy, waited: float) -> int:
     return sum(1 for step in policy.steps if step.after_seconds <= waited)
 
 
-@lru_cache(maxsize=1024)
 def relaxation(policy: QueuePolicy, step: int) -> Relaxation:
     """The cumulative rules of ``policy`` at ``step`` (0 = strict); raises IndexError past the last step."""
     if not 0 <= step <= len(policy.steps):
         raise IndexError(f"policy {policy.name!r} has no step {step}")
+    return policy._cascade[step]
+
+
+def _relax(policy: QueuePolicy, step: int) -> Relaxation:
     applied = policy.steps[:step]
     delta = max((s.proficiency_delta for s in applied), default=0)
     dropped = any(s.drop_preferred for s in applied)

@@ -2,23 +2,26 @@
 
 Each attribute the hard filters test is a numpy column over agent rows (skill levels per skill, a flag
 per language and group, capacity and load per channel, status, idle time), so the filters for one
-contact are a handful of vectorised comparisons, and scoring the survivors is vectorised too. Pure:
-no I/O and no clock.
+contact are a handful of vectorised comparisons (the profile part of them remembered per requirement),
+and scoring the survivors is vectorised too. Pure: no I/O and no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from routing.engine import (
     AgentState,
     AgentStatus,
+    Candidate,
     Contact,
+    Decision,
     QueuePolicy,
     Relaxation,
     current_step,
+    decide,
     relaxation,
     skill_minimums,
     sticky_outcome,
@@ -28,6 +31,18 @@ __all__ = ["AgentIndex"]
 
 _STATUS_CODE = {status: code for code, status in enumerate(AgentStatus)}
 _ABSENT = -1
+_NO_ROWS = np.empty(0, dtype=np.intp)
+_PROFILE_CACHE_ROWS = 1_000_000  # rows kept over all remembered requirements (8 MB), oldest dropped first
+
+
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` highest ``scores`` and of any score tied with the last of them (the
+    tie-breaks, idle time and agent id, are applied by the caller)."""
+    if scores.size <= limit:
+        return np.arange(scores.size)
+    threshold = np.partition(scores, scores.size - limit)[scores.size - limit]
+    best: np.ndarray = (scores >= threshold).nonzero()[0]
+    return best
 
 
 class AgentIndex:
@@ -46,6 +61,11 @@ class AgentIndex:
         self._capacity: dict[str, np.ndarray] = {}
         self._open: dict[str, np.ndarray] = {}  # per channel: available with a free slot
         self._free: dict[str, np.ndarray] = {}  # per channel: engine.score's free share, same float
+        # Rows whose profile (skills, language, pool) meets a requirement, by requirement: profiles change
+        # rarely, loads and statuses all the time, so a decision narrows these rows by ``_open`` instead
+        # of testing every agent's profile again. Emptied whenever a profile changes.
+        self._profile_rows: dict[tuple[object, ...], np.ndarray] = {}
+        self._profile_rows_size = 0
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -65,6 +85,9 @@ class AgentIndex:
     def upsert(self, agent: AgentState) -> None:
         """Insert ``agent`` or replace the indexed state with the same ``agent_id``."""
         row = self._rows.get(agent.agent_id)
+        old = None if row is None else self._agents[row]
+        if old is None or (old.skills, old.languages, old.groups) != (agent.skills, agent.languages, agent.groups):
+            self._forget_profiles()
         if row is None:
             row = self._free_rows.pop() if self._free_rows else self._new_row()
             self._rows[agent.agent_id] = row
@@ -108,6 +131,7 @@ class AgentIndex:
         """Forget ``agent_id``; unknown ids are ignored."""
         row = self._rows.pop(agent_id, None)
         if row is not None:
+            self._forget_profiles()
             self._clear_row(row)
             self._agents[row] = None
             self._status[row] = _ABSENT
@@ -134,19 +158,44 @@ class AgentIndex:
         sticky = self._sticky_step(contact, policy, now, last_step)
         if sticky == "hold":
             return self._with_last_agent([], contact, policy, now), 0
-        for step in range(last_step + 1) if sticky is None else (int(sticky),):
-            rows = self._eligible(contact, relaxation(policy, step))
-            if rows.size:
-                break
-        else:
-            return self._with_last_agent([], contact, policy, now), 0
+        _, rows = self._first_step_with_agents(contact, policy, range(last_step + 1) if sticky is None
+                                               else (int(sticky),))
         eligible = int(rows.size)
         if eligible > limit:
-            scores = self._scores(rows, contact, policy, now)
-            threshold = np.partition(scores, eligible - limit)[eligible - limit]
-            rows = rows[scores >= threshold]
+            scores = self._scores(rows, contact, policy, now)[3]
+            rows = rows[_best(scores, limit)]
         found = [a for r in rows if (a := self._agents[r]) is not None]
         return self._with_last_agent(found, contact, policy, now), eligible
+
+    def decide(self, contact: Contact, policy: QueuePolicy, now: float) -> Decision:
+        """``engine.decide`` over every indexed agent, with ``eligible`` counting every eligible agent.
+
+        Outside a sticky window (the common case) the whole decision, explanation included, is computed
+        here on the columns, with the same float operations as ``engine.score`` so it is the same
+        decision, without re-checking the best agents one by one in Python; within a sticky window
+        ``engine.decide`` settles it on the ``shortlist``. The hard rules are enforced again, against the
+        stored truth, by the reservation script.
+        """
+        if contact.last_agent_id is not None and now - contact.arrived_at < policy.sticky_seconds:
+            shortlist, eligible = self.shortlist(contact, policy, now)
+            decided = decide(contact, shortlist, policy, now)
+            return Decision(decided.agent_id, decided.step, decided.candidates, decided.reason, eligible)
+        last_step = current_step(policy, now - contact.arrived_at)
+        step, rows = self._first_step_with_agents(contact, policy, range(last_step + 1))
+        if not rows.size:
+            return Decision(None, last_step, (), f"no eligible agent up to step {last_step}")
+        parts = self._scores(rows, contact, policy, now)
+        kept = _best(parts[3], policy.explain_limit)
+        best_rows = rows[kept]
+        proficiency, idle, free, score = (part[kept].tolist() for part in parts)
+        ranked = sorted(  # engine.decide's order: score, then longest idle, then agent id
+            (-s, idle_since, agent.agent_id, p, i, f)
+            for p, i, f, s, idle_since, row in zip(proficiency, idle, free, score, self._idle[best_rows].tolist(),
+                                                   best_rows.tolist(), strict=True)
+            if (agent := self._agents[row]) is not None)
+        candidates = tuple(Candidate(agent_id, -negated, proficiency, idle, free, 0.0)
+                           for negated, _, agent_id, proficiency, idle, free in ranked[:policy.explain_limit])
+        return Decision(candidates[0].agent_id, step, candidates, f"best score at step {step}", int(rows.size))
 
     def has_open(self, channel: str) -> bool:
         """Whether any agent is available with a free slot on ``channel`` (a cheap pre-check)."""
@@ -201,34 +250,64 @@ class AgentIndex:
             mask &= pool
         return mask
 
+    def _first_step_with_agents(self, contact: Contact, policy: QueuePolicy,
+                                steps: Iterable[int]) -> tuple[int, np.ndarray]:
+        """The first of ``steps`` with eligible agents and their rows (the last step and no rows if none):
+        the relaxation cascade."""
+        step, rows = 0, _NO_ROWS
+        for step in steps:
+            rows = self._eligible(contact, relaxation(policy, step))
+            if rows.size:
+                break
+        return step, rows
+
     def _eligible(self, contact: Contact, relax: Relaxation) -> np.ndarray:
         """Row numbers of the agents passing every hard filter for ``contact`` under ``relax``."""
         open_rows = self._open.get(contact.channel)
-        mask = None if open_rows is None else self._qualified(open_rows, contact, relax)
-        if mask is None:
-            return np.empty(0, dtype=np.intp)
-        for agent_id in contact.excluded_agents:
-            row = self._rows.get(agent_id)
-            if row is not None:
-                mask[row] = False
-        return np.flatnonzero(mask)
+        if open_rows is None:
+            return _NO_ROWS
+        key = (tuple(skill_minimums(contact, relax).items()), contact.language, relax.pool_groups)
+        qualified = self._profile_rows.get(key)
+        if qualified is None:
+            mask = self._qualified(self._status != _ABSENT, contact, relax)
+            qualified = _NO_ROWS if mask is None else mask.nonzero()[0]
+            self._remember(key, qualified)
+        rows: np.ndarray = qualified[open_rows[qualified]]
+        if contact.excluded_agents:
+            excluded = [r for a in contact.excluded_agents if (r := self._rows.get(a)) is not None]
+            rows = rows[~np.isin(rows, excluded)]
+        return rows
 
-    def _scores(self, rows: np.ndarray, contact: Contact, policy: QueuePolicy, now: float) -> np.ndarray:
-        """``engine.score`` for ``rows`` (sticky part 0, and x + 0.0 == x), same operations in the same
-        order so the floats are equal."""
+    def _remember(self, key: tuple[object, ...], rows: np.ndarray) -> None:
+        self._profile_rows[key] = rows
+        self._profile_rows_size += rows.size
+        while self._profile_rows_size > _PROFILE_CACHE_ROWS and len(self._profile_rows) > 1:
+            self._profile_rows_size -= self._profile_rows.pop(next(iter(self._profile_rows))).size
+
+    def _forget_profiles(self) -> None:
+        self._profile_rows.clear()
+        self._profile_rows_size = 0
+
+    def _scores(self, rows: np.ndarray, contact: Contact, policy: QueuePolicy,
+                now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``engine.score`` for ``rows`` (sticky part 0, and x + 0.0 == x) as its parts (proficiency,
+        idle, free share) and the score, same operations in the same order so the floats are equal."""
         skills = contact.required_skills.keys() | contact.preferred_skills.keys()
-        total = np.zeros(rows.size, dtype=np.float64)
-        for skill in skills:
-            levels = self._levels.get(skill)
-            if levels is not None:
-                total += levels[rows]
-        proficiency = total / (5.0 * len(skills)) if skills else total
+        held = [levels[rows] for skill in skills if (levels := self._levels.get(skill)) is not None]
+        if len(held) == 1:
+            total = held[0]
+        else:
+            total = np.zeros(rows.size, dtype=np.int32)  # sums of small integers: exact in any order
+            for levels in held:
+                total += levels
+        proficiency = total / (5.0 * len(skills)) if skills else total.astype(np.float64)
         waited = np.maximum(now - self._idle[rows], 0.0)
         idle = waited / (waited + policy.idle_half_seconds)
         free = self._free[contact.channel][rows]
-        w = policy.weights
-        result: np.ndarray = w.proficiency * proficiency + w.idle * idle + w.load * free
-        return result
+        w = policy.weights  # 1.0 * x is x exactly: skip those products
+        score = proficiency if w.proficiency == 1.0 else w.proficiency * proficiency
+        score = score + (idle if w.idle == 1.0 else w.idle * idle)
+        return proficiency, idle, free, score + w.load * free
 
     def _new_row(self) -> int:
         row = len(self._agents)

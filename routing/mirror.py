@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from redis.asyncio.client import PubSub
 
+from routing.codec import agent_from_hash, as_dict
 from routing.engine import AgentState
 from routing.index import AgentIndex
 from routing.state import RoutingStore
@@ -49,10 +51,17 @@ class AgentMirror:
         """Re-read ``agent_ids`` from Redis and index what is newer than the copy."""
         ids = list(dict.fromkeys(agent_ids))
         for agent_id, found in (await self.store.fetch_agents(ids)).items():
-            if found is None:
-                self._forget(agent_id)
-            else:
-                self.apply(*found)
+            self._index_stored(agent_id, found)
+
+    def learn(self, agent_id: str, fields: Any) -> None:
+        """Index the agent's stored hash (a HGETALL reply, as a refused reservation returns it)."""
+        self._index_stored(agent_id, agent_from_hash(agent_id, as_dict(fields)))
+
+    def _index_stored(self, agent_id: str, found: tuple[AgentState, int] | None) -> None:
+        if found is None:
+            self._forget(agent_id)
+        else:
+            self.apply(*found)
 
     async def refresh_dirty(self) -> None:
         """Re-read the agents announced as changed since the last call."""

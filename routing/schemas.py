@@ -190,6 +190,8 @@ class DecisionLogOut(BaseModel):
     eligible: int
     reason: str
     candidates: list[tuple[str, float]]
+    refused: str | None = None
+    """Why the agent's slot was refused at commit (its stored state had changed), on one Redis node."""
 
 
 def _float(value: str | None) -> float | None:

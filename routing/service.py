@@ -29,7 +29,6 @@ from routing.engine import (
     Contact,
     Decision,
     QueuePolicy,
-    decide,
     estimate_wait,
     queue_order,
     relaxation,
@@ -39,6 +38,7 @@ from routing.errors import RoutingError
 from routing.mirror import AgentMirror
 from routing.records import ContactState, Offer, Routed, Withdrawal
 from routing.registry import AgentRegistry
+from routing.settlement import OfferSettlement
 from routing.state import KeyBuilder, RoutingStore, StoreSettings, split_reservation_id
 
 __all__ = ["OfferHook", "RoutingConfig", "RoutingService", "WithdrawHook"]
@@ -61,10 +61,11 @@ class RoutingConfig:
     resync_seconds: float = 30.0
 
 
-class RoutingService:
+class RoutingService(OfferSettlement):
     """Routes contacts to agents. Call ``start()`` once the event loop runs and ``stop()`` at shutdown
     (or run ``run()`` and ``mirror.listen(await mirror.subscribe())`` yourself); ``on_offer`` delivers
-    each offer to the agent, ``on_withdraw`` tells it an offer was taken back."""
+    each offer to the agent, ``on_withdraw`` tells it an offer was taken back. What happens to an offer
+    once made (accept, reject, complete, expiry) is ``OfferSettlement``'s part."""
 
     def __init__(self, redis: Redis, key: KeyBuilder, *, config: RoutingConfig | None = None,
                  on_offer: OfferHook | None = None, on_withdraw: WithdrawHook | None = None,
@@ -152,26 +153,42 @@ class RoutingService:
         """Open ``contact`` and route it now: an offer, or a place in its queue.
 
         Raises ``invalid_contact``/``unknown_queue``/``unknown_skill`` (422) or ``duplicate_contact`` (409)
-        before anything is stored.
+        before anything is stored. On one Redis node the duplicate guard and the first decision's commit
+        are one script (one round trip); a refused reservation (stale mirror) goes on like ``route``.
         """
         levels = [*contact.required_skills.values(), *contact.preferred_skills.values()]
         if not 0 <= contact.priority <= MAX_PRIORITY or not all(1 <= v <= MAX_PROFICIENCY for v in levels):
             raise RoutingError("invalid_contact", 422, "priority must be 0..100 and skill levels 1..5")
-        self.policy(contact.queue)
+        policy = self.policy(contact.queue)
         await self.agents.check_skills([*contact.required_skills, *contact.preferred_skills])
         now = self.clock()
+        if not self.store.single_node_scripts:
+            return await self._submit_in_two_steps(contact, policy, now)
+        first = self._decide(contact, policy, now)
+        if first.agent_id is None:
+            reply = await self.store.call(self.store.submit_wait_cmd(contact, first, now))
+            _refuse_duplicate(reply, contact)
+            return self._queued(contact, first, int(reply[1]), now)
+        rid, expires_at = self.store.new_reservation_id(first.agent_id), now + policy.offer_timeout_seconds
+        needs = skill_minimums(contact, relaxation(policy, first.step))
+        reply = await self.store.call(self.store.submit_offer_cmd(contact, first, rid, needs, now, expires_at))
+        _refuse_duplicate(reply, contact)
+        if reply[0] == "ok":
+            return await self._offered(contact, first, rid, reply, expires_at, now)
+        self.mirror.learn(first.agent_id, reply[2])
+        return await self._route(contact, ContactState.ROUTING, "", now, None, tried={first.agent_id})
+
+    async def _submit_in_two_steps(self, contact: Contact, policy: QueuePolicy, now: float) -> Routed:
         opening = asyncio.ensure_future(
             self.store.call(self.store.open_contact_cmd(contact, ContactState.ROUTING, now)))
         await asyncio.sleep(0)  # the duplicate guard goes out; decide while it travels
-        first = self._decide(contact, self.policy(contact.queue), now)
+        first = self._decide(contact, policy, now)
         if not await opening:
             raise RoutingError("duplicate_contact", 409, f"contact {contact.contact_id!r} exists")
         return await self._route(contact, ContactState.ROUTING, "", now, first)
 
     def _decide(self, contact: Contact, policy: QueuePolicy, now: float) -> Decision:
-        shortlist, eligible = self.mirror.index.shortlist(contact, policy, now)
-        decided = decide(contact, shortlist, policy, now)
-        return Decision(decided.agent_id, decided.step, decided.candidates, decided.reason, eligible)
+        return self.mirror.index.decide(contact, policy, now)
 
     async def route(self, contact: Contact, expect: str, *, expect_rid: str = "",
                     now: float | None = None) -> Routed:
@@ -183,11 +200,11 @@ class RoutingService:
         return await self._route(contact, expect, expect_rid, self.clock() if now is None else now, None)
 
     async def _route(self, contact: Contact, expect: str, expect_rid: str, now: float,
-                     first: Decision | None) -> Routed:
+                     first: Decision | None, tried: set[str] | None = None) -> Routed:
         policy = self.policy(contact.queue)
-        tried: set[str] = set()
+        tried = set(tried or ())
         decision = Decision(None, 0, (), "no attempt")
-        for _ in range(self.config.max_attempts):
+        for _ in range(self.config.max_attempts - len(tried)):
             view = replace(contact, excluded_agents=contact.excluded_agents | tried) if tried else contact
             decision = first if first is not None and not tried else self._decide(view, policy, now)
             if decision.agent_id is None:
@@ -195,36 +212,57 @@ class RoutingService:
             rid = self.store.new_reservation_id(decision.agent_id)
             expires_at = now + policy.offer_timeout_seconds
             needs = skill_minimums(view, relaxation(policy, decision.step))
-            commands = [
-                self.store.reserve_cmd(rid, contact, needs, now, expires_at),
-                self.store.move_contact_cmd(contact.contact_id, expect, ContactState.OFFERED, now,
-                                            expect_rid=expect_rid, rid=rid, agent_id=decision.agent_id),
-                self.store.schedule_expiry_cmd(rid, expires_at),
-                self.store.decision_cmd(contact, decision, now, rid),
-            ]
-            if expect == ContactState.QUEUED:
-                commands.append(self.store.dequeue_cmd(contact.queue, contact.contact_id))
-            reserved, moved, *_ = await self.store.send(commands)
-            for reply in (reserved, moved):
-                if isinstance(reply, Exception):
-                    raise reply
-            if moved[0] != "ok" and reserved[0] == "ok":
-                await self.store.send([self.store.settle_cmd("cancel", rid, now, 0),
-                                       self.store.unschedule_expiry_cmd(rid)])
-            if moved[0] != "ok":
-                raise RoutingError("contact_conflict", 409, f"contact {contact.contact_id!r} is {moved[1:]}")
-            if reserved[0] == "ok":
-                self.mirror.note_reserved(decision.agent_id, contact.channel, int(reserved[1]),
-                                          int(reserved[2]), now)
-                offer = Offer(rid, decision.agent_id, contact, expires_at)
-                await self._deliver(offer)
-                return Routed(contact, decision, offer=offer)
-            expect, expect_rid = ContactState.OFFERED, rid
+            if self.store.single_node_scripts:
+                reply = await self.store.call(self.store.route_offer_cmd(
+                    contact, expect, expect_rid, decision, rid, needs, now, expires_at))
+                if reply[0] not in ("ok", "refused"):
+                    raise RoutingError("contact_conflict", 409, f"contact {contact.contact_id!r} is {reply[1:]}")
+            else:
+                reply, expect, expect_rid = await self._attempt_on_cluster(
+                    contact, expect, expect_rid, decision, rid, needs, now, expires_at)
+            if reply[0] == "ok":
+                return await self._offered(contact, decision, rid, reply, expires_at, now)
             tried.add(decision.agent_id)
-            await self.mirror.refresh([decision.agent_id])
+            self.mirror.learn(decision.agent_id, reply[-1])  # a refusal returns the agent as stored
         if expect == ContactState.QUEUED:
             return Routed(contact, decision)
         return await self._enqueue(contact, decision, now, expect, expect_rid)
+
+    async def _attempt_on_cluster(self, contact: Contact, expect: str, expect_rid: str, decision: Decision,
+                                  rid: str, needs: Mapping[str, int], now: float,
+                                  expires_at: float) -> tuple[list[Any], str, str]:
+        """A routing attempt with single-tag commands in one packed round trip: reserve, move, schedule,
+        log (and dequeue). A move that lost a race gives the slot back and raises ``contact_conflict``.
+        Returns the reservation's reply and the state (and reservation) the record now has."""
+        commands = [
+            self.store.reserve_cmd(rid, contact, needs, now, expires_at),
+            self.store.move_contact_cmd(contact.contact_id, expect, ContactState.OFFERED, now,
+                                        expect_rid=expect_rid, rid=rid, agent_id=decision.agent_id or ""),
+            self.store.schedule_expiry_cmd(rid, expires_at),
+            self.store.decision_cmd(contact, decision, now, rid),
+        ]
+        if expect == ContactState.QUEUED:
+            commands.append(self.store.dequeue_cmd(contact.queue, contact.contact_id))
+        reserved, moved, *_ = await self.store.send(commands)
+        for reply in (reserved, moved):
+            if isinstance(reply, Exception):
+                raise reply
+        if moved[0] != "ok" and reserved[0] == "ok":
+            await self.store.send([self.store.settle_cmd("cancel", rid, now, 0),
+                                   self.store.unschedule_expiry_cmd(rid)])
+        if moved[0] != "ok":
+            raise RoutingError("contact_conflict", 409, f"contact {contact.contact_id!r} is {moved[1:]}")
+        return list(reserved), ContactState.OFFERED, rid
+
+    async def _offered(self, contact: Contact, decision: Decision, rid: str, reserved: list[Any],
+                       expires_at: float, now: float) -> Routed:
+        """A reservation made: note it in the mirror (the script returned the new load and version) and
+        deliver the offer."""
+        agent_id, _ = split_reservation_id(rid)
+        self.mirror.note_reserved(agent_id, contact.channel, int(reserved[1]), int(reserved[2]), now)
+        offer = Offer(rid, agent_id, contact, expires_at)
+        await self._deliver(offer)
+        return Routed(contact, decision, offer=offer)
 
     async def _enqueue(self, contact: Contact, decision: Decision, now: float, expect: str,
                        expect_rid: str) -> Routed:
@@ -235,9 +273,12 @@ class RoutingService:
         if moved[0] != "ok":
             await self.store.call(self.store.dequeue_cmd(contact.queue, contact.contact_id))
             raise RoutingError("contact_conflict", 409, f"contact {contact.contact_id!r} is {moved[1:]}")
+        return self._queued(contact, decision, int(rank), now)
+
+    def _queued(self, contact: Contact, decision: Decision, rank: int, now: float) -> Routed:
         policy = self.policy(contact.queue)
-        wait = estimate_wait(int(rank), self.mirror.index.servers(contact, policy, now), policy.handle_seconds)
-        return Routed(contact, decision, position=int(rank), estimated_wait_seconds=wait)
+        wait = estimate_wait(rank, self.mirror.index.servers(contact, policy, now), policy.handle_seconds)
+        return Routed(contact, decision, position=rank, estimated_wait_seconds=wait)
 
     async def _deliver(self, offer: Offer) -> None:
         await _notify(self.on_offer, offer)
@@ -280,91 +321,7 @@ class RoutingService:
             raise RoutingError("contact_closed", 409, f"contact {contact_id!r} is {state}")
         raise RoutingError("contact_conflict", 409, f"contact {contact_id!r} changed meanwhile; retry")
 
-    # -- reservations --------------------------------------------------------------------------------
-
-    async def accept(self, reservation_id: str) -> dict[str, str]:
-        """Accept an offer. Raises ``unknown_reservation`` (404), ``reservation_not_pending`` or
-        ``reservation_expired`` (409; the contact is re-routed)."""
-        reply = await self._settle("accept", reservation_id)
-        if reply[0] == "ok":
-            await self.store.send([
-                self.store.move_contact_cmd(reply[1], ContactState.OFFERED, ContactState.ACCEPTED,
-                                            self.clock(), expect_rid=reservation_id, rid=reservation_id,
-                                            agent_id=split_reservation_id(reservation_id)[0]),
-                self.store.unschedule_expiry_cmd(reservation_id)])
-            return await self.store.reservation(reservation_id)
-        raise RoutingError("reservation_expired", 409, f"reservation {reservation_id!r} expired")
-
-    async def reject(self, reservation_id: str) -> dict[str, str]:
-        """Decline an offer: the slot is freed and the contact re-routed to someone else. Raises
-        ``unknown_reservation`` (404) or ``reservation_not_pending`` (409)."""
-        reply = await self._settle("reject", reservation_id)
-        if reply[0] == "ok":
-            await self._requeue(reservation_id, reply[1], "rejected")
-        return await self.store.reservation(reservation_id)
-
-    async def complete(self, reservation_id: str) -> dict[str, str]:
-        """End an accepted contact and free the agent's slot. Raises ``unknown_reservation`` (404) or
-        ``reservation_not_accepted`` (409)."""
-        reply = await self._settle("complete", reservation_id)
-        await self.store.call(self.store.move_contact_cmd(
-            reply[1], ContactState.ACCEPTED, ContactState.COMPLETED, self.clock(), expect_rid=reservation_id,
-            rid=reservation_id, agent_id=split_reservation_id(reservation_id)[0]))
-        self._wake.set()
-        return await self.store.reservation(reservation_id)
-
-    async def _settle(self, action: str, reservation_id: str) -> list[Any]:
-        try:
-            agent_id, _ = split_reservation_id(reservation_id)
-        except ValueError:
-            raise RoutingError("unknown_reservation", 404, f"no reservation {reservation_id!r}") from None
-        reply = await self.store.call(
-            self.store.settle_cmd(action, reservation_id, self.clock(), self.config.max_misses))
-        if reply[0] == "unknown":
-            raise RoutingError("unknown_reservation", 404, f"no reservation {reservation_id!r}")
-        if reply[0] == "conflict":
-            code = "reservation_not_accepted" if action == "complete" else "reservation_not_pending"
-            raise RoutingError(code, 409, f"reservation {reservation_id!r} is {reply[1]}")
-        if reply[0] == "expired":
-            await self._requeue(reservation_id, reply[1], "expired", set_away=bool(int(reply[4])))
-        if action != "accept":
-            await self.mirror.refresh([agent_id])
-        return list(reply)
-
-    async def _requeue(self, rid: str, contact_id: str, reason: str, set_away: bool = False) -> None:
-        """Put an offered contact back in its queue, excluding the agent who did not take it."""
-        agent_id, _ = split_reservation_id(rid)
-        now = self.clock()
-        moved = await self.store.call(self.store.move_contact_cmd(
-            contact_id, ContactState.OFFERED, ContactState.QUEUED, now, expect_rid=rid, exclude=agent_id))
-        if moved[0] == "ok":
-            contact = contact_from_json(moved[1], moved[2])
-            await self.store.send([*self.store.enqueue_cmds(contact), self.store.unschedule_expiry_cmd(rid)])
-        if reason != "rejected":
-            await self._withdraw(Withdrawal(rid, agent_id, contact_id, reason, set_away))
-        self._wake.set()
-
     # -- background ----------------------------------------------------------------------------------
-
-    async def expire_due(self, now: float | None = None) -> int:
-        """Settle every offer past its deadline as a miss and re-queue its contact; returns how many."""
-        now = self.clock() if now is None else now
-        due = await self.store.due_reservations(now)
-        if not due:
-            return 0
-        replies = await self.store.send(
-            [self.store.settle_cmd("expire", rid, now, self.config.max_misses) for rid in due])
-        expired = 0
-        for rid, reply in zip(due, replies, strict=True):
-            if isinstance(reply, Exception) or reply[0] == "not_due":
-                continue
-            if reply[0] == "expired":
-                expired += 1
-                await self._requeue(rid, reply[1], "expired", set_away=bool(int(reply[4])))
-                await self.mirror.refresh([split_reservation_id(rid)[0]])
-            else:
-                await self.store.call(self.store.unschedule_expiry_cmd(rid))
-        return expired
 
     async def dispatch(self, now: float | None = None) -> int:
         """Route waiting contacts, queue by queue, in priority-then-arrival order (the first
@@ -416,6 +373,11 @@ class RoutingService:
                                 "channel": contact.channel, "waited_seconds": now - contact.arrived_at})
         size = await self.store.redis.zcard(self.store.waiting_key(queue))
         return {"queue": queue, "size": size, "waiting": waiting}
+
+
+def _refuse_duplicate(reply: list[Any], contact: Contact) -> None:
+    if reply[0] == "duplicate":
+        raise RoutingError("duplicate_contact", 409, f"contact {contact.contact_id!r} exists")
 
 
 async def _notify(hook: Callable[[Any], Awaitable[None]] | None, item: Offer | Withdrawal) -> None:

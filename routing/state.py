@@ -7,10 +7,17 @@ a Redis Cluster hash tag. Each Lua script touches the keys of one tag only:
   ``agent_upsert``, ``agent_status``, ``agent_remove``;
 - ``{contact:<id>}`` record hash: ``contact_open``, ``contact_move``.
 
+The exceptions are ``contact_submit`` (duplicate guard, then the first reservation or queue place, and
+the decision log) and ``contact_route`` (contact state guard, reservation, contact move, expiry and log):
+one script, one round trip per submit or routing attempt, but their keys span tags, so they are used
+only when every key lives on one Redis node (``RoutingStore.single_node_scripts``). On a cluster a
+submit takes ``contact_open`` and then the single-tag scripts, one more round trip.
+
 Queues (``{queue:<name>}`` waiting sorted set), the agent registry, the skill catalog, the offer
 expiry schedule and the decision stream (``{routing:...}``) are written with plain commands. Writes that
-span tags are ordered so that a crash in between leaves something the background sweep repairs, never
-an agent over capacity: the agent slot (``reserve``/``settle``) is the single source of truth for load.
+span tags without a script (on a cluster) are ordered so that a crash in between leaves something the
+background sweep repairs, never an agent over capacity: the agent slot (``reserve_slot``/``settle``)
+is the single source of truth for load.
 """
 
 from __future__ import annotations
@@ -23,27 +30,37 @@ from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
-from routing.batching import CommandBatcher
-from routing.codec import agent_from_hash, contact_to_json
+from routing.codec import agent_from_hash, as_dict, contact_to_json
+from routing.commands import Command, CommandSender
 from routing.engine import AgentState, Contact, Decision
 
 __all__ = ["KeyBuilder", "RoutingStore", "StoreSettings", "split_reservation_id"]
 
 KeyBuilder = Callable[..., str]
-Command = tuple[Any, ...]
-_SCRIPTS = ("reserve", "settle", "agent_upsert", "agent_status", "agent_remove", "contact_open", "contact_move")
+_SCRIPTS = ("reserve", "settle", "agent_upsert", "agent_status", "agent_remove", "contact_open", "contact_move",
+            "contact_submit", "contact_route")
+# Lua has no import between scripts: a script's libraries (lua/<name>.lua) are prepended to its source.
+_LIBRARIES = {"reserve": ("slot",), "contact_open": ("record",), "contact_submit": ("slot", "record"),
+              "contact_route": ("slot",)}
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))  # made once: json.dumps makes one per call
 QUEUE_SCORE_SCALE = 1e10  # priority ranks above arrival time: (100 - priority) * 1e10 + arrived_at
 
 
 @dataclass(frozen=True, slots=True)
 class StoreSettings:
-    """Retention: settled reservations and contact records expire; the decision stream is capped."""
+    """Retention: settled reservations and contact records expire; the decision stream is capped.
+
+    ``single_node_scripts``: commit a submit, or a routing attempt, with one script whose keys span hash
+    tags (one round trip); only possible when every key lives on one Redis node, so a cluster client
+    ignores it. Off, the cluster's single-tag commands are used (switchable so that tests cover both
+    paths on one server).
+    """
 
     settled_ttl_seconds: int = 3600
     contact_ttl_seconds: int = 86400
     decisions_maxlen: int = 10000
+    single_node_scripts: bool = True
 
 
 def split_reservation_id(reservation_id: str) -> tuple[str, str]:
@@ -63,11 +80,12 @@ class RoutingStore:
         self.key = key
         self.settings = settings or StoreSettings()
         scripts = resources.files("routing") / "lua"
-        self._source = {name: (scripts / f"{name}.lua").read_text() for name in _SCRIPTS}
-        pool = getattr(redis, "connection_pool", None)
-        self._batcher = CommandBatcher(pool) if pool is not None else None
-        self._sha: dict[str, str] = {}
-        self._source_of_sha: dict[str, str] = {}
+        self._source = {name: "\n".join((scripts / f"{part}.lua").read_text()
+                                         for part in (*_LIBRARIES.get(name, ()), name)) for name in _SCRIPTS}
+        self.commands = CommandSender(redis)
+        self.single_node_scripts = (self.commands.batcher is not None  # a cluster client has no single pool
+                                    and self.settings.single_node_scripts)
+        self._sha = {name: self.commands.script(source) for name, source in self._source.items()}
         self.events_channel = key("routing", "agents", "events")
         self.registry_key = key("routing", "agents", "ids")
         self.skills_key = key("routing", "skills", "catalog")
@@ -95,40 +113,20 @@ class RoutingStore:
         return self.key("queue", queue, "dispatch")
 
     async def load_scripts(self) -> None:
-        """Load the Lua scripts into Redis (again after a flush or restart is harmless)."""
-        for name, source in self._source.items():
-            sha = await self.redis.script_load(source)
-            self._sha[name] = sha
-            self._source_of_sha[sha] = source
+        """Load the Lua scripts into Redis ahead of use (a script the server lost is re-sent anyway)."""
+        for source in self._source.values():
+            await self.redis.script_load(source)
 
     async def send(self, commands: Sequence[Command]) -> list[Any]:
-        """Send ``commands`` in one round trip (no transaction) and return their replies in order; an
-        error reply is returned as its exception. A script unknown to the server is re-sent as EVAL.
-        Concurrent callers' commands share round trips (``routing.batching``)."""
-        if not commands:
-            return []
-        if self._batcher is None:  # a cluster client: its pipeline groups the commands per node
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for command in commands:
-                    pipe.execute_command(*command)
-                replies = list(await pipe.execute(raise_on_error=False))
-        else:
-            replies = await self._batcher.send(commands)
-        for i, reply in enumerate(replies):
-            if isinstance(reply, NoScriptError):
-                replies[i] = await self.redis.execute_command(  # type: ignore[no-untyped-call]
-                    "EVAL", self._source_of_sha[commands[i][1]], *commands[i][2:])
-        return replies
+        """``commands`` in one round trip, replies in order, error replies as exceptions (``CommandSender``)."""
+        return await self.commands.send(commands)
 
     async def call(self, command: Command) -> Any:
         """``send`` one command; raises its error reply."""
-        (reply,) = await self.send([command])
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+        return await self.commands.call(command)
 
     def _script(self, name: str, keys: Sequence[str], args: Iterable[Any]) -> Command:
-        return ("EVALSHA", self._sha[name], len(keys), *keys, *args)
+        return self.commands.eval(self._sha[name], keys, list(args))
 
     # -- agents -----------------------------------------------------------------------------------
 
@@ -154,17 +152,17 @@ class RoutingStore:
     async def fetch_agents(self, agent_ids: Sequence[str]) -> dict[str, tuple[AgentState, int] | None]:
         """Current state and version of each agent (None for an unknown one), in one round trip."""
         replies = await self.send([("HGETALL", self.agent_key(a)) for a in agent_ids]) if agent_ids else []
-        return {a: agent_from_hash(a, _as_dict(r)) for a, r in zip(agent_ids, replies, strict=True)}
+        return {a: agent_from_hash(a, as_dict(r)) for a, r in zip(agent_ids, replies, strict=True)}
 
     async def reservations_of(self, agent_id: str) -> list[dict[str, str]]:
         """The live reservations (pending or accepted) of ``agent_id``."""
         ids = sorted(str(m) for m in await self.redis.smembers(self.live_key(agent_id)))
         replies = await self.send([("HGETALL", self.reservation_key(r)) for r in ids]) if ids else []
-        return [_as_dict(r) for r in replies if r]
+        return [as_dict(r) for r in replies if r]
 
     async def reservation(self, reservation_id: str) -> dict[str, str]:
         """The stored reservation (empty when unknown or long settled)."""
-        return _as_dict(await self.redis.hgetall(self.reservation_key(reservation_id)))
+        return as_dict(await self.redis.hgetall(self.reservation_key(reservation_id)))
 
     # -- reservations -----------------------------------------------------------------------------
 
@@ -209,6 +207,45 @@ class RoutingStore:
                             [contact_to_json(contact), contact.queue, state, repr(now),
                              self.settings.contact_ttl_seconds])
 
+    def submit_offer_cmd(self, contact: Contact, decision: Decision, rid: str, needs: Mapping[str, int],
+                         now: float, expires_at: float) -> Command:
+        """Open ``contact`` and reserve ``rid``'s agent for it in one step, logging ``decision``; a
+        duplicate changes nothing (see ``lua/contact_submit.lua``). Only when ``single_node_scripts``."""
+        agent_id, _ = split_reservation_id(rid)
+        keys = [self.agent_key(agent_id), self.reservation_key(rid), self.live_key(agent_id), self.expiry_key]
+        pairs = [x for skill, level in needs.items() for x in (skill, level)]
+        return self._submit(contact, decision, now, rid, keys,
+                            [rid, agent_id, contact.channel, repr(expires_at), contact.language or "", *pairs])
+
+    def submit_wait_cmd(self, contact: Contact, decision: Decision, now: float) -> Command:
+        """Open ``contact`` straight into its queue in one step, logging ``decision``; a duplicate changes
+        nothing (see ``lua/contact_submit.lua``). Only when ``single_node_scripts``."""
+        return self._submit(contact, decision, now, "", [self.waiting_key(contact.queue), self.queues_key],
+                            [repr(_queue_score(contact))])
+
+    def route_offer_cmd(self, contact: Contact, expect: str, expect_rid: str, decision: Decision, rid: str,
+                        needs: Mapping[str, int], now: float, expires_at: float) -> Command:
+        """Commit a routing attempt for an open contact in state ``expect`` (and reservation ``expect_rid``)
+        in one step: reserve, move, schedule, dequeue, log (see ``lua/contact_route.lua``). Only when
+        ``single_node_scripts``."""
+        agent_id, _ = split_reservation_id(rid)
+        pairs = [x for skill, level in needs.items() for x in (skill, level)]
+        return self._script(
+            "contact_route",
+            [self.contact_key(contact.contact_id), self.decisions_key, self.agent_key(agent_id),
+             self.reservation_key(rid), self.live_key(agent_id), self.expiry_key, self.waiting_key(contact.queue)],
+            [expect, expect_rid, contact.contact_id, contact.queue, repr(now), self.settings.contact_ttl_seconds,
+             _decision_entry(contact, decision, now, rid), self.settings.decisions_maxlen, rid, agent_id,
+             contact.channel, repr(expires_at), contact.language or "", *pairs])
+
+    def _submit(self, contact: Contact, decision: Decision, now: float, rid: str, keys: list[str],
+                args: list[Any]) -> Command:
+        return self._script(
+            "contact_submit", [self.contact_key(contact.contact_id), self.decisions_key, *keys],
+            [contact.contact_id, contact_to_json(contact), contact.queue, repr(now),
+             self.settings.contact_ttl_seconds, _decision_entry(contact, decision, now, rid),
+             self.settings.decisions_maxlen, *args])
+
     def move_contact_cmd(self, contact_id: str, expect: str, new_state: str, now: float, *,
                          expect_rid: str = "", rid: str = "", agent_id: str = "",
                          exclude: str = "") -> Command:
@@ -218,13 +255,12 @@ class RoutingStore:
                              self.settings.contact_ttl_seconds, exclude])
 
     async def contact_record(self, contact_id: str) -> dict[str, str]:
-        return _as_dict(await self.redis.hgetall(self.contact_key(contact_id)))
+        return as_dict(await self.redis.hgetall(self.contact_key(contact_id)))
 
     def enqueue_cmds(self, contact: Contact) -> list[Command]:
         """Add ``contact`` to its queue's waiting set (priority first, then arrival) and rank it."""
-        score = (100 - contact.priority) * QUEUE_SCORE_SCALE + contact.arrived_at
         waiting = self.waiting_key(contact.queue)
-        return [("ZADD", waiting, repr(score), contact.contact_id),
+        return [("ZADD", waiting, repr(_queue_score(contact)), contact.contact_id),
                 ("SADD", self.queues_key, contact.queue),
                 ("ZRANK", waiting, contact.contact_id)]
 
@@ -245,7 +281,7 @@ class RoutingStore:
     # -- skills and decisions -------------------------------------------------------------------------
 
     async def skills(self) -> dict[str, str]:
-        return _as_dict(await self.redis.hgetall(self.skills_key))
+        return as_dict(await self.redis.hgetall(self.skills_key))
 
     async def put_skill(self, skill: str, description: str) -> bool:
         """Add or describe a skill; returns True when it is new."""
@@ -253,23 +289,30 @@ class RoutingStore:
 
     def decision_cmd(self, contact: Contact, decision: Decision, now: float, rid: str = "") -> Command:
         """Append ``decision`` to the capped decision stream (why, for analytics) as one JSON field."""
-        entry = {"ts": now, "contact": contact.contact_id, "queue": contact.queue, "agent": decision.agent_id,
-                 "reservation": rid or None, "step": decision.step, "eligible": decision.eligible,
-                 "reason": decision.reason,
-                 "candidates": [[c.agent_id, round(c.score, 6)] for c in decision.candidates]}
         return ("XADD", self.decisions_key, "MAXLEN", "~", self.settings.decisions_maxlen, "*",
-                "d", json.dumps(entry, separators=(",", ":")))
+                "d", _decision_entry(contact, decision, now, rid))
 
     async def recent_decisions(self, limit: int) -> list[dict[str, Any]]:
-        """The newest ``limit`` decisions, newest first, each with its stream ``id``."""
-        entries = await self.redis.xrevrange(self.decisions_key, count=limit) or []
-        return [{"id": entry_id, **json.loads(str((fields or {})["d"]))} for entry_id, fields in entries]
+        """The newest ``limit`` decisions, newest first, each with its stream ``id`` (and, for an attempt
+        whose reservation was refused, the ``refused`` reason, on one Redis node)."""
+        decisions = []
+        for entry_id, stored in await self.redis.xrevrange(self.decisions_key, count=limit) or []:
+            fields = stored or {}
+            decision = {"id": entry_id, **json.loads(str(fields["d"]))}
+            if "refused" in fields:
+                decision["refused"] = fields["refused"]
+            decisions.append(decision)
+        return decisions
 
 
-def _as_dict(reply: Any) -> dict[str, str]:
-    """A HGETALL reply as a dict, whether the client speaks RESP2 (flat list) or RESP3 (map)."""
-    if isinstance(reply, dict):
-        return reply
-    if isinstance(reply, list):
-        return dict(zip(reply[::2], reply[1::2], strict=False))
-    return {}
+def _queue_score(contact: Contact) -> float:
+    return (100 - contact.priority) * QUEUE_SCORE_SCALE + contact.arrived_at
+
+
+def _decision_entry(contact: Contact, decision: Decision, now: float, rid: str) -> str:
+    """The decision log entry (the why, for analytics) as one JSON document."""
+    entry = {"ts": now, "contact": contact.contact_id, "queue": contact.queue, "agent": decision.agent_id,
+             "reservation": rid or None, "step": decision.step, "eligible": decision.eligible,
+             "reason": decision.reason,
+             "candidates": [[c.agent_id, round(c.score, 6)] for c in decision.candidates]}
+    return _COMPACT_JSON.encode(entry)

@@ -63,7 +63,7 @@ class JourneyStore:
 
     async def get(self, journey_id: str) -> JourneyState | None:
         """Live state, falling back to the SQL row (and warming Redis) once the TTL has passed."""
-        raw = await self.client.hget(self.key(journey_id), "json")  # type: ignore[misc]
+        raw = await self.client.hget(self.key(journey_id), "json")
         if raw:
             return JourneyState.model_validate_json(raw)
         async with self.db.session() as session:

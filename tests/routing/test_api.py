@@ -143,6 +143,15 @@ async def test_decisions_are_listed_newest_first(client: httpx.AsyncClient) -> N
     assert decisions[1]["candidates"][0][0] == "A1"
 
 
+async def test_a_refused_slot_is_listed_with_its_reason(client: httpx.AsyncClient, service: RoutingService,
+                                                        redis_client: Redis) -> None:
+    await put_agent(client)
+    await redis_client.hset(service.store.agent_key("A1"), "status", "busy")  # behind the mirror's back
+    await client.post("/v1/routing/contacts", json=CONTACT)
+    decisions = (await client.get("/v1/routing/decisions", params={"limit": 5})).json()
+    assert [(d["agent_id"], d["refused"]) for d in decisions] == [(None, None), ("A1", "status")]
+
+
 async def test_openapi_documents_every_route(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/v1/routing/contacts", "/v1/routing/agents/{agent_id}", "/v1/routing/queues/{queue}",

@@ -31,6 +31,39 @@ def test_upsert_replaces_the_previous_profile() -> None:
     assert [a.agent_id for a in index.candidates(contact(required_skills={"tech": 5}), POLICY, NOW)] == ["A"]
 
 
+def ids(index: AgentIndex, wanted: Contact) -> list[str]:
+    return sorted(a.agent_id for a in index.candidates(wanted, POLICY, NOW))
+
+
+def test_profile_change_is_seen_by_the_next_decision() -> None:
+    index = AgentIndex()
+    index.upsert(agent("A"))
+    assert ids(index, contact()) == ["A"]
+    index.upsert(agent("A", skills={"billing": 1}))
+    index.upsert(agent("B", languages=frozenset({"en", "es"})))
+    assert ids(index, contact()) == ["B"]
+    index.remove("B")
+    assert ids(index, contact()) == []
+
+
+def test_load_and_status_changes_are_seen_by_the_next_decision() -> None:
+    index = AgentIndex()
+    index.upsert(agent("A", capacity={"chat": 1}))
+    assert ids(index, contact()) == ["A"]
+    index.set_load("A", "chat", 1, NOW)
+    assert ids(index, contact()) == []
+    index.set_load("A", "chat", 0, NOW)
+    index.upsert(agent("A", capacity={"chat": 1}, status=AgentStatus.BUSY))
+    assert ids(index, contact()) == []
+
+
+def test_excluded_agents_are_never_candidates() -> None:
+    index = AgentIndex()
+    for name in ("A", "B", "C"):
+        index.upsert(agent(name))
+    assert ids(index, contact(excluded_agents=frozenset({"A", "C", "gone"}))) == ["B"]
+
+
 def test_removed_agent_is_never_a_candidate_and_its_row_is_reused() -> None:
     index = AgentIndex()
     index.upsert(agent("A"))

@@ -13,6 +13,7 @@ from routing.engine import (
     Contact,
     QueuePolicy,
     RelaxationStep,
+    ScoreWeights,
     decide,
     queue_order,
     relaxation,
@@ -73,6 +74,7 @@ policies = st.builds(
     QueuePolicy, name=st.just("q"), steps=st.sampled_from([(), STEPS]),
     sticky_seconds=st.sampled_from([0.0, 30.0]), group=st.sampled_from([None, "g1"]),
     sticky_hold=st.booleans(), explain_limit=st.sampled_from([1, 3, 10]),
+    weights=st.sampled_from([ScoreWeights(), ScoreWeights(proficiency=2.0, idle=0.5, load=1.5, sticky=3.0)]),
 )
 
 
@@ -116,6 +118,13 @@ def test_index_shortlist_decides_like_every_agent(pool: list[AgentState], contac
     shortlist, eligible = _indexed(pool).shortlist(contact, policy, NOW)
     full = decide(contact, pool, policy, NOW)
     assert replace(decide(contact, shortlist, policy, NOW), eligible=eligible) == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool=agents(), contact=contacts, policy=policies)
+def test_index_decides_like_the_engine_on_every_agent(pool: list[AgentState], contact: Contact,
+                                                     policy: QueuePolicy) -> None:
+    assert _indexed(pool).decide(contact, policy, NOW) == decide(contact, pool, policy, NOW)
 
 
 @settings(max_examples=100, deadline=None)
