@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from assist.errors import InvalidInput
 from assist.identity import IdentityStatus, normalise, resolve_identity
@@ -14,7 +15,8 @@ from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore
 from assist.sessions.events import apply_to_journey, validate_event
 from assist.stores.redis import RedisStore
-from assist.stores.tables import Customer, CustomerIdentifier
+from assist.sessions.delivery import PromptLog
+from assist.stores.tables import Customer, CustomerIdentifier, PromptRecord, utcnow
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope, EventData
 
@@ -79,6 +81,53 @@ async def test_update_of_unknown_journey_raises_key_error(redis, database):
     store = JourneyStore(redis.client, redis.keys, database, ttl_seconds=60)
     with pytest.raises(KeyError):
         await store.update("J-missing", lambda j: None)
+
+
+def prompt_rows(n: int) -> list[dict]:
+    return [{"id": f"P-{uuid.uuid4().hex[:12]}", "session_id": "S-1", "journey_id": "J-1", "agent_id": "A1",
+             "action": "verify_identity", "confidence": 0.9, "source": "rules", "model_version": None,
+             "guardrails": [], "reasons": [], "degraded": False, "practice": False, "shown_at": utcnow()}
+            for _ in range(n)]
+
+
+async def logged_prompts(database) -> int:
+    async with database.session() as s:
+        return len((await s.exec(select(PromptRecord))).all())
+
+
+async def test_prompt_log_writes_a_full_batch_without_waiting_for_the_interval(database):
+    log = PromptLog(database, flush_seconds=60, max_batch=3)
+    await log.start()
+    try:
+        log.add(prompt_rows(3))
+        for _ in range(100):
+            if await logged_prompts(database) == 3:
+                break
+            await asyncio.sleep(0.05)
+        assert await logged_prompts(database) == 3
+    finally:
+        await log.stop()
+
+
+async def test_prompt_log_holds_a_partial_batch_until_the_interval_then_writes_it(database):
+    log = PromptLog(database, flush_seconds=0.5, max_batch=100)
+    await log.start()
+    try:
+        log.add(prompt_rows(2))
+        await asyncio.sleep(0.1)
+        assert await logged_prompts(database) == 0
+        await asyncio.sleep(1.0)
+        assert await logged_prompts(database) == 2
+    finally:
+        await log.stop()
+
+
+async def test_prompt_log_stop_writes_what_is_pending(database):
+    log = PromptLog(database, flush_seconds=60)
+    await log.start()
+    log.add(prompt_rows(1))
+    await log.stop()
+    assert await logged_prompts(database) == 1
 
 
 def test_refund_request_collects_the_amount_and_leaves_the_refund_pending():
