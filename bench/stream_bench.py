@@ -18,10 +18,10 @@ What is measured
   Echo: a bare ``websockets.asyncio.server`` echo in its own subprocess (uvloop, like uvicorn), the same client
   code, the same connection counts, the same event bytes and the same send schedule; timed from send to the
   echoed frame.
-  Store floor: the same echo, but before echoing each frame it makes the event's three Redis round trips
-  through the service's own store code (session + journey read, the journey's compare-and-set write, the
-  outbox append of one prompt-sized message): what an event costs before any guidance, parsing or panel
-  logic. It shows how much of the gap to the bare echo is the state the issue puts in Redis.
+  Store floor: the same echo, but before echoing each frame it makes the event's one Redis round trip through
+  the service's own store code (``LiveSessions.commit`` on the worker's snapshot: session and journey checked,
+  the journey written, one prompt-sized message appended): what an event costs before any guidance, parsing
+  or panel logic. It shows how much of the gap to the bare echo is the state the issue puts in Redis.
 
 Load model (same schedule for service and echo, seeded): every agent sends its samples at Poisson times
 with a mean gap of ``--interval`` seconds (default 3 s: a busy call; first send uniformly in the first gap),
@@ -282,11 +282,12 @@ def echo_server_main(port: int) -> None:
 
 
 def store_floor_server_main(port: int, redis_url: str) -> None:
-    """The store floor (see the module doc): echo after the event's three Redis round trips."""
+    """The store floor (see the module doc): echo after the event's commit, one Redis round trip."""
     from websockets.asyncio.server import ServerConnection, serve
 
     from assist.journeys.state import JourneyState
-    from assist.journeys.store import JourneyStore, LiveRead
+    from assist.journeys.store import JourneyStore
+    from assist.sessions.live import LiveSessions
     from assist.sessions.state import SessionState, SessionStore
     from assist.stores.redis import RedisStore
     from assist.stream.outbox import Outbox
@@ -297,6 +298,7 @@ def store_floor_server_main(port: int, redis_url: str) -> None:
         sessions = SessionStore(redis.client, redis.keys, 600, redis.commands)
         journeys = JourneyStore(redis.client, redis.keys, None, 600, redis.commands)  # type: ignore[arg-type]
         outbox = Outbox(redis.client, redis.keys, 1000, 600, redis.commands)
+        live = LiveSessions(sessions, journeys, outbox)
         prompt = Envelope(type="prompt", data={"text": "x" * 1000})
 
         async def handler(ws: ServerConnection) -> None:
@@ -305,11 +307,10 @@ def store_floor_server_main(port: int, redis_url: str) -> None:
                                    journey_id=journey.id)
             await journeys.put(journey)
             await sessions.put(session)
+            snapshot = await live.read(session.id)
             async for message in ws:
-                _, (rev, state) = await sessions.commands.send(
-                    [sessions.get_cmd(session.id), journeys.read_cmd(journey.id)])
-                await journeys.update(journey.id, lambda j: None, LiveRead(journey.id, rev, state))
-                await outbox.append_all(session.agent_id, [prompt])
+                if snapshot is None or await live.commit(snapshot, snapshot.journey_state(), [prompt]) is None:
+                    raise RuntimeError("the floor's own session moved")
                 await ws.send(message)
 
         async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096, compression=None):
@@ -747,7 +748,7 @@ def main() -> None:
     print()
     print_table(rows)
     print(f"\nlatency = perf_counter from send(event) to the receipt of its prompt (echo: of the echoed frame); "
-          f"load = offered events/s (N / interval);\nfloor = the echo after the event's three Redis round trips "
+          f"load = offered events/s (N / interval);\nfloor = the echo after the event's Redis round trip "
           f"through the service's store code (no guidance, no panel logic);\n"
           f"cpu ms/ev = service process CPU per reply in the timed phase; "
           f"{cpus} CPUs shared with the client, Redis and anything else running (load average now "

@@ -22,16 +22,20 @@ from assist.stores.sql import Database
 from assist.stores.tables import Journey, utcnow
 from routing.commands import Command, CommandSender
 
-_WRITE = """
-local rev = redis.call('HGET', KEYS[1], 'rev')
-if ARGV[1] ~= '*' and rev ~= ARGV[1] then
-  return 0
+WRITE_FUNCTION = """
+local function write_journey(key, expected_rev, json, ttl)
+  local rev = redis.call('HGET', key, 'rev')
+  if expected_rev ~= '*' and rev ~= expected_rev then
+    return 0
+  end
+  redis.call('HSET', key, 'json', json, 'rev', (tonumber(rev) or 0) + 1)
+  redis.call('EXPIRE', key, ttl)
+  return 1
 end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'rev', (tonumber(rev) or 0) + 1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1
 """
-"""Write the state if ``rev`` is still ARGV[1] (``*``: whatever it is); 1 if written, 0 if it moved."""
+"""``write_journey(key, expected_rev, json, ttl)``: write the state if ``rev`` is still ``expected_rev``
+(``*``: whatever it is); 1 if written, 0 if it moved. Also a step of ``assist.sessions.live``'s commit."""
+_WRITE = WRITE_FUNCTION + "return write_journey(KEYS[1], ARGV[1], ARGV[2], ARGV[3])"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +80,11 @@ class JourneyStore:
 
     async def put(self, state: JourneyState) -> None:
         """Write the live state whatever it was (creation, warming from SQL)."""
-        await self.commands.call(self.commands.eval(self._write, [self.key(state.id)],
-                                                    ["*", state.model_dump_json(), self.ttl_seconds]))
+        await self.commands.call(self.write_cmd(state.id, "*", state.model_dump_json()))
+
+    def write_cmd(self, journey_id: str, rev: str | None, raw: str) -> Command:
+        """The compare-and-set write of ``raw`` over revision ``rev``; replies 1 if written, 0 if it moved."""
+        return self.commands.eval(self._write, [self.key(journey_id)], [rev, raw, self.ttl_seconds])
 
     async def update(self, journey_id: str, change: Callable[[JourneyState], None],
                      read: LiveRead | None = None) -> JourneyState:
@@ -87,7 +94,11 @@ class JourneyStore:
         must only change the journey it is given. A journey whose live state expired is warmed from SQL.
         ``read``, if given, is this journey's state read just before: it saves the first round trip.
         """
-        key = self.key(journey_id)
+        return (await self.update_live(journey_id, change, read))[0]
+
+    async def update_live(self, journey_id: str, change: Callable[[JourneyState], None],
+                          read: LiveRead | None = None) -> tuple[JourneyState, LiveRead]:
+        """``update``, also returning the live hash as written (for a caller that keeps it)."""
         while True:
             if read is not None and read.journey_id == journey_id:
                 rev, raw, read = read.rev, read.raw, None
@@ -100,10 +111,9 @@ class JourneyStore:
             state = JourneyState.model_validate_json(raw)
             change(state)
             state.updated_at = datetime.now(UTC).timestamp()
-            written = await self.commands.call(self.commands.eval(
-                self._write, [key], [rev, state.model_dump_json(), self.ttl_seconds]))
-            if written:
-                return state
+            new_raw = state.model_dump_json()
+            if await self.commands.call(self.write_cmd(journey_id, rev, new_raw)):
+                return state, LiveRead(journey_id, next_rev(rev), new_raw)
 
     async def open_for_customer(self, customer_id: str, practice: bool = False) -> JourneyState | None:
         """The customer's most recent open journey on any channel (practice and live kept apart)."""
@@ -145,6 +155,11 @@ class JourneyStore:
         if journey_ids:
             for journey_id in journey_ids:  # one key per call: each journey has its own cluster slot
                 await self.client.delete(self.key(journey_id))
+
+
+def next_rev(rev: str | None) -> str:
+    """The ``rev`` a successful write over ``rev`` leaves (as ``write_journey`` counts)."""
+    return str(int(rev or 0) + 1)
 
 
 def from_row(row: Journey) -> JourneyState:

@@ -93,17 +93,23 @@ class Delivery:
 
     async def prompts(self, session: SessionState, prompts: list[Prompt]) -> None:
         """Push prompts to the panel (one outbox round trip), then queue their records for the prompt log."""
-        if not prompts:
-            return
-        shown = [p.model_dump() for p in prompts]
-        await self.outbox.append_all(session.agent_id, [
-            Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
-                                          "practice": session.practice, **data})
-            for data in shown])
+        if prompts:
+            messages, rows = self.shown(session, prompts)
+            await self.outbox.append_all(session.agent_id, messages)
+            self.prompt_log.add(rows)
+
+    @staticmethod
+    def shown(session: SessionState, prompts: list[Prompt]) -> tuple[list[Envelope], list[dict[str, Any]]]:
+        """The panel's ``prompt`` messages and the prompt log's rows for ``prompts`` shown on ``session``
+        (add the rows once the messages are stored)."""
+        dumped = [p.model_dump() for p in prompts]
+        messages = [Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
+                                                  "practice": session.practice, **data}) for data in dumped]
         shown_at = utcnow()
-        self.prompt_log.add([
-            {"id": p["id"], "session_id": session.id, "journey_id": session.journey_id, "agent_id": session.agent_id,
-             "action": p["action"], "confidence": p["confidence"], "source": p["source"],
-             "model_version": p["model_version"], "guardrails": p["guardrails"], "reasons": p["reasons"],
-             "degraded": p["degraded"], "practice": session.practice, "shown_at": shown_at}
-            for p in shown])
+        rows = [{"id": p["id"], "session_id": session.id, "journey_id": session.journey_id,
+                 "agent_id": session.agent_id, "action": p["action"], "confidence": p["confidence"],
+                 "source": p["source"], "model_version": p["model_version"], "guardrails": p["guardrails"],
+                 "reasons": p["reasons"], "degraded": p["degraded"], "practice": session.practice,
+                 "shown_at": shown_at}
+                for p in dumped]
+        return messages, rows

@@ -7,16 +7,18 @@ panel and a channel system posting at once never lose each other's changes.
 
 from __future__ import annotations
 
+from functools import partial
+
 from assist.auth.principal import Principal
 from assist.customers.service import customer_view
 from assist.errors import InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus
 from assist.journeys.state import JourneyState
-from assist.sessions.service import SessionService
+from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
-from assist.stream.protocol import EventData
+from assist.stream.protocol import Envelope, EventData
 
 ACTION_STEPS = {
     "verify_identity": "identity_verified",
@@ -56,17 +58,30 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     Raises NotFound/Forbidden/Conflict for an unknown, foreign or closed session, InvalidInput for an event
     that says nothing, or picks a customer who was not among the ambiguous candidates. What a machine (a
     channel system, a simulated customer) says is also pushed to the panel as a ``transcript`` message.
+    The journey's change, its prompts and the panel's messages are one commit (``LiveSessions``): one round
+    trip on the worker that holds the session, repeated on a fresh read if anything moved meanwhile.
     """
-    state, read = await service.open_with_journey(principal, event.session_id)
-    if event.kind == "action" and event.action == "resolve_identity":
-        return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
-    validate_event(event)
-    journey, prompts = await service.advance(state, state.journey_id or "",
-                                             lambda j: apply_to_journey(j, state.channel, event), read)
-    if event.kind == "utterance" and principal.is_machine:
-        await service.delivery.send(state.agent_id, "transcript", {
-            "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice})
-    await service.delivery.prompts(state, prompts)
+    live = service.live
+    snapshot = live.get(event.session_id)
+    while True:
+        if snapshot is None:
+            snapshot = await live.read(event.session_id)
+            if snapshot is None:
+                raise unknown_session(event.session_id)
+        state = allowed(principal, event.session_id, "open", snapshot.state)
+        if event.kind == "action" and event.action == "resolve_identity":
+            return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
+        validate_event(event)
+        journey = snapshot.journey_state()
+        prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
+        messages, rows = service.delivery.shown(state, prompts)
+        if event.kind == "utterance" and principal.is_machine:
+            messages.insert(0, Envelope(type="transcript", data={
+                "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
+        if await live.commit(snapshot, journey, messages) is not None:
+            break
+        snapshot = None
+    service.delivery.prompt_log.add(rows)
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts
@@ -88,8 +103,8 @@ async def _resolve_ambiguous(service: SessionService, principal: Principal, stat
         j.customer_id = customer_id
         j.mark_done("identity_verified")
 
-    journey, prompts = await service.advance(state, existing.id if existing else state.journey_id or "",
-                                             (lambda j: j.mark_done("identity_verified")) if existing else adopt)
+    journey, prompts, _ = await service.advance(state, existing.id if existing else state.journey_id or "",
+                                                (lambda j: j.mark_done("identity_verified")) if existing else adopt)
     if existing is None:
         await service.journeys.persist(journey)
     state.journey_id = journey.id

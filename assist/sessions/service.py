@@ -22,6 +22,7 @@ from assist.identity import Identity, IdentityStatus, resolve_identity
 from assist.journeys.state import Handler, JourneyState
 from assist.journeys.store import JourneyStore, LiveRead
 from assist.sessions.delivery import Delivery
+from assist.sessions.live import LiveSessions
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.state import SessionState, SessionStore
 from assist.settings import Settings
@@ -38,8 +39,6 @@ StatusHook = Callable[[str, str], Awaitable[None]]
 """Called with (agent id, new status): routing keeps the agent's availability."""
 EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awaitable[None]]
 """Called after an event was applied and guided: practice mode's simulated customer answers here."""
-JOURNEY_HINTS = 10_000
-"""Sessions whose journey this worker remembers, so an event reads both in one round trip (checked on use)."""
 
 
 class SessionService:
@@ -55,7 +54,7 @@ class SessionService:
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
-        self._journey_hints: dict[str, str] = {}
+        self.live = LiveSessions(sessions, journeys, delivery.outbox)
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it."""
@@ -80,31 +79,7 @@ class SessionService:
 
     async def owned(self, principal: Principal, session_id: str, status: str) -> SessionState:
         """The session if ``principal`` may act on it and it is in ``status``; raises NotFound/Forbidden/Conflict."""
-        return _allowed(principal, session_id, status, await self.sessions.get(session_id))
-
-    async def open_with_journey(self, principal: Principal, session_id: str) -> tuple[SessionState, LiveRead | None]:
-        """``owned(..., "open")`` and, in the same round trip, the live state of the journey this worker last
-        saw the session on (None without such a hint, or when the session has moved to another journey)."""
-        hint = self._journey_hints.get(session_id)
-        commands = [self.sessions.get_cmd(session_id)]
-        if hint is not None:
-            commands.append(self.journeys.read_cmd(hint))
-        replies = await self.sessions.commands.send(commands)
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        state = _allowed(principal, session_id, "open", self.sessions.parse(replies[0]))
-        self._remember_journey(state)
-        if hint is None or state.journey_id != hint:
-            return state, None
-        return state, LiveRead(hint, *replies[1])
-
-    def _remember_journey(self, state: SessionState) -> None:
-        hints = self._journey_hints
-        if state.journey_id and hints.get(state.id) != state.journey_id:
-            hints[state.id] = state.journey_id
-            if len(hints) > JOURNEY_HINTS:
-                del hints[next(iter(hints))]  # the oldest
+        return allowed(principal, session_id, status, await self.sessions.get(session_id))
 
     async def accept(self, principal: Principal, offer_id: str) -> SessionState:
         """Open the session: resolve identity, resume or start the journey, push context and first prompts."""
@@ -133,10 +108,9 @@ class SessionService:
                 j.channels.append(state.channel)
             j.handled_by.append(handler)
 
-        journey, prompts = await self.advance(state, journey_id, join)
+        journey, prompts, live = await self.advance(state, journey_id, join)
         state.journey_id, state.opened_at = journey.id, time.time()
-        await self.sessions.put(state)
-        self._remember_journey(state)
+        self.live.remember(await self.sessions.put(state), live)
         await self.push_context(principal, state, journey)
         await self.delivery.prompts(state, prompts)
         for hook in self.hooks:
@@ -172,26 +146,30 @@ class SessionService:
                                             practice=state.practice, history_limit=self.settings.history_limit)
         await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
 
-    async def advance(self, state: SessionState, journey_id: str, change: Callable[[JourneyState], None],
-                      read: LiveRead | None = None) -> tuple[JourneyState, list[Prompt]]:
-        """Apply ``change`` and run guidance in ONE atomic journey update; returns the journey and the new prompts.
-
-        Guidance is pure and fast, so it runs inside the optimistic update: the prompts it returns are
-        recorded as shown in the same write, and a concurrent change simply re-runs both. ``read`` is the
-        journey's state if it was just read (``open_with_journey``).
-        """
+    async def advance(self, state: SessionState, journey_id: str,
+                      change: Callable[[JourneyState], None]) -> tuple[JourneyState, list[Prompt], LiveRead]:
+        """Apply ``change`` and run guidance in ONE atomic journey update; returns the journey, the new
+        prompts and the journey's live hash as written."""
         prompts: list[Prompt] = []
 
         def change_and_guide(journey: JourneyState) -> None:
-            change(journey)
-            latest = journey.transcript[-1] if journey.transcript else None
-            prompts[:] = self.guidance.evaluate(GuidanceInput(
-                journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
-                refund_limit=state.refund_limit, latest=latest))
-            journey.prompts_shown.extend(p.action for p in prompts if p.action not in journey.prompts_shown)
+            prompts[:] = self.guide(state, journey, change)
 
-        journey = await self.journeys.update(journey_id, change_and_guide, read)
-        return journey, prompts
+        journey, live = await self.journeys.update_live(journey_id, change_and_guide)
+        return journey, prompts, live
+
+    def guide(self, state: SessionState, journey: JourneyState,
+              change: Callable[[JourneyState], None]) -> list[Prompt]:
+        """Apply ``change`` to ``journey`` and return the prompts guidance now gives, recorded in the journey
+        as shown. Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and
+        the prompts are written with the change that produced them."""
+        change(journey)
+        latest = journey.transcript[-1] if journey.transcript else None
+        prompts = self.guidance.evaluate(GuidanceInput(
+            journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
+            refund_limit=state.refund_limit, latest=latest))
+        journey.prompts_shown.extend(p.action for p in prompts if p.action not in journey.prompts_shown)
+        return prompts
 
     async def decline(self, principal: Principal, offer_id: str, reason: str = "") -> SessionState:
         await self.owned(principal, offer_id, "offered")
@@ -215,6 +193,7 @@ class SessionService:
         await self._record_interaction(state, "transferred", None, data.note)
         state.status = "handed_off"
         await self.sessions.put(state)
+        self.live.forget(state.id)
         await self.delivery.send(state.agent_id, "handoff", {"session_id": state.id, "journey_id": journey.id,
                                                              "channel": data.channel, "to_agent": data.to_agent})
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id, "reason": "handoff"})
@@ -239,6 +218,7 @@ class SessionService:
         await self._record_interaction(state, data.outcome, data.csat, data.summary)
         state.status = "closed"
         await self.sessions.put(state)
+        self.live.forget(state.id)
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id,
                                                                     "outcome": data.outcome})
         for hook in self.hooks:
@@ -256,12 +236,16 @@ class SessionService:
                               summary=summary, practice=state.practice))
 
 
-def _allowed(principal: Principal, session_id: str, status: str, state: SessionState | None) -> SessionState:
+def allowed(principal: Principal, session_id: str, status: str, state: SessionState | None) -> SessionState:
     """``state`` if ``principal`` may act on it and it is in ``status``; raises NotFound/Forbidden/Conflict."""
     if state is None:
-        raise NotFound(f"no session {session_id!r}", code="unknown_session")
+        raise unknown_session(session_id)
     if not (principal.may_act_as(state.agent_id) or principal.is_machine):
         raise Forbidden("that session belongs to another agent", code="other_agent")
     if state.status != status:
         raise Conflict(f"session is {state.status}, not {status}", code="session_not_" + status)
     return state
+
+
+def unknown_session(session_id: str) -> NotFound:
+    return NotFound(f"no session {session_id!r}", code="unknown_session")

@@ -51,7 +51,7 @@ class SessionStore:
         self.ttl_seconds = ttl_seconds
         self.commands = commands or CommandSender(client)
 
-    def _key(self, session_id: str) -> str:
+    def key(self, session_id: str) -> str:
         return self.keys.key("session", session_id, "state")
 
     def _agent_set(self, agent_id: str) -> str:
@@ -59,7 +59,7 @@ class SessionStore:
 
     def get_cmd(self, session_id: str) -> Command:
         """The read behind ``get``, for callers that pipeline it with others; ``parse`` its reply."""
-        return ("GET", self._key(session_id))
+        return ("GET", self.key(session_id))
 
     @staticmethod
     def parse(raw: str | None) -> SessionState | None:
@@ -68,9 +68,12 @@ class SessionStore:
     async def get(self, session_id: str) -> SessionState | None:
         return self.parse(await self.commands.call(self.get_cmd(session_id)))
 
-    async def put(self, state: SessionState) -> None:
-        await self.client.set(self._key(state.id), state.model_dump_json(), ex=self.ttl_seconds)
+    async def put(self, state: SessionState) -> str:
+        """Store ``state``; returns the value written."""
+        raw = state.model_dump_json()
+        await self.client.set(self.key(state.id), raw, ex=self.ttl_seconds)
         await self._track(state)
+        return raw
 
     async def _track(self, state: SessionState) -> None:
         """Keep the agent's set of live sessions in step with the session's status."""
@@ -82,7 +85,7 @@ class SessionStore:
 
     async def claim(self, session_id: str, expected: SessionStatus, new: SessionStatus) -> SessionState | None:
         """Move a session from ``expected`` to ``new`` atomically; None if someone else moved it first."""
-        key = self._key(session_id)
+        key = self.key(session_id)
         async with self.client.pipeline(transaction=True) as pipe:
             await pipe.watch(key)
             raw = await pipe.get(key)

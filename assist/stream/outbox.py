@@ -17,25 +17,31 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
 from assist.stores.redis import KeySpace
 from assist.stream.protocol import Envelope
-from routing.commands import CommandSender
+from routing.commands import Command, CommandSender
 
-_APPEND = """
-local seqs = {}
-for i = 4, #ARGV do
-  local seq = redis.call('INCR', KEYS[1])
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'm', ARGV[i])
-  redis.call('PUBLISH', ARGV[3], seq .. '|' .. ARGV[i])
-  seqs[#seqs + 1] = seq
+APPEND_FUNCTION = """
+local function append(seq_key, stream_key, max_len, ttl, channel, first)
+  local seqs = {}
+  for i = first, #ARGV do
+    local seq = redis.call('INCR', seq_key)
+    redis.call('XADD', stream_key, 'MAXLEN', '~', max_len, seq .. '-0', 'm', ARGV[i])
+    redis.call('PUBLISH', channel, seq .. '|' .. ARGV[i])
+    seqs[#seqs + 1] = seq
+  end
+  redis.call('EXPIRE', seq_key, ttl)
+  redis.call('EXPIRE', stream_key, ttl)
+  return seqs
 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return seqs
 """
+"""``append(...)``: each of ARGV[first..] as the next message; its seqs. For scripts that append as one step
+of a larger write (``assist.sessions.live``)."""
+_APPEND = APPEND_FUNCTION + "return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], 4)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +91,32 @@ class Outbox:
         """Store and publish ``messages`` in order, in one round trip; returns their seqs."""
         if not messages:
             return []
-        channel = self.channel(agent_id)
-        payloads = [m.model_dump_json(exclude={"seq"}) for m in messages]
-        seqs = [int(seq) for seq in await self.commands.call(self.commands.eval(
-            self._append, [self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
-            [self.max_len, self.ttl_seconds, channel, *payloads]))]
-        if self.on_append is not None:
-            self.on_append(channel, [Frame.stored(seq, payload) for seq, payload in zip(seqs, payloads, strict=True)])
-        return seqs
+        payloads = self.payloads(messages)
+        return self.appended(agent_id, payloads, await self.commands.call(self.append_cmd(agent_id, payloads)))
+
+    def append_cmd(self, agent_id: str, payloads: list[str]) -> Command:
+        """The script that appends ``payloads``; replies their seqs (``appended`` finishes the append)."""
+        keys, args = self.target(agent_id)
+        return self.commands.eval(self._append, keys, [*args, *payloads])
+
+    @staticmethod
+    def payloads(messages: Sequence[Envelope]) -> list[str]:
+        """What is stored for each message: its JSON without the seq, which the append assigns."""
+        return [m.model_dump_json(exclude={"seq"}) for m in messages]
+
+    def target(self, agent_id: str) -> tuple[list[str], list[Any]]:
+        """KEYS and the first ARGV of ``APPEND_FUNCTION``'s ``append`` for this agent: (seq, stream) and
+        (max length, TTL, channel)."""
+        return ([self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
+                [self.max_len, self.ttl_seconds, self.channel(agent_id)])
+
+    def appended(self, agent_id: str, payloads: list[str], seqs: list[Any]) -> list[int]:
+        """After a script appended ``payloads`` as ``seqs``: hand them to this worker's panels; the seqs."""
+        numbers = [int(seq) for seq in seqs]
+        if self.on_append is not None and numbers:
+            self.on_append(self.channel(agent_id),
+                           [Frame.stored(seq, payload) for seq, payload in zip(numbers, payloads, strict=True)])
+        return numbers
 
     async def last_seq(self, agent_id: str) -> int:
         value = await self.client.get(self.keys.key("agent", agent_id, "seq"))

@@ -13,9 +13,9 @@ from assist.errors import InvalidInput
 from assist.identity import IdentityStatus, normalise, resolve_identity
 from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore
+from assist.sessions.delivery import PromptLog
 from assist.sessions.events import apply_to_journey, validate_event
 from assist.stores.redis import RedisStore
-from assist.sessions.delivery import PromptLog
 from assist.stores.tables import Customer, CustomerIdentifier, PromptRecord, utcnow
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope, EventData

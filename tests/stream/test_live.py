@@ -1,0 +1,150 @@
+"""A live event's commit: one round trip on the worker that holds the session, and nothing written when
+the session or the journey moved behind that worker's back (against the real Redis and SQL stores)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from assist.journeys.store import JourneyStore, LiveRead
+from assist.sessions.live import LiveSessions
+from assist.sessions.state import SessionState, SessionStore
+from assist.stores.redis import RedisStore
+from assist.stores.tables import Customer
+from assist.stream.outbox import Outbox
+from assist.stream.protocol import Envelope
+
+
+@dataclass
+class Stores:
+    redis: RedisStore
+    sessions: SessionStore
+    journeys: JourneyStore
+    outbox: Outbox
+
+    def live(self, single_node: bool = True, capacity: int = 100) -> LiveSessions:
+        return LiveSessions(self.sessions, self.journeys, self.outbox, single_node=single_node, capacity=capacity)
+
+    def exchanges(self) -> int:
+        return self.redis.commands.batcher.exchanges  # type: ignore[union-attr]
+
+
+@pytest.fixture
+async def stores(redis_url, database):
+    redis = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
+    yield Stores(redis, SessionStore(redis.client, redis.keys, 60, redis.commands),
+                 JourneyStore(redis.client, redis.keys, database, 60, redis.commands),
+                 Outbox(redis.client, redis.keys, 100, 60, redis.commands))
+    await redis.close()
+
+
+async def open_session(stores: Stores, customer_id: str | None = None) -> SessionState:
+    journey = await stores.journeys.create(customer_id, "refund")
+    state = SessionState(agent_id="A1", channel="chat", reason="refund", status="open", journey_id=journey.id)
+    await stores.sessions.put(state)
+    return state
+
+
+def note(text: str) -> list[Envelope]:
+    return [Envelope(type="prompt", data={"text": text})]
+
+
+async def test_an_event_on_a_session_this_worker_read_is_one_round_trip(stores):
+    live = stores.live()
+    state = await open_session(stores)
+    snapshot = await live.read(state.id)
+    before = stores.exchanges()
+    journey = snapshot.journey_state()
+    journey.mark_done("identity_verified")
+    assert await live.commit(live.get(state.id), journey, note("verified")) == [1]
+    assert stores.exchanges() - before == 1
+    assert (await stores.journeys.get(journey.id)).steps_done == ["identity_verified"]
+
+
+async def test_consecutive_commits_build_on_the_kept_snapshot(stores):
+    live = stores.live()
+    state = await open_session(stores)
+    await live.read(state.id)
+    for step in ("a", "b", "c"):
+        snapshot = live.get(state.id)
+        journey = snapshot.journey_state()
+        journey.mark_done(step)
+        assert await live.commit(snapshot, journey, note(step)) is not None
+    messages, _ = await stores.outbox.since("A1", 0)
+    assert (await stores.journeys.get(state.journey_id)).steps_done == ["a", "b", "c"]
+    assert [m.data["text"] for m in messages] == ["a", "b", "c"]
+
+
+async def test_a_session_changed_elsewhere_makes_the_commit_write_nothing(stores):
+    live = stores.live()
+    state = await open_session(stores)
+    snapshot = await live.read(state.id)
+    state.status = "closed"
+    await stores.sessions.put(state)
+    journey = snapshot.journey_state()
+    journey.mark_done("too_late")
+    assert await live.commit(snapshot, journey, note("too late")) is None
+    assert (await stores.journeys.get(journey.id)).steps_done == []
+    assert await stores.outbox.last_seq("A1") == 0
+    assert live.get(state.id) is None
+
+
+@pytest.mark.parametrize("single_node", [True, False], ids=["one-script", "per-key"])
+async def test_a_journey_moved_elsewhere_makes_the_commit_write_nothing(stores, single_node):
+    live = stores.live(single_node)
+    state = await open_session(stores)
+    snapshot = await live.read(state.id)
+    await stores.journeys.update(state.journey_id, lambda j: j.mark_done("other_worker"))
+    journey = snapshot.journey_state()
+    journey.mark_done("stale")
+    assert await live.commit(snapshot, journey, note("stale")) is None
+    assert (await stores.journeys.get(journey.id)).steps_done == ["other_worker"]
+    assert await stores.outbox.last_seq("A1") == 0
+
+
+async def test_on_a_cluster_no_snapshot_is_kept_and_the_commit_takes_two_round_trips(stores):
+    live = stores.live(single_node=False)
+    state = await open_session(stores)
+    snapshot = await live.read(state.id)
+    assert live.get(state.id) is None
+    before = stores.exchanges()
+    assert await live.commit(snapshot, snapshot.journey_state(), note("hello")) == [1]
+    assert stores.exchanges() - before == 2
+
+
+async def test_read_of_an_unknown_session_is_none(stores):
+    assert await stores.live().read("S-missing") is None
+
+
+async def test_read_warms_an_expired_journey_from_sql(stores, database):
+    async with database.session() as s:
+        s.add(Customer(id="C-live"))
+    state = await open_session(stores, customer_id="C-live")
+    await stores.redis.client.delete(stores.journeys.key(state.journey_id))
+    snapshot = await stores.live().read(state.id)
+    assert snapshot.journey_state().id == state.journey_id
+
+
+async def test_read_of_an_open_session_whose_journey_is_gone_raises_key_error(stores):
+    state = await open_session(stores)  # no customer: never persisted to SQL
+    await stores.redis.client.delete(stores.journeys.key(state.journey_id))
+    with pytest.raises(KeyError):
+        await stores.live().read(state.id)
+
+
+async def test_a_remembered_session_is_kept_only_while_open(stores):
+    live = stores.live()
+    closed = SessionState(agent_id="A1", channel="chat", reason="r", status="closed", journey_id="J-1")
+    live.remember(closed.model_dump_json(), LiveRead("J-1", "1", "{}"))
+    assert live.get(closed.id) is None
+
+
+async def test_the_oldest_snapshot_goes_first_when_full(stores):
+    live = stores.live(capacity=2)
+    states = [SessionState(agent_id="A1", channel="chat", reason="r", status="open", journey_id="J-1")
+              for _ in range(3)]
+    for state in states:
+        live.remember(state.model_dump_json(), LiveRead("J-1", "1", "{}"))
+    assert [live.get(s.id) is not None for s in states] == [False, True, True]
