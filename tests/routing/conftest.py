@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
-from routing.engine import AgentStatus, QueuePolicy, RelaxationStep
+from routing.engine import AgentStatus, Contact, QueuePolicy, RelaxationStep
 from routing.service import RoutingConfig, RoutingService
 from routing.state import KeyBuilder
 
@@ -25,6 +25,15 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def new_contact(clock: Clock, contact_id: str = "c1", **changes: object) -> Contact:
+    """A billing chat contact arriving now; ``changes`` override any field."""
+    fields: dict[str, object] = dict(contact_id=contact_id, channel="chat", required_skills={"billing": 2},
+                                     preferred_skills={}, language="en", priority=10, customer_id="cust",
+                                     arrived_at=clock(), queue="default")
+    fields.update(changes)
+    return Contact(**fields)  # type: ignore[arg-type]
 
 
 def key_builder(prefix: str) -> KeyBuilder:

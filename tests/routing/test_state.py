@@ -9,19 +9,11 @@ from collections.abc import Callable
 import pytest
 from redis.asyncio import Redis
 
-from routing.engine import AgentStatus, Contact
+from routing.engine import AgentStatus
 from routing.errors import RoutingError
 from routing.records import Offer, Withdrawal
 from routing.service import RoutingService
-from tests.routing.conftest import Clock, add_agent
-
-
-def new_contact(clock: Clock, contact_id: str = "c1", **changes: object) -> Contact:
-    fields: dict[str, object] = dict(contact_id=contact_id, channel="chat", required_skills={"billing": 2},
-                                     preferred_skills={}, language="en", priority=10, customer_id="cust",
-                                     arrived_at=clock(), queue="default")
-    fields.update(changes)
-    return Contact(**fields)  # type: ignore[arg-type]
+from tests.routing.conftest import Clock, add_agent, new_contact
 
 
 async def load_of(redis_client: Redis, service: RoutingService, agent_id: str, channel: str = "chat") -> int:

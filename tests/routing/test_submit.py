@@ -8,19 +8,10 @@ from collections.abc import Callable
 import pytest
 from redis.asyncio import Redis
 
-from routing.engine import Contact
 from routing.errors import RoutingError
 from routing.service import RoutingService
 from routing.state import StoreSettings
-from tests.routing.conftest import Clock, add_agent, snapshot
-
-
-def new_contact(clock: Clock, contact_id: str = "c1", **changes: object) -> Contact:
-    fields: dict[str, object] = dict(contact_id=contact_id, channel="chat", required_skills={"billing": 2},
-                                     preferred_skills={}, language="en", priority=10, customer_id="cust",
-                                     arrived_at=clock(), queue="default")
-    fields.update(changes)
-    return Contact(**fields)  # type: ignore[arg-type]
+from tests.routing.conftest import Clock, add_agent, new_contact, snapshot
 
 
 @pytest.fixture(params=[True, False], ids=["one-step", "two-step"])
