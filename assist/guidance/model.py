@@ -10,7 +10,7 @@ attribute, so a hot reload never blocks or drops a request in flight.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,10 +122,9 @@ class ModelGuidance:
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
         loaded = self._loaded
         prompts: list[Prompt] | None = None
-        context = journey_context(given)
         if loaded.scorer is not None:
             try:
-                found = loaded.scorer.suggest(context, k=self.suggestions,
+                found = loaded.scorer.suggest(journey_context(given), k=self.suggestions,
                                               exclude=frozenset(given.journey.prompts_shown))
                 prompts = [_prompt(s) for s in found]
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
@@ -134,14 +133,14 @@ class ModelGuidance:
             prompts = self.fallback.evaluate(given)
             if loaded.expected:
                 prompts = [p.model_copy(update={"degraded": True}) for p in prompts]
-        return self._enrich(prompts, given, context)
+        return self._enrich(prompts, given)
 
-    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any]) -> list[Prompt]:
+    def _enrich(self, prompts: list[Prompt], given: GuidanceInput) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it)."""
         if not prompts:
             return prompts
         turns = given.journey.transcript[-KNOWLEDGE_TURNS:]
-        hits = self.knowledge.search(" ".join(t.text for t in turns), str(context["reason"]))
+        hits = self.knowledge.search(" ".join(t.text for t in turns), given.journey.reason)
         agent_said = [t.text for t in given.journey.transcript if t.speaker == "agent"]
         status = self.checklists.tick(given.journey.reason, given.journey.steps_done, agent_said)
         first = prompts[0].model_copy(update={
