@@ -70,7 +70,9 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
                 raise unknown_session(event.session_id)
         state = allowed(principal, event.session_id, "open", snapshot.state)
         if event.kind == "action" and event.action == "resolve_identity":
-            return await _resolve_ambiguous(service, principal, state, str(event.fields.get("customer_id", "")))
+            live.forget(state.id)  # it changes the session: the copy must not change with it before the write
+            return await _resolve_ambiguous(service, principal, state.model_copy(deep=True),
+                                            str(event.fields.get("customer_id", "")))
         validate_event(event)
         journey = snapshot.journey_state()
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
@@ -103,12 +105,13 @@ async def _resolve_ambiguous(service: SessionService, principal: Principal, stat
         j.customer_id = customer_id
         j.mark_done("identity_verified")
 
-    journey, prompts, _ = await service.advance(state, existing.id if existing else state.journey_id or "",
-                                                (lambda j: j.mark_done("identity_verified")) if existing else adopt)
+    verified = (lambda j: j.mark_done("identity_verified")) if existing else adopt
+    journey, prompts, written = await service.advance(state, existing.id if existing else state.journey_id or "",
+                                                      verified)
     if existing is None:
         await service.journeys.persist(journey)
     state.journey_id = journey.id
-    await service.sessions.put(state)
+    service.live.remember(await service.sessions.put(state), written)
     await service.push_context(principal, state, journey)
     await service.delivery.prompts(state, prompts)
     return prompts

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from redis.asyncio import Redis
 from sqlmodel import select
 
+from assist.journeys.state import JourneyState
+from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import AuditEntry, Interaction, PromptFeedback
 from tests.stream.panel import Panel
@@ -105,6 +108,34 @@ async def test_ambiguous_identity_shows_no_customer_until_agent_picks_one(live_s
     resolved = await panel.expect("context", session_id=session_id)
     await panel.close()
     assert resolved["data"]["customer"]["id"] == cid2
+
+
+async def test_events_after_picking_the_customer_build_on_the_resolved_session(live_server):
+    cid1, phone, email1 = new_ids()
+    cid2, _, email2 = new_ids()
+    await seed(live_server, customer_id=cid1, phone=phone, email=email1)
+    await seed(live_server, customer_id=cid2, phone=phone, email=email2)
+    panel, session_id, _ = await accepted(live_server, "A1", {"phone": phone}, channel="phone")
+    await panel.send("event", {"session_id": session_id, "kind": "action", "action": "resolve_identity",
+                               "fields": {"customer_id": cid2}})
+    await panel.expect("context", session_id=session_id)
+    await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "customer",
+                               "text": "This is absolutely ridiculous, I am furious!"})
+    prompt = await panel.expect("prompt", action="apologise_acknowledge")
+    journey = await live_server_journey(live_server, prompt["data"]["journey_id"])
+    await panel.close()
+    assert journey.customer_id == cid2 and "identity_verified" in journey.steps_done
+    assert journey.transcript[-1].text == "This is absolutely ridiculous, I am furious!"
+
+
+async def live_server_journey(server, journey_id: str):
+    """The journey's live state, read straight from the server's Redis."""
+    client = Redis.from_url(server.settings.redis_url, decode_responses=True)
+    try:
+        raw = await client.hget(KeySpace(server.settings.redis_prefix).key("journey", journey_id, "live"), "json")
+    finally:
+        await client.aclose()
+    return JourneyState.model_validate_json(raw)
 
 
 async def test_picking_a_customer_who_was_not_a_candidate_is_refused(live_server):
