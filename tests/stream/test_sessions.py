@@ -94,12 +94,18 @@ async def test_new_identifier_is_linked_after_an_unambiguous_match(live_server):
     assert context["data"]["identity"]["linked"] == ["visitor_id"]
 
 
-async def test_ambiguous_identity_shows_no_customer_until_agent_picks_one(live_server):
+async def ambiguous(server):
+    """A phone contact whose number two customers share, accepted by A1: (panel, session, context, one of them)."""
     cid1, phone, email1 = new_ids()
     cid2, _, email2 = new_ids()
-    await seed(live_server, customer_id=cid1, phone=phone, email=email1)
-    await seed(live_server, customer_id=cid2, phone=phone, email=email2)
-    panel, session_id, context = await accepted(live_server, "A1", {"phone": phone}, channel="phone")
+    await seed(server, customer_id=cid1, phone=phone, email=email1)
+    await seed(server, customer_id=cid2, phone=phone, email=email2)
+    panel, session_id, context = await accepted(server, "A1", {"phone": phone}, channel="phone")
+    return panel, session_id, context, cid2
+
+
+async def test_ambiguous_identity_shows_no_customer_until_agent_picks_one(live_server):
+    panel, session_id, context, cid2 = await ambiguous(live_server)
     assert context["data"]["identity"] == {"status": "ambiguous", "matched_on": ["phone"], "linked": [],
                                            "candidates": 2}
     assert context["data"]["customer"] is None and context["data"]["history"] == []
@@ -111,11 +117,7 @@ async def test_ambiguous_identity_shows_no_customer_until_agent_picks_one(live_s
 
 
 async def test_events_after_picking_the_customer_build_on_the_resolved_session(live_server):
-    cid1, phone, email1 = new_ids()
-    cid2, _, email2 = new_ids()
-    await seed(live_server, customer_id=cid1, phone=phone, email=email1)
-    await seed(live_server, customer_id=cid2, phone=phone, email=email2)
-    panel, session_id, _ = await accepted(live_server, "A1", {"phone": phone}, channel="phone")
+    panel, session_id, _, cid2 = await ambiguous(live_server)
     await panel.send("event", {"session_id": session_id, "kind": "action", "action": "resolve_identity",
                                "fields": {"customer_id": cid2}})
     await panel.expect("context", session_id=session_id)
@@ -139,11 +141,7 @@ async def live_server_journey(server, journey_id: str):
 
 
 async def test_picking_a_customer_who_was_not_a_candidate_is_refused(live_server):
-    cid1, phone, email1 = new_ids()
-    cid2, _, email2 = new_ids()
-    await seed(live_server, customer_id=cid1, phone=phone, email=email1)
-    await seed(live_server, customer_id=cid2, phone=phone, email=email2)
-    panel, session_id, _ = await accepted(live_server, "A1", {"phone": phone}, channel="phone")
+    panel, session_id, _, _ = await ambiguous(live_server)
     await panel.send("event", {"session_id": session_id, "kind": "action", "action": "resolve_identity",
                                "fields": {"customer_id": "C-someone-else"}})
     message = await panel.expect("error")
