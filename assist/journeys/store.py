@@ -40,7 +40,7 @@ _WRITE = WRITE_FUNCTION + "return write_journey(KEYS[1], ARGV[1], ARGV[2], ARGV[
 
 @dataclass(frozen=True, slots=True)
 class LiveRead:
-    """One read of a journey's live hash, made ahead (pipelined with another read) for ``update``."""
+    """A journey's live hash as read or written: what ``assist.sessions.live`` keeps and compares ``rev`` with."""
 
     journey_id: str
     rev: str | None
@@ -86,24 +86,19 @@ class JourneyStore:
         """The compare-and-set write of ``raw`` over revision ``rev``; replies 1 if written, 0 if it moved."""
         return self.commands.eval(self._write, [self.key(journey_id)], [rev, raw, self.ttl_seconds])
 
-    async def update(self, journey_id: str, change: Callable[[JourneyState], None],
-                     read: LiveRead | None = None) -> JourneyState:
+    async def update(self, journey_id: str, change: Callable[[JourneyState], None]) -> JourneyState:
         """Apply ``change`` atomically to the live state; raises KeyError for an unknown journey.
 
         ``change`` may run more than once (after a concurrent write it runs again on the new state), so it
         must only change the journey it is given. A journey whose live state expired is warmed from SQL.
-        ``read``, if given, is this journey's state read just before: it saves the first round trip.
         """
-        return (await self.update_live(journey_id, change, read))[0]
+        return (await self.update_live(journey_id, change))[0]
 
-    async def update_live(self, journey_id: str, change: Callable[[JourneyState], None],
-                          read: LiveRead | None = None) -> tuple[JourneyState, LiveRead]:
+    async def update_live(self, journey_id: str,
+                          change: Callable[[JourneyState], None]) -> tuple[JourneyState, LiveRead]:
         """``update``, also returning the live hash as written (for a caller that keeps it)."""
         while True:
-            if read is not None and read.journey_id == journey_id:
-                rev, raw, read = read.rev, read.raw, None
-            else:
-                rev, raw = await self.commands.call(self.read_cmd(journey_id))
+            rev, raw = await self.commands.call(self.read_cmd(journey_id))
             if raw is None:
                 if await self.get(journey_id) is None:
                     raise KeyError(journey_id)

@@ -77,8 +77,8 @@ class LiveSessions:
         self._snapshots: dict[str, LiveSnapshot] = {}
 
     def get(self, session_id: str) -> LiveSnapshot | None:
-        """The kept snapshot, to be checked by ``commit`` (never one on a cluster, where nothing checks it)."""
-        return self._snapshots.get(session_id) if self.single_node else None
+        """The kept snapshot, to be checked by ``commit``."""
+        return self._snapshots.get(session_id)
 
     def remember(self, raw_session: str, journey: LiveRead) -> LiveSnapshot:
         """Keep the session as stored (``raw_session``) with its journey's live hash as last written."""
@@ -90,8 +90,9 @@ class LiveSessions:
         self._snapshots.pop(session_id, None)
 
     def _keep(self, snapshot: LiveSnapshot) -> None:
+        """Keep an open session's snapshot (nothing on a cluster, where no commit could check it)."""
         snapshots = self._snapshots
-        if snapshot.state.status != "open":
+        if not self.single_node or snapshot.state.status != "open":
             snapshots.pop(snapshot.state.id, None)
             return
         snapshots[snapshot.state.id] = snapshot
@@ -130,8 +131,7 @@ class LiveSessions:
                 raise KeyError(journey_id)
             rev, journey_raw = await self.commands.call(self.journeys.read_cmd(journey_id))
         snapshot = LiveSnapshot(state, _sha(raw), LiveRead(journey_id, rev, journey_raw))
-        if self.single_node:
-            self._keep(snapshot)
+        self._keep(snapshot)
         return snapshot
 
     async def commit(self, snapshot: LiveSnapshot, journey: JourneyState, messages: list[Envelope]) -> list[int] | None:
