@@ -57,6 +57,7 @@ class CommandBatcher:
         self._busy = False
         self._drainer: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
         self._conn: Any = None
+        self._deadline: float | None = None
         """Kept between exchanges (one at a time): a pool checkout per exchange cost about as much as the
         exchange itself. Given back to the pool, disconnected, when an exchange fails."""
         self.exchanges = 0  # round trips made, for tests and metrics
@@ -101,13 +102,21 @@ class CommandBatcher:
             self._busy = False
             self._drainer = None
 
+    async def _connection(self) -> Any:
+        """The kept connection, checked out on first use. Its own per-write timeout is switched off while
+        the batcher holds it: redis-py enforces it with ``asyncio.wait_for``, a new task (and a loop
+        iteration before the write) per exchange on Python 3.11; the exchange's one deadline covers it."""
+        if self._conn is None:
+            conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            self._deadline, conn.socket_timeout = conn.socket_timeout, None
+            self._conn = conn
+        return self._conn
+
     async def _exchange(self, requests: list[Sequence[Sequence[Any]]]) -> list[list[Any]]:
         self.exchanges += 1
-        if self._conn is None:
-            self._conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
-        conn = self._conn
+        conn = await self._connection()
         try:
-            async with asyncio.timeout(conn.socket_timeout):  # one deadline for the whole exchange
+            async with asyncio.timeout(self._deadline):  # one deadline for the whole exchange
                 await conn.send_packed_command(pack_commands(c for r in requests for c in r), check_health=False)
                 results = []
                 for commands in requests:
@@ -121,6 +130,7 @@ class CommandBatcher:
             return results
         except BaseException:
             self._conn = None
+            conn.socket_timeout = self._deadline
             try:
                 await conn.disconnect()
             finally:

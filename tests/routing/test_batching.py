@@ -38,3 +38,15 @@ async def test_error_reply_is_returned_without_failing_the_others(redis_client: 
     await redis_client.set(f"{prefix}:s", "text")
     bad, good = await asyncio.gather(batcher.send([("INCR", f"{prefix}:s")]), batcher.send([("PING",)]))
     assert isinstance(bad[0], ResponseError) and good == ["PONG"]
+
+
+async def test_an_exchange_longer_than_the_socket_timeout_fails_and_the_next_one_reconnects(
+        redis_url: str, prefix: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True, socket_timeout=0.2)
+    batcher = CommandBatcher(client.connection_pool)
+    try:
+        with pytest.raises(TimeoutError):
+            await batcher.send([("BLPOP", f"{prefix}:never", 2)])
+        assert await batcher.send([("PING",)]) == ["PONG"]
+    finally:
+        await client.aclose()
