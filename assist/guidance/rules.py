@@ -22,12 +22,24 @@ RESOLVED_WORDS = re.compile(r"\b(that (fixed|fixes|solved|sorts)|all sorted|work
 
 Rule = Callable[[GuidanceInput], Prompt | None]
 
+SINGLE_ACTION: dict[Rule, str] = {}
+"""Rules that only ever suggest one action: once the journey has seen it they are not run at all (building a
+prompt that is then dropped cost more than every other rule together)."""
+
+
+def suggests(action: str) -> Callable[[Rule], Rule]:
+    def register(rule: Rule) -> Rule:
+        SINGLE_ACTION[rule] = action
+        return rule
+    return register
+
 
 def _customer_said(given: GuidanceInput) -> str:
     latest = given.latest
     return latest.text if latest is not None and latest.speaker == "customer" else ""
 
 
+@suggests("verify_identity")
 def verify_identity(given: GuidanceInput) -> Prompt | None:
     if "identity_verified" in given.journey.steps_done or given.journey.reason not in ACCOUNT_REASONS:
         return None
@@ -39,6 +51,7 @@ def verify_identity(given: GuidanceInput) -> Prompt | None:
                                   weight=0.6)])
 
 
+@suggests("apologise_acknowledge")
 def acknowledge_frustration(given: GuidanceInput) -> Prompt | None:
     said = _customer_said(given)
     score = sentiment(said) if said else 0.0
@@ -51,6 +64,7 @@ def acknowledge_frustration(given: GuidanceInput) -> Prompt | None:
                                   weight=round(-score, 2))])
 
 
+@suggests("escalate_supervisor")
 def escalate_on_request(given: GuidanceInput) -> Prompt | None:
     said = _customer_said(given)
     if not said or not MANAGER_WORDS.search(said):
@@ -81,6 +95,7 @@ def refund_within_limits(given: GuidanceInput) -> Prompt | None:
                   confidence=0.8, reasons=[Reason(feature="refund_amount", text=f"refund requested: {value:.2f}")])
 
 
+@suggests("offer_retention_discount")
 def retention_offer(given: GuidanceInput) -> Prompt | None:
     said = _customer_said(given)
     wants_to_leave = given.journey.reason == "cancel" or bool(said and CANCEL_WORDS.search(said))
@@ -101,6 +116,7 @@ def retention_offer(given: GuidanceInput) -> Prompt | None:
                   confidence=0.7, reasons=reasons)
 
 
+@suggests("send_knowledge_article")
 def knowledge_for_technical(given: GuidanceInput) -> Prompt | None:
     if given.journey.reason not in TECH_REASONS or "knowledge_article_sent" in given.journey.steps_done:
         return None
@@ -109,6 +125,7 @@ def knowledge_for_technical(given: GuidanceInput) -> Prompt | None:
                   confidence=0.75, reasons=[Reason(feature="reason", text=f"contact is about {given.journey.reason}")])
 
 
+@suggests("schedule_callback")
 def vulnerable_care(given: GuidanceInput) -> Prompt | None:
     if given.customer is None or not given.customer.vulnerable:
         return None
@@ -117,6 +134,7 @@ def vulnerable_care(given: GuidanceInput) -> Prompt | None:
                   confidence=0.85, reasons=[Reason(feature="vulnerable", text="customer flagged as vulnerable")])
 
 
+@suggests("close_with_survey")
 def close_when_resolved(given: GuidanceInput) -> Prompt | None:
     said = _customer_said(given)
     if not said or not RESOLVED_WORDS.search(said):
@@ -140,5 +158,6 @@ class RuleGuidance:
 
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
         shown = set(given.journey.prompts_shown)
-        prompts = [p for rule in self.rules if (p := rule(given)) is not None and p.action not in shown]
+        prompts = [p for rule in self.rules if SINGLE_ACTION.get(rule) not in shown
+                   and (p := rule(given)) is not None and p.action not in shown]
         return sorted(prompts, key=lambda p: -p.confidence)

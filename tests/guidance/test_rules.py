@@ -105,3 +105,15 @@ def test_sentiment_is_negative_for_anger_and_positive_for_thanks():
     assert sentiment("this is terrible and I am so angry") < -0.3
     assert sentiment("great, thanks, that's perfect") > 0.3
     assert sentiment("my order number is 55") == 0.0
+
+
+def test_a_rule_registered_for_one_action_suggests_only_that_action():
+    from assist.guidance.rules import SINGLE_ACTION
+
+    inputs = [given("billing_dispute"), given("outage", said="This is ridiculous, I'm furious!"),
+              given("complaint", said="Put me through to your manager please"),
+              given("cancel", said="I want to cancel", customer=customer()),
+              given("technical_issue"), given(customer=customer(vulnerable=True)),
+              given("outage", said="that fixed it, thanks")]
+    fired = {rule: prompt.action for inp in inputs for rule in SINGLE_ACTION if (prompt := rule(inp)) is not None}
+    assert fired == SINGLE_ACTION
