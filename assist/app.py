@@ -75,7 +75,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     """The agent stream's parts: outbox, this worker's fan-out, journeys, sessions, guidance."""
     outbox = Outbox(redis.client, redis.keys, settings.stream_max_len, settings.stream_ttl_seconds, redis.commands)
     fanout = Fanout(redis.client)
-    outbox.on_append = fanout.deliver
+    outbox.local = fanout
     await fanout.start()
     stack.push_async_callback(fanout.stop)
     journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds, redis.commands)

@@ -35,10 +35,11 @@ end
 if write_journey(KEYS[2], ARGV[2], ARGV[3], ARGV[4]) == 0 then
   return false
 end
-return append(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], 8)
+return append(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], 9)
 """
 """KEYS: session, journey, agent seq, agent outbox. ARGV: session sha1, journey rev, journey JSON, journey TTL,
-outbox length, outbox TTL, agent channel, messages... Replies the messages' seqs, or nil (nothing written)."""
+outbox length, outbox TTL, agent channel, listening here (0/1), messages... Replies the messages' seqs, or nil
+(nothing written)."""
 
 CAPACITY = 10_000
 """Snapshots kept per worker (the oldest go first): far more than the sessions one worker's panels hold open."""

@@ -72,9 +72,11 @@ class Fanout:
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._subscribed = asyncio.Event()
+        self._unconfirmed: dict[str, int] = {}
+        """Per channel, SUBSCRIBE/UNSUBSCRIBE commands sent whose confirmation has not been read yet."""
 
     async def start(self) -> None:
-        self._pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = self.client.pubsub()
         self._reader = asyncio.create_task(self._read(), name="fanout-reader")
 
     async def stop(self) -> None:
@@ -96,6 +98,7 @@ class Fanout:
             first = not self._listeners[channel]
             self._listeners[channel].add(listener)
             if first:
+                self._sent(channel)
                 await self._pubsub.subscribe(channel)
                 self._subscribed.set()
         try:
@@ -105,7 +108,24 @@ class Fanout:
                 self._listeners[channel].discard(listener)
                 if not self._listeners[channel]:
                     del self._listeners[channel]
+                    self._sent(channel)
                     await self._pubsub.unsubscribe(channel)
+
+    def listening(self, channel: str) -> bool:
+        """True while this worker has listeners on ``channel`` and Redis has confirmed every (un)subscribe
+        sent for it, so Redis counts this worker among its subscribers (the outbox then skips publishing a
+        copy only this worker would get). Any doubt answers False, which costs a duplicate, never a loss."""
+        return channel in self._listeners and not self._unconfirmed.get(channel)
+
+    def _sent(self, channel: str) -> None:
+        self._unconfirmed[channel] = self._unconfirmed.get(channel, 0) + 1
+
+    def _confirmed(self, channel: str) -> None:
+        left = self._unconfirmed.get(channel, 0) - 1
+        if left > 0:
+            self._unconfirmed[channel] = left
+        else:
+            self._unconfirmed.pop(channel, None)
 
     async def _read(self) -> None:
         assert self._pubsub is not None
@@ -115,9 +135,16 @@ class Fanout:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception:  # noqa: BLE001 - a dropped connection is retried; listeners resume on reconnect
                 log.exception("pub/sub read failed; retrying")
+                for channel in self._listeners:  # the client subscribes them again on reconnecting
+                    self._sent(channel)
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None:
+                continue
+            if message["type"] in ("subscribe", "unsubscribe"):
+                self._confirmed(message["channel"])
+                continue
+            if message["type"] != "message":
                 continue
             channel = message["channel"]
             if channel not in self._listeners:

@@ -7,17 +7,19 @@ it runs on Redis Cluster too. A panel that reconnects reads ``(resume_from, +]``
 follows the live channel.
 
 Messages are stored as their JSON without the seq, and reach a panel as a ``Frame``: that JSON with the seq
-spliced in, so delivery never parses or re-serialises a message. ``on_append`` hands the appended frames
-to this worker's own connections at once (the fan-out's ``deliver``); the pub/sub copy that follows is
-then a duplicate, which the connection skips by seq.
+spliced in, so delivery never parses or re-serialises a message. ``local`` (this worker's fan-out) gets the
+appended frames at once for this worker's own connections. A pub/sub copy would then only be a duplicate
+for this worker, so when ``local`` is confirmed subscribed to the agent's channel the script publishes only
+if ``PUBSUB NUMSUB`` counts another subscriber (another worker). On a cluster, where NUMSUB counts one node's
+subscribers only, it always publishes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -26,12 +28,15 @@ from assist.stream.protocol import Envelope
 from routing.commands import Command, CommandSender
 
 APPEND_FUNCTION = """
-local function append(seq_key, stream_key, max_len, ttl, channel, first)
+local function append(seq_key, stream_key, max_len, ttl, channel, here, first)
   local seqs = {}
+  local publish = here == '0' or redis.call('PUBSUB', 'NUMSUB', channel)[2] > 1
   for i = first, #ARGV do
     local seq = redis.call('INCR', seq_key)
     redis.call('XADD', stream_key, 'MAXLEN', '~', max_len, seq .. '-0', 'm', ARGV[i])
-    redis.call('PUBLISH', channel, seq .. '|' .. ARGV[i])
+    if publish then
+      redis.call('PUBLISH', channel, seq .. '|' .. ARGV[i])
+    end
     seqs[#seqs + 1] = seq
   end
   redis.call('EXPIRE', seq_key, ttl)
@@ -41,7 +46,7 @@ end
 """
 """``append(...)``: each of ARGV[first..] as the next message; its seqs. For scripts that append as one step
 of a larger write (``assist.sessions.live``)."""
-_APPEND = APPEND_FUNCTION + "return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], 4)"
+_APPEND = APPEND_FUNCTION + "return append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 5)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,16 @@ class Frame:
         return Envelope.model_validate(json.loads(self.text))
 
 
+class LocalDelivery(Protocol):
+    """This worker's side of delivery (``assist.stream.fanout.Fanout``)."""
+
+    def deliver(self, channel: str, frames: list[Frame]) -> None:
+        """Hand ``frames`` to this worker's connections on ``channel``."""
+
+    def listening(self, channel: str) -> bool:
+        """Whether Redis has confirmed this worker's subscription to ``channel`` (and it still wants it)."""
+
+
 class Outbox:
     """Durable, ordered messages for each agent; any worker may append, every worker may deliver."""
 
@@ -77,8 +92,9 @@ class Outbox:
         self.ttl_seconds = ttl_seconds
         self.commands = commands or CommandSender(client)
         self._append = self.commands.script(_APPEND)
-        self.on_append: Callable[[str, list[Frame]], None] | None = None
-        """Called with (channel, frames) after every append."""
+        self.local: LocalDelivery | None = None
+        """This worker's fan-out: gets every appended frame; none (a process without panels) means every
+        append publishes."""
 
     def channel(self, agent_id: str) -> str:
         return self.keys.channel("agent", agent_id)
@@ -106,16 +122,18 @@ class Outbox:
 
     def target(self, agent_id: str) -> tuple[list[str], list[Any]]:
         """KEYS and the first ARGV of ``APPEND_FUNCTION``'s ``append`` for this agent: (seq, stream) and
-        (max length, TTL, channel)."""
+        (max length, TTL, channel, whether this worker's own subscription makes its pub/sub copy needless)."""
+        channel = self.channel(agent_id)
+        here = self.local is not None and self.commands.batcher is not None and self.local.listening(channel)
         return ([self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
-                [self.max_len, self.ttl_seconds, self.channel(agent_id)])
+                [self.max_len, self.ttl_seconds, channel, int(here)])
 
     def appended(self, agent_id: str, payloads: list[str], seqs: list[Any]) -> list[int]:
         """After a script appended ``payloads`` as ``seqs``: hand them to this worker's panels; the seqs."""
         numbers = [int(seq) for seq in seqs]
-        if self.on_append is not None and numbers:
-            self.on_append(self.channel(agent_id),
-                           [Frame.stored(seq, payload) for seq, payload in zip(numbers, payloads, strict=True)])
+        if self.local is not None and numbers:
+            self.local.deliver(self.channel(agent_id),
+                               [Frame.stored(seq, payload) for seq, payload in zip(numbers, payloads, strict=True)])
         return numbers
 
     async def last_seq(self, agent_id: str) -> int:

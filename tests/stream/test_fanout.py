@@ -26,7 +26,7 @@ async def worker(redis: RedisStore) -> tuple[Outbox, Fanout]:
     """One app process's outbox and fan-out, wired as ``assist.app`` wires them."""
     outbox = Outbox(redis.client, redis.keys, 100, 60, redis.commands)
     fanout = Fanout(redis.client)
-    outbox.on_append = fanout.deliver
+    outbox.local = fanout
     await fanout.start()
     return outbox, fanout
 
@@ -63,6 +63,69 @@ async def test_an_append_reaches_a_panel_on_another_worker(redis, redis_url):
             await asyncio.sleep(0.1)
             seq = await outbox.append("A1", Envelope(type="prompt", data={"n": 1}))
             assert await frames_within(elsewhere, 0.5) == [seq]
+    finally:
+        await fanout.stop()
+        await other_fanout.stop()
+        await other_redis.close()
+
+
+async def confirmed(fanout: Fanout, channel: str) -> None:
+    """Wait until Redis has confirmed the fan-out's subscription to ``channel``."""
+    async with asyncio.timeout(2):
+        while not fanout.listening(channel):
+            await asyncio.sleep(0.01)
+
+
+async def published(watcher, seconds: float) -> list[str]:
+    """What a pattern subscriber receives within ``seconds``."""
+    received: list[str] = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        message = await watcher.get_message(timeout=left)
+        if message is not None:
+            received.append(message["data"])
+    return received
+
+
+async def test_a_worker_listens_once_redis_confirms_and_stops_when_its_last_panel_leaves(redis):
+    outbox, fanout = await worker(redis)
+    channel = outbox.channel("A1")
+    try:
+        async with fanout.listen(channel), fanout.listen(channel):
+            await confirmed(fanout, channel)
+        assert not fanout.listening(channel)
+    finally:
+        await fanout.stop()
+
+
+async def test_with_only_this_worker_listening_an_append_publishes_no_copy(redis):
+    outbox, fanout = await worker(redis)
+    channel = outbox.channel("A1")
+    watcher = redis.client.pubsub(ignore_subscribe_messages=True)
+    await watcher.psubscribe(channel)  # a pattern subscriber is not counted by PUBSUB NUMSUB
+    try:
+        async with fanout.listen(channel) as listener:
+            await confirmed(fanout, channel)
+            seq = await outbox.append("A1", Envelope(type="prompt", data={"n": 1}))
+            assert await frames_within(listener, 0.3) == [seq]
+            assert await published(watcher, 0.3) == []
+    finally:
+        await watcher.aclose()
+        await fanout.stop()
+
+
+async def test_with_panels_on_this_worker_and_another_both_get_each_append_once(redis, redis_url):
+    other_redis = RedisStore(redis_url, redis.keys.prefix)
+    outbox, fanout = await worker(redis)
+    other_outbox, other_fanout = await worker(other_redis)
+    channel = outbox.channel("A1")
+    try:
+        async with fanout.listen(channel) as here, other_fanout.listen(channel) as elsewhere:
+            await confirmed(fanout, channel)
+            await confirmed(other_fanout, channel)
+            seq = await outbox.append("A1", Envelope(type="prompt", data={"n": 1}))
+            assert await frames_within(here, 0.3) == [seq]
+            assert await frames_within(elsewhere, 0.3) == [seq]
     finally:
         await fanout.stop()
         await other_fanout.stop()
