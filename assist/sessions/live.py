@@ -53,16 +53,9 @@ class LiveSnapshot:
     session_sha: str
     """sha1 of the session's stored value, which the commit compares with what is stored now."""
     journey: LiveRead
-    written: JourneyState | None = None
-    """The object the last commit wrote (``journey.raw`` parsed), which saves the next event the parse."""
 
     def journey_state(self) -> JourneyState:
-        """The journey as kept, for the caller to change and commit; raises KeyError when its live state was
-        not found. The written object is handed out once: a change that never commits (a failed event)
-        cannot leak into the next one, which parses ``journey.raw`` instead."""
-        written, self.written = self.written, None
-        if written is not None:
-            return written
+        """The journey as kept; raises KeyError when its live state was not found."""
         if self.journey.raw is None:
             raise KeyError(self.journey.journey_id)
         return JourneyState.model_validate_json(self.journey.raw)
@@ -163,5 +156,4 @@ class LiveSessions:
             self.forget(snapshot.state.id)
             return None
         snapshot.journey = LiveRead(journey.id, next_rev(snapshot.journey.rev), journey_raw)
-        snapshot.written = journey
         return self.outbox.appended(agent_id, payloads, seqs)

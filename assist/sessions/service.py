@@ -38,8 +38,7 @@ SessionHook = Callable[[SessionState, str], Awaitable[None]]
 StatusHook = Callable[[str, str], Awaitable[None]]
 """Called with (agent id, new status): routing keeps the agent's availability."""
 EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awaitable[None]]
-"""Called after an event was applied and guided, with the journey as committed: read it before any await (the
-worker's next event on the session continues from the same object). Practice mode's simulated customer answers here."""
+"""Called after an event was applied and guided: practice mode's simulated customer answers here."""
 
 
 class SessionService:

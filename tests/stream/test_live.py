@@ -77,28 +77,6 @@ async def test_consecutive_commits_build_on_the_kept_snapshot(stores):
     assert [m.data["text"] for m in messages] == ["a", "b", "c"]
 
 
-async def test_the_next_event_continues_from_the_journey_as_committed(stores):
-    live = stores.live()
-    state = await open_session(stores)
-    snapshot = await live.read(state.id)
-    journey = snapshot.journey_state()
-    journey.say("chat", "customer", "hello")
-    await live.commit(snapshot, journey, note("hello"))
-    assert live.get(state.id).journey_state() == await stores.journeys.get(state.journey_id)
-
-
-async def test_a_change_that_was_never_committed_does_not_reach_the_next_event(stores):
-    live = stores.live()
-    state = await open_session(stores)
-    snapshot = await live.read(state.id)
-    journey = snapshot.journey_state()
-    journey.say("chat", "customer", "hello")
-    await live.commit(snapshot, journey, note("hello"))
-    abandoned = live.get(state.id).journey_state()
-    abandoned.mark_done("never_committed")
-    assert live.get(state.id).journey_state().steps_done == []
-
-
 async def test_a_session_changed_elsewhere_makes_the_commit_write_nothing(stores):
     live = stores.live()
     state = await open_session(stores)
