@@ -36,6 +36,9 @@ Reading the figures
   reply (from /proc), the figure least disturbed by other load on the machine. Client, server, Redis and
   whatever else runs share the machine's CPUs: the CPU count and load averages go into the JSON.
   Setup opens at most SETUP_CONCURRENCY sessions at once (see the constant for why).
+  ``--probe`` splits the latency: inside the service, from reading the event's frame to writing its prompt's
+  (the rest is the transport and the client, which the echo also pays), and lists the garbage-collection
+  pauses of the timed phase. It patches the service's websocket class from ``bench/probe/sitecustomize.py``.
 """
 
 from __future__ import annotations
@@ -356,6 +359,45 @@ class PySpy:
         self.proc = None
 
 
+class Probe:
+    """``--probe``: the service loads ``bench/probe/sitecustomize.py``, which logs each event's time inside the
+    service (frame read to prompt written) and garbage-collection pauses; summarised for the timed phase."""
+
+    def __init__(self, folder: Path) -> None:
+        self.prefix = folder / "probe"
+        self.window = (0.0, 0.0)
+
+    def configure(self, env: dict[str, str]) -> None:
+        env["PYTHONPATH"] = f"{ROOT / 'bench' / 'probe'}{os.pathsep}{env['PYTHONPATH']}"
+        env["ASSIST_BENCH_PROBE"] = str(self.prefix)
+
+    def start(self) -> None:
+        self.window = (time.time(), 0.0)
+
+    def stop(self) -> None:
+        self.window = (self.window[0], time.time())
+
+    def summary(self) -> dict[str, Any]:
+        inside: list[float] = []
+        pauses: list[tuple[int, float]] = []
+        begin, end = self.window
+        for path in self.prefix.parent.glob(self.prefix.name + "-*.txt"):
+            for line in path.read_text().splitlines():
+                kind, at, *rest = line.split()
+                if not begin <= float(at) <= end:
+                    continue
+                if kind == "E":
+                    inside.append(float(rest[0]) * 1000)
+                else:
+                    pauses.append((int(rest[0]), float(rest[1]) * 1000))
+        return {"service_part_p50_ms": round(percentile(sorted(inside), 50), 3) if inside else None,
+                "service_part_p99_ms": round(percentile(sorted(inside), 99), 3) if inside else None,
+                "events_seen": len(inside), "gc_pauses_over_1ms": len(pauses),
+                "gc_full_collections": sum(1 for gen, _ in pauses if gen == 2),
+                "gc_max_pause_ms": round(max((ms for _, ms in pauses), default=0.0), 2),
+                "gc_total_pause_ms": round(sum(ms for _, ms in pauses), 2)}
+
+
 # ---- the service's world --------------------------------------------------------------------------------
 
 def redis_answers(url: str) -> bool:
@@ -602,7 +644,7 @@ def delete_prefix(redis_url: str, prefix: str) -> int:
 
 
 def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: int, floor: Process, floor_port: int,
-                 log: Callable[[str], None], py_spy: str | None) -> dict[str, Any]:
+                 log: Callable[[str], None], py_spy: str | None, probe: bool = False) -> dict[str, Any]:
     n = scenario.connections
     raise_fd_limit(n)
     log(f"-- {n} connection(s) x {scenario.samples} sample(s): echo")
@@ -616,12 +658,28 @@ def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: i
     env = service_env(tmp, redis_url, prefix, rate=10_000)
     service = None
     profiler = PySpy(py_spy, OUT.parent / f"stream-{n}.py-spy.txt") if py_spy else None
+    prober = Probe(tmp) if probe else None
+    if prober is not None:
+        prober.configure(env)
     try:
         emails = run(seed(env["ASSIST_DATABASE_URL"], run_id, agents, scenario.samples))
         log(f"-- {n} connection(s): service (seeded {len(emails)} customers)")
         service, port = start_service(env)
         pid = service.proc.pid
-        hooks = (lambda: profiler.start(pid), profiler.stop) if profiler else None
+
+        def timed_start() -> None:
+            if prober is not None:
+                prober.start()
+            if profiler is not None:
+                profiler.start(pid)
+
+        def timed_stop() -> None:
+            if profiler is not None:
+                profiler.stop()
+            if prober is not None:
+                prober.stop()
+
+        hooks = (timed_start, timed_stop)
         try:
             result = run(bench_service(port, pid, scenario, emails, agents, hooks))
         except BaseException:
@@ -637,6 +695,7 @@ def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: i
             service.stop()
         if redis_url.startswith("redis://"):
             delete_prefix(redis_url, prefix)
+        probed = prober.summary() if prober is not None else None
         shutil.rmtree(tmp, ignore_errors=True)
     e, f, s = echoed.summary(), floored.summary(), result.summary()
     ratio = round(s["p99_ms"] / e["p99_ms"], 2) if s["p99_ms"] is not None and e["p99_ms"] else None
@@ -652,7 +711,8 @@ def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: i
             "offered_events_per_s": scenario.offered_rate, "service": s, "echo": e, "store_floor": f,
             "ratio_p99": ratio, "floor_ratio_p99": round(f["p99_ms"] / e["p99_ms"], 2)
             if f["p99_ms"] is not None and e["p99_ms"] else None,
-            "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg()}
+            "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg(),
+            "probe": probed}
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -675,6 +735,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{'n/a' if r['floor_ratio_p99'] is None else format(r['floor_ratio_p99'], '.1f') + 'x':>10} "
               f"{s['failures']:>6} "
               f"{cpu if cpu is not None else '?':>9}  {r['target']}: {ok}")
+    for r in rows:
+        if r.get("probe"):
+            p = r["probe"]
+            print(f"probe, {r['connections']} connection(s): inside the service p50 {p['service_part_p50_ms']} ms, "
+                  f"p99 {p['service_part_p99_ms']} ms ({p['events_seen']} events); GC pauses >= 1 ms: "
+                  f"{p['gc_pauses_over_1ms']} ({p['gc_full_collections']} full), longest {p['gc_max_pause_ms']} ms, "
+                  f"total {p['gc_total_pause_ms']} ms")
 
 
 def parse_ints(text: str) -> list[int]:
@@ -693,6 +760,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--py-spy", help="path to py-spy: profile the service during each scenario "
                                          "(collapsed stacks in bench/out/stream-<N>.py-spy.txt)")
+    parser.add_argument("--probe", action="store_true",
+                        help="also log, inside the service, each event's own time (frame read to prompt written) and "
+                             "garbage-collection pauses (bench/probe/sitecustomize.py; adds a little work per event)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store-floor-server", type=int, help=argparse.SUPPRESS)
@@ -738,7 +808,7 @@ def main() -> None:
         floor, floor_port = start_echo(redis_url)
         for sc in scenarios:
             rows.append(run_scenario(sc, redis_url, echo, echo_port, floor, floor_port,
-                                     lambda m: print(m, flush=True), args.py_spy))
+                                     lambda m: print(m, flush=True), args.py_spy, args.probe))
     finally:
         for baseline in (echo, floor):
             if baseline is not None:
