@@ -57,9 +57,10 @@ class CommandBatcher:
         self._busy = False
         self._drainer: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
         self._conn: Any = None
-        self._deadline: float | None = None
         """Kept between exchanges (one at a time): a pool checkout per exchange cost about as much as the
         exchange itself. Given back to the pool, disconnected, when an exchange fails."""
+        self._deadline: float | None = None
+        """The kept connection's own socket timeout, applied to each exchange as a whole."""
         self.exchanges = 0  # round trips made, for tests and metrics
 
     async def send(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
