@@ -61,14 +61,31 @@ class PanelConnection:
         self._lock = asyncio.Lock()
 
     async def send(self, message: Envelope) -> None:
-        await self._send_text(message.model_dump_json())
-
-    async def _send_text(self, text: str) -> None:
         async with self._lock:
-            await self.websocket.send_text(text)
+            await self.websocket.send_text(message.model_dump_json())
 
     async def deliver(self, frame: Frame) -> None:
         """Send a durable frame exactly once and in order, fetching from the outbox any gap before it."""
+        async with self._lock:
+            await self._deliver(frame)
+
+    async def flush(self, listener: Listener) -> bool:
+        """Send what ``listener`` holds now; False when it overflowed (the connection is then closed, for the
+        panel to resume). Taking and sending under one lock keeps the reader's and the writer's flushes in
+        seq order."""
+        if not listener.pending:
+            return True
+        async with self._lock:
+            try:
+                frames = listener.take_now()
+            except ListenerOverflow:
+                await self.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
+                return False
+            for frame in frames:
+                await self._deliver(frame)
+        return True
+
+    async def _deliver(self, frame: Frame) -> None:
         if frame.seq <= self.sent_upto:
             return
         if frame.seq > self.sent_upto + 1:
@@ -76,9 +93,9 @@ class PanelConnection:
                                                        limit=frame.seq - self.sent_upto - 1)
             for earlier in missed:
                 if self.sent_upto < earlier.seq < frame.seq:
-                    await self._send_text(earlier.text)
+                    await self.websocket.send_text(earlier.text)
                     self.sent_upto = earlier.seq
-        await self._send_text(frame.text)
+        await self.websocket.send_text(frame.text)
         self.sent_upto = frame.seq
 
 
@@ -146,7 +163,7 @@ async def _open(connection: PanelConnection, resume_from: int | None) -> None:
 async def _run(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
                settings: Settings) -> None:
     writer = asyncio.create_task(_write(connection, listener))
-    reader = asyncio.create_task(_read(connection, principal, service, settings))
+    reader = asyncio.create_task(_read(connection, listener, principal, service, settings))
     done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -162,18 +179,15 @@ async def _run(connection: PanelConnection, listener: Listener, principal: Princ
 
 
 async def _write(connection: PanelConnection, listener: Listener) -> None:
-    while True:
-        try:
-            frames = await listener.take()
-        except ListenerOverflow:
-            await connection.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
-            return
-        for frame in frames:
-            await connection.deliver(frame)
+    """Frames from elsewhere (another panel's event, routing, another worker) as they arrive."""
+    while await connection.flush(listener):
+        await listener.wait()
 
 
-async def _read(connection: PanelConnection, principal: Principal, service: SessionService,
+async def _read(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
                 settings: Settings) -> None:
+    """Panel messages in order. The frames a message produced go out before the next is read, from this task:
+    handing them to the writer cost a task switch on every event's way to its prompt."""
     bucket = TokenBucket(settings.ws_max_messages_per_second)
     while True:
         raw = await connection.websocket.receive_text()
@@ -184,6 +198,8 @@ async def _read(connection: PanelConnection, principal: Principal, service: Sess
         reply = await _handle(raw, principal, service)
         if reply is not None:
             await connection.send(reply)
+        if not await connection.flush(listener):
+            return
 
 
 async def _handle(raw: str, principal: Principal, service: SessionService) -> Envelope | None:

@@ -50,15 +50,28 @@ class Listener:
             self._frames.append(frame)
         self._ready.set()
 
-    async def take(self) -> list[Frame]:
-        """Every frame waiting now, in arrival order (waits for one). Raises ListenerOverflow."""
+    @property
+    def pending(self) -> bool:
+        return bool(self._frames) or self.overflowed
+
+    async def wait(self) -> None:
+        """Until a frame (or an overflow) is pending; it may have been taken by the time the caller looks."""
         await self._ready.wait()
         self._ready.clear()
+
+    def take_now(self) -> list[Frame]:
+        """Every frame waiting now, in arrival order (maybe none). Raises ListenerOverflow."""
         if self.overflowed:
             raise ListenerOverflow
         frames = list(self._frames)
         self._frames.clear()
         return frames
+
+    async def take(self) -> list[Frame]:
+        """Every frame waiting now, in arrival order (waits for one). Raises ListenerOverflow."""
+        while not self.pending:
+            await self.wait()
+        return self.take_now()
 
 
 class Fanout:
