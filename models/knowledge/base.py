@@ -102,16 +102,27 @@ class KnowledgeBase:
         self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 1), min_df=1)
         docs = [f"{a.title} {a.title} {a.tags} {a.body}" for a in self.articles]
         self.matrix = self.vectorizer.fit_transform(docs).toarray()
-        self.terms = np.asarray(self.vectorizer.get_feature_names_out())
-        self._analyze = self.vectorizer.build_analyzer()
-        self._vocabulary = self.vectorizer.vocabulary_
-        self._idf = self.vectorizer.idf_
-        self._reasons = [frozenset(a.reasons) for a in self.articles]
+        # What ``search`` needs, as plain Python objects: it runs on every live event with cold caches, where
+        # each numpy scalar, the vectorizer's analyzer chain and a sort over every article cost as much as
+        # the rest of the search together.
+        self.terms = [str(t) for t in self.vectorizer.get_feature_names_out()]
+        self._token = re.compile(self.vectorizer.token_pattern)
+        self._stop_words = frozenset(self.vectorizer.get_stop_words() or ())
+        self._vocabulary = {str(t): int(j) for t, j in self.vectorizer.vocabulary_.items()}
+        self._idf = [float(w) for w in self.vectorizer.idf_]
+        self._by_reason: dict[str, list[int]] = {}
+        for i, article in enumerate(self.articles):
+            for reason in set(article.reasons):
+                self._by_reason.setdefault(reason, []).append(i)
         self._postings: dict[int, list[tuple[int, float]]] = {}
-        """Term -> (article, weight) for the articles that have it: a query touches a handful of terms, so
-        walking their postings in Python beats a dozen numpy calls on the dense matrix."""
+        """Term -> (article, weight) for the articles that have it: a query touches a handful of terms."""
         for i, j in zip(*np.nonzero(self.matrix), strict=True):
             self._postings.setdefault(int(j), []).append((int(i), float(self.matrix[i, j])))
+
+    def analyze(self, text: str) -> list[str]:
+        """The query's terms as the vectorizer sees them (lowercased, its token pattern, no stop words)."""
+        stop = self._stop_words
+        return [t for t in self._token.findall(text.lower()) if t not in stop]
 
     @classmethod
     def from_folders(cls, *folders: str | Path) -> KnowledgeBase:
@@ -125,29 +136,25 @@ class KnowledgeBase:
     def search(self, text: str, reason: str | None = None, k: int = 3) -> list[ArticleHit]:
         """The ``k`` best articles for ``text`` (and the contact ``reason``), best first; [] when nothing matches."""
         counts: dict[int, int] = {}
-        for token in self._analyze(text or ""):
+        for token in self.analyze(text or ""):
             if (j := self._vocabulary.get(token)) is not None:
                 counts[j] = counts.get(j, 0) + 1
         # The vectorizer's own weighting (sublinear tf x idf, L2-normalised), without its per-call overhead.
-        weights = {j: (1.0 + math.log(n)) * float(self._idf[j]) for j, n in counts.items()}
+        weights = {j: (1.0 + math.log(n)) * self._idf[j] for j, n in counts.items()}
         norm = max(math.sqrt(sum(w * w for w in weights.values())), 1e-12)
-        sims = [0.0] * len(self.articles)
+        sims: dict[int, float] = {}
         shared: dict[int, dict[int, float]] = {}
         for j, w in weights.items():
             for i, weight in self._postings.get(j, ()):
                 part = weight * w / norm
-                sims[i] += part
+                sims[i] = sims.get(i, 0.0) + part
                 shared.setdefault(i, {})[j] = part
-        if reason:
-            for i, reasons in enumerate(self._reasons):
-                if reason in reasons:
-                    sims[i] += REASON_BOOST
-        best = sorted(range(len(sims)), key=lambda i: -sims[i])[:k]
+        for i in self._by_reason.get(reason or "", ()):
+            sims[i] = sims.get(i, 0.0) + REASON_BOOST
+        best = sorted((i for i, sim in sims.items() if sim > 0), key=lambda i: (-sims[i], i))[:k]
         hits = []
         for i in best:
-            if sims[i] <= 0:
-                break
             parts = sorted(shared.get(i, {}).items(), key=lambda item: -item[1])
-            terms = tuple(str(self.terms[j]) for j, part in parts[:5] if part > 0)
+            terms = tuple(self.terms[j] for j, part in parts[:5] if part > 0)
             hits.append(ArticleHit(self.articles[i].id, self.articles[i].title, round(sims[i], 4), terms))
         return hits

@@ -29,6 +29,22 @@ def test_reason_alone_still_finds_articles_for_that_reason():
     assert hits and all(h.id.startswith("KB-cancel") for h in hits) and hits[0].matched_terms == ()
 
 
+@pytest.mark.parametrize("text, reason", [
+    ("my internet is down, the router light is red", "outage"),
+    ("This is ridiculous, I am furious! I want my money back", "refund"),
+    ("Cancel CANCEL cancel the contract, I'm switching", None),
+    ("émoji 🙂 and ünïcode words about a bill", "billing_dispute"),
+])
+def test_search_scores_as_the_vectorizer_does_plus_the_reason_boost(text, reason):
+    kb = KnowledgeBase.from_folders()
+    query = kb.vectorizer.transform([text]).toarray()[0]
+    expected = kb.matrix @ query + [0.15 if reason in a.reasons else 0.0 for a in kb.articles]
+    ranked = sorted((i for i in range(len(kb.articles)) if expected[i] > 0), key=lambda i: (-expected[i], i))[:3]
+    hits = kb.search(text, reason)
+    assert [h.id for h in hits] == [kb.articles[i].id for i in ranked]
+    assert [h.score for h in hits] == pytest.approx([round(float(expected[i]), 4) for i in ranked], abs=1e-4)
+
+
 def test_import_adds_articles_and_refuses_a_folder_with_a_broken_one(tmp_path):
     source = tmp_path / "in"
     source.mkdir()
