@@ -6,28 +6,64 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert
 
-from assist.guidance.interface import Prompt
+from assist.guidance.interface import Prompt, Reason
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
-from assist.stores.tables import PromptRecord, utcnow
+from assist.stores.tables import PromptRecord
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Prompts shown on one session at one moment, as much of them as the prompt log keeps. Its rows are made
+    when the batch is written: building them on the event path delayed every prompt's way to the panel, and
+    holding the whole prompts (articles, checklist) until then made the garbage collector run ten times as
+    often."""
+
+    session_id: str
+    journey_id: str | None
+    agent_id: str
+    practice: bool
+    prompts: list[tuple[str, str, float, str, str | None, list[str], list[Reason], bool]]
+    """Per prompt: id, action, confidence, source, model version, guardrails, reasons, degraded."""
+    at: float = field(default_factory=time.time)
+
+    @classmethod
+    def on(cls, session: SessionState, prompts: list[Prompt]) -> Shown:
+        return cls(session.id, session.journey_id, session.agent_id, session.practice,
+                   [(p.id, p.action, p.confidence, p.source, p.model_version, p.guardrails, p.reasons, p.degraded)
+                    for p in prompts])
+
+    def rows(self) -> list[dict[str, Any]]:
+        """``PromptRecord`` rows, every column given."""
+        shown_at = datetime.fromtimestamp(self.at, UTC)
+        return [{"id": id_, "session_id": self.session_id, "journey_id": self.journey_id, "agent_id": self.agent_id,
+                 "action": action, "confidence": confidence, "source": source, "model_version": model_version,
+                 "guardrails": list(guardrails), "reasons": [r.model_dump() for r in reasons], "degraded": degraded,
+                 "practice": self.practice, "shown_at": shown_at}
+                for id_, action, confidence, source, model_version, guardrails, reasons, degraded in self.prompts]
+
+
 class PromptLog:
     """Shown prompts, written to SQL by a background task: one multi-row insert per batch instead of a
-    transaction per prompt. Rows are plain dicts (``PromptRecord`` columns): building ORM objects on the
-    event path cost more than the rest of the prompt's delivery.
+    transaction per prompt. Rows are plain dicts (``PromptRecord`` columns), made from ``Shown`` records
+    when their batch is written: building ORM objects, or even the dicts, on the event path cost more than
+    the rest of the prompt's delivery.
 
     ``flush`` writes what is pending now (feedback on a prompt just shown calls it before looking it up);
     ``stop`` flushes before the process exits, so a clean shutdown loses nothing. A batch goes when it holds
-    ``max_batch`` rows or ``flush_seconds`` after its first row, well inside the time feedback arriving on
+    ``max_batch`` prompts or ``flush_seconds`` after its first, well inside the time feedback arriving on
     another worker waits for it (``assist.guidance.feedback.FEEDBACK_WAIT_SECONDS``), with the event loop
     free between inserts. Both limits are about the loop: an insert costs ~2 ms of the worker's time
     whatever its size, so five small batches a second added 0.2 ms to every event of a quiet panel, while
@@ -38,17 +74,21 @@ class PromptLog:
         self.db = db
         self.flush_seconds = flush_seconds
         self.max_batch = max_batch
-        self._pending: list[dict[str, Any]] = []
+        self._pending: deque[Shown] = deque()
+        self._pending_prompts = 0
         self._wake = asyncio.Event()
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        """Queue ``PromptRecord`` rows (every column given) for the next batch."""
-        self._pending.extend(rows)
+    def add(self, shown: Shown) -> None:
+        """Queue ``shown`` for the next batch."""
+        if not shown.prompts:
+            return
+        self._pending.append(shown)
+        self._pending_prompts += len(shown.prompts)
         self._wake.set()
-        if len(self._pending) >= self.max_batch:
+        if self._pending_prompts >= self.max_batch:
             self._full.set()
 
     async def start(self) -> None:
@@ -64,7 +104,11 @@ class PromptLog:
     async def flush(self) -> None:
         async with self._lock:
             while self._pending:
-                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+                batch: list[dict[str, Any]] = []
+                while self._pending and len(batch) < self.max_batch:
+                    shown = self._pending.popleft()
+                    self._pending_prompts -= len(shown.prompts)
+                    batch.extend(shown.rows())
                 try:
                     async with self.db.session() as s:
                         await (await s.connection()).execute(insert(PromptRecord), batch)
@@ -92,24 +136,14 @@ class Delivery:
         return await self.outbox.append(agent_id, Envelope(type=kind, data=data))
 
     async def prompts(self, session: SessionState, prompts: list[Prompt]) -> None:
-        """Push prompts to the panel (one outbox round trip), then queue their records for the prompt log."""
+        """Push prompts to the panel (one outbox round trip), then queue them for the prompt log."""
         if prompts:
-            messages, rows = self.shown(session, prompts)
-            await self.outbox.append_all(session.agent_id, messages)
-            self.prompt_log.add(rows)
+            await self.outbox.append_all(session.agent_id, self.messages(session, prompts))
+            self.prompt_log.add(Shown.on(session, prompts))
 
     @staticmethod
-    def shown(session: SessionState, prompts: list[Prompt]) -> tuple[list[Envelope], list[dict[str, Any]]]:
-        """The panel's ``prompt`` messages and the prompt log's rows for ``prompts`` shown on ``session``
-        (add the rows once the messages are stored)."""
-        dumped = [p.model_dump() for p in prompts]
-        messages = [Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
-                                                  "practice": session.practice, **data}) for data in dumped]
-        shown_at = utcnow()
-        rows = [{"id": p["id"], "session_id": session.id, "journey_id": session.journey_id,
-                 "agent_id": session.agent_id, "action": p["action"], "confidence": p["confidence"],
-                 "source": p["source"], "model_version": p["model_version"], "guardrails": p["guardrails"],
-                 "reasons": p["reasons"], "degraded": p["degraded"], "practice": session.practice,
-                 "shown_at": shown_at}
-                for p in dumped]
-        return messages, rows
+    def messages(session: SessionState, prompts: list[Prompt]) -> list[Envelope]:
+        """The panel's ``prompt`` messages for ``prompts`` shown on ``session`` (add them to the prompt log
+        once the messages are stored)."""
+        return [Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
+                                              "practice": session.practice, **p.model_dump()}) for p in prompts]

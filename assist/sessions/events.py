@@ -15,6 +15,7 @@ from assist.errors import InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus
 from assist.journeys.state import JourneyState
+from assist.sessions.delivery import Shown
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
@@ -76,14 +77,14 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         validate_event(event)
         journey = snapshot.journey_state()
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
-        messages, rows = service.delivery.shown(state, prompts)
+        messages = service.delivery.messages(state, prompts)
         if event.kind == "utterance" and principal.is_machine:
             messages.insert(0, Envelope(type="transcript", data={
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
         if await live.commit(snapshot, journey, messages) is not None:
             break
         snapshot = None
-    service.delivery.prompt_log.add(rows)
+    service.delivery.prompt_log.add(Shown.on(state, prompts))
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts
