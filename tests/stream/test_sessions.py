@@ -171,6 +171,25 @@ async def test_angry_utterance_brings_an_apology_prompt(live_server):
     assert prompt["data"]["reasons"][0]["feature"] == "sentiment"
 
 
+async def test_what_an_event_produced_reaches_the_panel_before_the_reply_to_its_next_message(live_server):
+    cid, phone, email = new_ids()
+    await seed(live_server, customer_id=cid, phone=phone, email=email)
+    panel, session_id, _ = await accepted(live_server, "A1", {"email": email})
+    await panel.quiet(0.3)
+    for n in range(5):
+        await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "agent",
+                                   "text": f"Let me look at that ({n})."}, message_id=f"e{n}")
+        await panel.send("ping", message_id=f"p{n}")
+    await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "customer",
+                               "text": "This is absolutely ridiculous, I am furious!"})
+    await panel.send("ping", message_id="last")
+    pong = await panel.expect("pong", in_reply_to="last")
+    await panel.close()
+    kinds = [(m["type"], m["data"].get("action")) for m in panel.seen]
+    assert ("prompt", "apologise_acknowledge") in kinds
+    assert kinds.index(("prompt", "apologise_acknowledge")) < panel.seen.index(pong)
+
+
 async def test_refund_above_the_agents_limit_becomes_ask_supervisor_with_the_guardrail(live_server):
     cid, phone, email = new_ids()
     await seed(live_server, customer_id=cid, phone=phone, email=email, refund_limit=50, agents=("A3",))
