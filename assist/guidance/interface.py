@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from assist.customers.schemas import CustomerView
+from assist.ids import new_id
 from assist.journeys.state import JourneyState, Turn
 
 
@@ -39,7 +39,7 @@ class ChecklistItem(BaseModel):
 
 
 class Prompt(BaseModel):
-    id: str = Field(default_factory=lambda: f"P-{uuid.uuid4().hex[:12]}")
+    id: str = Field(default_factory=lambda: new_id("P-"))
     action: str
     title: str
     text: str

@@ -8,7 +8,6 @@ is two round trips per update, where WATCH/GET/MULTI-EXEC took three (and a conn
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from sqlmodel import col, select
 
+from assist.ids import new_id
 from assist.journeys.state import JourneyState
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
@@ -120,7 +120,7 @@ class JourneyStore:
         return await self.get(row.id) if row else None
 
     async def create(self, customer_id: str | None, reason: str, practice: bool = False) -> JourneyState:
-        state = JourneyState(id=f"J-{uuid.uuid4().hex[:12]}", customer_id=customer_id, reason=reason,
+        state = JourneyState(id=new_id("J-"), customer_id=customer_id, reason=reason,
                              practice=practice)
         await self.put(state)
         if customer_id is not None:

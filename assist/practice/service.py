@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.auth.principal import Principal, Role
 from assist.errors import Conflict, Forbidden, InvalidInput, NotFound
+from assist.ids import new_id
 from assist.practice import repository as repo
 from assist.practice.customer import PRACTICE_IDENTIFIER, SimulatedCustomer, agent_event
 from assist.practice.schemas import (
@@ -88,7 +88,7 @@ class PracticeService:
             raise InvalidInput(f"unknown scenario(s): {', '.join(unknown)}", code="unknown_scenario",
                                extra={"known": list(SCENARIOS)})
         trainees = _unique(body.trainees, "trainee")
-        run = PracticeRun(id=f"PR-{uuid.uuid4().hex[:12]}", name=body.name, created_by=principal.subject,
+        run = PracticeRun(id=new_id("PR-"), name=body.name, created_by=principal.subject,
                           scenarios=scenarios, seed=body.seed if body.seed is not None else secrets.randbelow(2**31))
         async with self.db.session() as s:
             limits = await self._check_trainees(s, trainees)
@@ -131,7 +131,7 @@ class PracticeService:
         firsts = []
         for trainee in trainees:
             for position, name in enumerate(run.scenarios):
-                row = PracticeSession(id=f"PS-{uuid.uuid4().hex[:12]}", run_id=run.id, trainee_id=trainee,
+                row = PracticeSession(id=new_id("PS-"), run_id=run.id, trainee_id=trainee,
                                       position=position, scenario=name, seed=session_seed(run.seed, name),
                                       refund_limit=limits.get(trainee, 50.0))
                 s.add(row)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -12,6 +11,7 @@ from redis.exceptions import WatchError
 
 from assist.customers.schemas import CustomerView
 from assist.identity import Identity
+from assist.ids import new_id
 from assist.stores.redis import KeySpace
 from routing.commands import Command, CommandSender
 
@@ -19,7 +19,7 @@ SessionStatus = Literal["offered", "open", "declined", "expired", "closed", "han
 
 
 class SessionState(BaseModel):
-    id: str = Field(default_factory=lambda: f"S-{uuid.uuid4().hex[:12]}")
+    id: str = Field(default_factory=lambda: new_id("S-"))
     agent_id: str
     status: SessionStatus = "offered"
     channel: str

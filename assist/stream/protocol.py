@@ -8,10 +8,11 @@ Envelope: ``{"type", "id", "seq", "ts", "data"}``. Server messages that change w
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
+
+from assist.ids import new_id
 
 PROTOCOL_VERSION = "1.0"
 
@@ -132,7 +133,7 @@ inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 class Envelope(BaseModel):
     type: str
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:16])
+    id: str = Field(default_factory=new_id)
     seq: int | None = None
     ts: float = Field(default_factory=time.time)
     data: dict[str, Any] = Field(default_factory=dict)
