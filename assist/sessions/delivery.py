@@ -18,7 +18,7 @@ from assist.guidance.interface import Prompt, Reason
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
 from assist.stores.tables import PromptRecord
-from assist.stream.outbox import Outbox
+from assist.stream.outbox import Outbox, stored
 from assist.stream.protocol import Envelope
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,8 @@ class Delivery:
             self.prompt_log.add(Shown.on(session, prompts))
 
     @staticmethod
-    def messages(session: SessionState, prompts: list[Prompt]) -> list[Envelope]:
-        """The panel's ``prompt`` messages for ``prompts`` shown on ``session`` (add them to the prompt log
-        once the messages are stored)."""
-        return [Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
-                                              "practice": session.practice, **p.model_dump()}) for p in prompts]
+    def messages(session: SessionState, prompts: list[Prompt]) -> list[str]:
+        """The panel's ``prompt`` messages for ``prompts`` shown on ``session``, as stored (add the prompts to
+        the prompt log once the messages are)."""
+        return [stored(Envelope(type="prompt", data={"session_id": session.id, "journey_id": session.journey_id,
+                                                     "practice": session.practice}), p) for p in prompts]

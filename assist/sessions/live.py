@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +136,8 @@ class LiveSessions:
         self._keep(snapshot)
         return snapshot
 
-    async def commit(self, snapshot: LiveSnapshot, journey: JourneyState, messages: list[Envelope]) -> list[int] | None:
+    async def commit(self, snapshot: LiveSnapshot, journey: JourneyState,
+                     messages: Sequence[Envelope | str]) -> list[int] | None:
         """Write ``journey`` and append ``messages`` to the agent's outbox if the snapshot is still current;
         their seqs, or None when it was not (nothing written, the snapshot dropped: read again)."""
         payloads = self.outbox.payloads(messages)

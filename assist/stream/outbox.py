@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from assist.stores.redis import KeySpace
@@ -71,6 +72,17 @@ class Frame:
         return Envelope.model_validate(json.loads(self.text))
 
 
+def stored(envelope: Envelope, more: BaseModel) -> str:
+    """``envelope`` as the outbox stores it, its ``data`` followed by ``more``'s fields: a prompt's own JSON
+    goes into its message without becoming a dict first, then serialised untyped (a third of the prompt's
+    delivery with cold caches)."""
+    text = envelope.model_dump_json(exclude={"seq"})
+    fields = more.model_dump_json()[1:-1]
+    if not fields:
+        return text
+    return f"{text[:-2]}{',' if envelope.data else ''}{fields}}}}}"
+
+
 class LocalDelivery(Protocol):
     """This worker's side of delivery (``assist.stream.fanout.Fanout``)."""
 
@@ -103,7 +115,7 @@ class Outbox:
         """Store ``message`` for ``agent_id``, publish it, and return its seq."""
         return (await self.append_all(agent_id, [message]))[0]
 
-    async def append_all(self, agent_id: str, messages: Sequence[Envelope]) -> list[int]:
+    async def append_all(self, agent_id: str, messages: Sequence[Envelope | str]) -> list[int]:
         """Store and publish ``messages`` in order, in one round trip; returns their seqs."""
         if not messages:
             return []
@@ -116,9 +128,10 @@ class Outbox:
         return self.commands.eval(self._append, keys, [*args, *payloads])
 
     @staticmethod
-    def payloads(messages: Sequence[Envelope]) -> list[str]:
-        """What is stored for each message: its JSON without the seq, which the append assigns."""
-        return [m.model_dump_json(exclude={"seq"}) for m in messages]
+    def payloads(messages: Sequence[Envelope | str]) -> list[str]:
+        """What is stored for each message: its JSON without the seq, which the append assigns (a str is
+        that already, from ``stored``)."""
+        return [m if isinstance(m, str) else m.model_dump_json(exclude={"seq"}) for m in messages]
 
     def target(self, agent_id: str) -> tuple[list[str], list[Any]]:
         """KEYS and the first ARGV of ``APPEND_FUNCTION``'s ``append`` for this agent: (seq, stream) and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -20,7 +21,7 @@ from assist.sessions.events import apply_to_journey, validate_event
 from assist.sessions.state import SessionState
 from assist.stores.redis import RedisStore
 from assist.stores.tables import Customer, CustomerIdentifier, PromptRecord
-from assist.stream.outbox import Outbox
+from assist.stream.outbox import Outbox, stored
 from assist.stream.protocol import Envelope, EventData
 
 
@@ -37,6 +38,15 @@ async def test_concurrent_appends_get_consecutive_seqs_in_stream_order(redis):
     messages, gap = await outbox.since("A1", 0)
     assert sorted(seqs) == list(range(1, 51))
     assert [m.seq for m in messages] == list(range(1, 51)) and not gap
+
+
+@pytest.mark.parametrize("data", [{"session_id": "S-1", "practice": False}, {}])
+def test_a_message_stored_with_a_models_fields_reads_as_one_envelope(data):
+    prompt = Prompt(action="verify_identity", title="Verify", text="Ask two details.", confidence=0.95,
+                    reasons=[Reason(feature="identity_verified", text="not verified")])
+    envelope = Envelope(type="prompt", data=data)
+    read = json.loads(stored(envelope, prompt))
+    assert read == {**envelope.model_dump(exclude={"seq"}), "data": {**data, **prompt.model_dump()}}
 
 
 async def test_since_returns_only_later_messages(redis):
