@@ -70,5 +70,7 @@ class GuidanceProvider(Protocol):
     name: str
 
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
-        """Prompts worth showing now, best first; must be fast (it runs on every event) and pure."""
+        """Prompts worth showing now, best first; must be fast (it runs on every event) and pure. Each call
+        returns new Prompt objects (each shown prompt is logged under its own id), which the caller may
+        complete in place."""
         ...

@@ -132,23 +132,27 @@ class ModelGuidance:
         if prompts is None:
             prompts = self.fallback.evaluate(given)
             if loaded.expected:
-                prompts = [p.model_copy(update={"degraded": True}) for p in prompts]
+                for p in prompts:
+                    p.degraded = True
         return self._enrich(prompts, given)
 
     def _enrich(self, prompts: list[Prompt], given: GuidanceInput) -> list[Prompt]:
-        """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it)."""
+        """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).
+
+        Prompts are set in place: every provider builds them afresh on each call, and a ``model_copy`` of
+        the first cost more than the knowledge search with cold caches."""
         if not prompts:
             return prompts
         turns = given.journey.transcript[-KNOWLEDGE_TURNS:]
         hits = self.knowledge.search(" ".join(t.text for t in turns), given.journey.reason)
         agent_said = [t.text for t in given.journey.transcript if t.speaker == "agent"]
         status = self.checklists.tick(given.journey.reason, given.journey.steps_done, agent_said)
-        first = prompts[0].model_copy(update={
-            "articles": [ArticleSuggestion(id=h.id, title=h.title, score=h.score, matched_terms=list(h.matched_terms))
-                         for h in hits],
-            "checklist": [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence)
-                          for i in status.items]})
-        return [first, *prompts[1:]]
+        first = prompts[0]
+        first.articles = [ArticleSuggestion(id=h.id, title=h.title, score=h.score, matched_terms=list(h.matched_terms))
+                          for h in hits]
+        first.checklist = [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence)
+                           for i in status.items]
+        return prompts
 
 
 def _prompt(s: Suggestion) -> Prompt:
