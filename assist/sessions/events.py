@@ -77,10 +77,11 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         validate_event(event)
         journey = snapshot.journey_state()
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
-        messages: list[Envelope | str] = [*service.delivery.messages(state, prompts)]
+        messages: list[Envelope | str] = []
         if event.kind == "utterance" and principal.is_machine:
-            messages.insert(0, Envelope(type="transcript", data={
+            messages.append(Envelope(type="transcript", data={
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
+        messages += service.delivery.messages(state, prompts)
         if await live.commit(snapshot, journey, messages) is not None:
             break
         snapshot = None
