@@ -132,8 +132,7 @@ class RoutingService(OfferSettlement):
                     resync_at = self.clock() + self.config.resync_seconds
                     await self.mirror.load_all()
                 await self.mirror.refresh_dirty()
-                await self.expire_due()
-                await self.dispatch()
+                await self.background_pass()
             except (RedisError, OSError):
                 log.exception("routing background pass failed (Redis); retrying")
             except Exception:  # noqa: BLE001 - the loop must outlive one bad pass
@@ -323,15 +322,33 @@ class RoutingService(OfferSettlement):
 
     # -- background ----------------------------------------------------------------------------------
 
-    async def dispatch(self, now: float | None = None) -> int:
+    async def background_pass(self) -> None:
+        """Expire due offers, then dispatch waiting contacts. What both need is read in one round trip: most
+        passes find nothing to do, and they run four times a second on every worker."""
+        now = self.clock()
+        queues = sorted(self.config.policies)
+        due, *waiting = await self.store.send([
+            self.store.due_reservations_cmd(now),
+            *(self.store.waiting_cmd(queue, self.config.dispatch_depth) for queue in queues)])
+        for reply in (due, *waiting):
+            if isinstance(reply, Exception):
+                raise reply
+        expired = await self.expire_due(now, due)
+        await self.dispatch(now, None if expired else dict(zip(queues, waiting, strict=True)))
+
+    async def dispatch(self, now: float | None = None, waiting: dict[str, list[str]] | None = None) -> int:
         """Route waiting contacts, queue by queue, in priority-then-arrival order (the first
         ``dispatch_depth`` of each queue, so a contact no agent can take does not block the ones behind
-        it); returns offers made. A dispatch lease per queue keeps workers from doing the same work twice."""
+        it); returns offers made. A dispatch lease per queue keeps workers from doing the same work twice.
+        ``waiting``: each configured queue's first contact ids, when the caller has just read them."""
         now = self.clock() if now is None else now
         offers = 0
-        for queue in sorted(await self.store.queue_names()):
-            ids = await self.store.waiting(queue, self.config.dispatch_depth)
-            if not ids or queue not in self.config.policies:
+        for queue in sorted(self.config.policies):
+            if waiting is None:
+                ids = await self.store.call(self.store.waiting_cmd(queue, self.config.dispatch_depth))
+            else:
+                ids = waiting[queue]
+            if not ids:
                 continue
             if not await self.store.try_lock_queue(queue, self.worker_id, 2000):
                 continue
@@ -363,7 +380,7 @@ class RoutingService(OfferSettlement):
         """Waiting contacts of ``queue`` in service order, with how long each has waited."""
         self.policy(queue)
         now = self.clock()
-        ids = await self.store.waiting(queue, limit)
+        ids = await self.store.call(self.store.waiting_cmd(queue, limit))
         records = await self.store.send([("HMGET", self.store.contact_key(c), "payload") for c in ids])
         waiting = []
         for position, (contact_id, (payload,)) in enumerate(zip(ids, records, strict=True)):

@@ -97,10 +97,12 @@ class OfferSettlement:
             await self._withdraw(Withdrawal(rid, agent_id, contact_id, reason, set_away))
         self._wake.set()
 
-    async def expire_due(self, now: float | None = None) -> int:
-        """Settle every offer past its deadline as a miss and re-queue its contact; returns how many."""
+    async def expire_due(self, now: float | None = None, due: list[str] | None = None) -> int:
+        """Settle every offer past its deadline (``due``, read now when not given) as a miss and re-queue its
+        contact; returns how many."""
         now = self.clock() if now is None else now
-        due = await self.store.due_reservations(now)
+        if due is None:
+            due = await self.store.call(self.store.due_reservations_cmd(now))
         if not due:
             return 0
         replies = await self.store.send(

@@ -89,7 +89,6 @@ class RoutingStore:
         self.events_channel = key("routing", "agents", "events")
         self.registry_key = key("routing", "agents", "ids")
         self.skills_key = key("routing", "skills", "catalog")
-        self.queues_key = key("routing", "queues", "names")
         self.expiry_key = key("routing", "reservations", "expiry")
         self.decisions_key = key("routing", "decisions", "stream")
 
@@ -197,8 +196,9 @@ class RoutingStore:
     def unschedule_expiry_cmd(self, rid: str) -> Command:
         return ("ZREM", self.expiry_key, rid)
 
-    async def due_reservations(self, now: float, limit: int = 200) -> list[str]:
-        return [str(m) for m in await self.redis.zrangebyscore(self.expiry_key, "-inf", repr(now), start=0, num=limit)]
+    def due_reservations_cmd(self, now: float, limit: int = 200) -> Command:
+        """Reservations whose offer deadline is ``now`` or earlier, the earliest first."""
+        return ("ZRANGEBYSCORE", self.expiry_key, "-inf", repr(now), "LIMIT", 0, limit)
 
     # -- contacts and queues ------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ class RoutingStore:
     def submit_wait_cmd(self, contact: Contact, decision: Decision, now: float) -> Command:
         """Open ``contact`` straight into its queue in one step, logging ``decision``; a duplicate changes
         nothing (see ``lua/contact_submit.lua``). Only when ``single_node_scripts``."""
-        return self._submit(contact, decision, now, "", [self.waiting_key(contact.queue), self.queues_key],
+        return self._submit(contact, decision, now, "", [self.waiting_key(contact.queue)],
                             [repr(_queue_score(contact))])
 
     def route_offer_cmd(self, contact: Contact, expect: str, expect_rid: str, decision: Decision, rid: str,
@@ -261,18 +261,14 @@ class RoutingStore:
         """Add ``contact`` to its queue's waiting set (priority first, then arrival) and rank it."""
         waiting = self.waiting_key(contact.queue)
         return [("ZADD", waiting, repr(_queue_score(contact)), contact.contact_id),
-                ("SADD", self.queues_key, contact.queue),
                 ("ZRANK", waiting, contact.contact_id)]
 
     def dequeue_cmd(self, queue: str, contact_id: str) -> Command:
         return ("ZREM", self.waiting_key(queue), contact_id)
 
-    async def waiting(self, queue: str, limit: int) -> list[str]:
+    def waiting_cmd(self, queue: str, limit: int) -> Command:
         """The first ``limit`` waiting contact ids of ``queue``, in service order."""
-        return [str(m) for m in await self.redis.zrange(self.waiting_key(queue), 0, limit - 1)]
-
-    async def queue_names(self) -> set[str]:
-        return {str(m) for m in await self.redis.smembers(self.queues_key)}
+        return ("ZRANGE", self.waiting_key(queue), 0, limit - 1)
 
     async def try_lock_queue(self, queue: str, owner: str, ttl_ms: int) -> bool:
         """Take the queue's dispatch lease for ``ttl_ms`` (one worker dispatches a queue at a time)."""

@@ -5,7 +5,7 @@
 -- contact_move (two round trips).
 -- KEYS: 1 contact record hash, 2 decision stream, then
 --   for an offer: 3 agent state hash, 4 reservation hash, 5 agent's live reservation set, 6 expiry schedule;
---   for a wait:   3 queue's waiting set, 4 set of queue names
+--   for a wait:   3 queue's waiting set
 -- ARGV: 1 contact id, 2 payload (JSON), 3 queue, 4 now, 5 seconds to keep the record, 6 decision (JSON),
 --   7 decision stream cap, then
 --   for an offer: 8 reservation id, 9 agent id, 10 channel, 11 expires_at, 12 language ('' = any),
@@ -15,11 +15,10 @@
 --   (the slot was not free: the record is open in state 'routing' for the next attempt); or {'queued', rank}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate'} end
 local id, payload, queue, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if #KEYS == 4 then
+if #KEYS == 3 then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'd', ARGV[6])
   open_record(KEYS[1], payload, queue, 'queued', '', '', now, ttl)
   redis.call('ZADD', KEYS[3], ARGV[8], id)
-  redis.call('SADD', KEYS[4], queue)
   return {'queued', redis.call('ZRANK', KEYS[3], id)}
 end
 local rid, agent_id = ARGV[8], ARGV[9]

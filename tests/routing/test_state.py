@@ -192,6 +192,38 @@ async def test_waiting_contact_is_routed_when_a_slot_frees(service: RoutingServi
     assert (await service.queue_snapshot("default"))["size"] == 0
 
 
+async def test_a_background_pass_with_nothing_due_or_waiting_is_one_round_trip(service: RoutingService,
+                                                                             clock: Clock) -> None:
+    await add_agent(service, "A1")
+    batcher = service.store.commands.batcher
+    assert batcher is not None
+    before = batcher.exchanges
+    await service.background_pass()
+    assert batcher.exchanges - before == 1
+
+
+async def test_a_background_pass_offers_a_waiting_contact_to_an_agent_who_became_free(
+        service: RoutingService, clock: Clock) -> None:
+    assert (await service.submit(new_contact(clock, "c1"))).offer is None
+    await add_agent(service, "A1")
+    assert (await service.contact("c1"))["state"] == "queued"
+    await service.background_pass()
+    record = await service.contact("c1")
+    assert record["state"] == "offered" and record["agent"] == "A1"
+
+
+async def test_a_background_pass_reroutes_the_contact_of_an_offer_it_expires(service: RoutingService,
+                                                                            clock: Clock) -> None:
+    await add_agent(service, "A1")
+    await add_agent(service, "A2")
+    offer = (await service.submit(new_contact(clock))).offer
+    assert offer is not None
+    clock.advance(21)
+    await service.background_pass()
+    record = await service.contact("c1")
+    assert record["state"] == "offered" and record["agent"] not in ("", offer.agent_id)
+
+
 async def test_relaxation_routes_a_waiting_contact_after_its_wait(service: RoutingService, clock: Clock) -> None:
     await add_agent(service, "A1", skills={"billing": 3}, groups=("sales",))
     contact = new_contact(clock, required_skills={"billing": 4}, queue="sales")
