@@ -15,13 +15,14 @@ What is measured
   durable message, then handed to the panel's connection on this worker; a panel on another worker would get it
   through pub/sub).
   Both run as production does: no per-message compression (``assist serve`` turns it off; see docs/protocol.md).
-  Echo: a bare ``websockets.asyncio.server`` echo in its own subprocess (uvloop, like uvicorn), the same client
-  code, the same connection counts, the same event bytes and the same send schedule; timed from send to the
-  echoed frame.
-  Store floor: the same echo, but before echoing each frame it makes the event's one Redis round trip through
-  the service's own store code (``LiveSessions.commit`` on the worker's snapshot: session and journey checked,
-  the journey written, one prompt-sized message appended): what an event costs before any guidance, parsing
-  or panel logic. It shows how much of the gap to the bare echo is the state the issue puts in Redis.
+  Baselines (``bench/stream_baselines.py``), each with the same client code, connection counts, event bytes and
+  send schedule, timed from send to the echoed frame:
+  - echo: a bare ``websockets.asyncio.server`` echo in its own subprocess (uvloop, like uvicorn);
+  - store floor: that echo after the event's one Redis round trip through the service's own store code
+    (``LiveSessions.commit`` on the worker's snapshot: session and journey checked, the journey written, one
+    prompt-sized message appended): how much of the gap to the echo is the state the issue puts in Redis;
+  - stack floor: the same commit and echo in a FastAPI websocket route under uvicorn, started as the service is.
+    The service's distance from it is the product's own work (message checks, journey, guidance, frames).
 
 Load model (same schedule for service and echo, seeded): every agent sends its samples at Poisson times
 with a mean gap of ``--interval`` seconds (default 3 s: a busy call; first send uniformly in the first gap),
@@ -68,7 +69,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.stream_baselines import run  # noqa: E402 - needs ROOT on the path
+
 OUT = ROOT / "bench" / "out" / "stream.json"
+BASELINES = ROOT / "bench" / "stream_baselines.py"
 REDIS_URL = os.environ.get("ASSIST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TEXT = "This is ridiculous, I am furious!"
@@ -249,87 +253,32 @@ def wait_for_port(process: Process, port: int, timeout: float = 60.0, path: str 
 
 
 def start_echo(redis_url: str | None = None) -> tuple[Process, int]:
-    """The bare echo, or with ``redis_url`` the store floor."""
+    """The bare echo, or with ``redis_url`` the store floor (``stream_baselines``)."""
     port = free_port()
-    mode = ["--store-floor-server", str(port), "--redis-url", redis_url] if redis_url else ["--echo-server", str(port)]
-    process = Process([sys.executable, str(Path(__file__).resolve()), *mode],
-                      env={**os.environ, "PYTHONPATH": str(ROOT)})
+    mode = ["store", str(port), redis_url] if redis_url else ["echo", str(port)]
+    process = Process([sys.executable, str(BASELINES), *mode], env={**os.environ, "PYTHONPATH": str(ROOT)})
     wait_for_port(process, port)
     return process, port
 
 
-def start_service(env: dict[str, str]) -> tuple[Process, int]:
+def start_uvicorn(app: str, env: dict[str, str], ready_path: str | None) -> tuple[Process, int]:
+    """``app`` (a factory) under one uvicorn worker with the service's transport settings."""
     port = free_port()
-    process = Process([sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
-                       "--port", str(port), "--ws-max-size", env["ASSIST_WS_MAX_MESSAGE_BYTES"],
+    process = Process([sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
+                       "--port", str(port), "--ws-max-size", env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
                        "--ws-per-message-deflate", "false",
                        "--log-level", "warning", "--backlog", "4096"], env=env)
-    wait_for_port(process, port, path="/readyz")
+    wait_for_port(process, port, path=ready_path)
     return process, port
 
 
-def echo_server_main(port: int) -> None:
-    """The baseline: a bare websockets echo server with the service's transport settings (same frame limit,
-    no per-message compression)."""
-    from websockets.asyncio.server import ServerConnection, serve
-
-    async def handler(ws: ServerConnection) -> None:
-        async for message in ws:
-            await ws.send(message)
-
-    async def main() -> None:
-        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096, compression=None):
-            await asyncio.Future()
-
-    run(main())
+def start_service(env: dict[str, str]) -> tuple[Process, int]:
+    return start_uvicorn("assist.app:create_app", env, "/readyz")
 
 
-def store_floor_server_main(port: int, redis_url: str) -> None:
-    """The store floor (see the module doc): echo after the event's commit, one Redis round trip."""
-    from websockets.asyncio.server import ServerConnection, serve
-
-    from assist.journeys.state import JourneyState
-    from assist.journeys.store import JourneyStore
-    from assist.sessions.live import LiveSessions
-    from assist.sessions.state import SessionState, SessionStore
-    from assist.stores.redis import RedisStore
-    from assist.stream.outbox import Outbox
-    from assist.stream.protocol import Envelope
-
-    async def main() -> None:
-        redis = RedisStore(redis_url, f"benchfloor{uuid.uuid4().hex[:8]}")  # every key it writes has a TTL
-        sessions = SessionStore(redis.client, redis.keys, 600, redis.commands)
-        journeys = JourneyStore(redis.client, redis.keys, None, 600, redis.commands)  # type: ignore[arg-type]
-        outbox = Outbox(redis.client, redis.keys, 1000, 600, redis.commands)
-        live = LiveSessions(sessions, journeys, outbox)
-        prompt = Envelope(type="prompt", data={"text": "x" * 1000})
-
-        async def handler(ws: ServerConnection) -> None:
-            journey = JourneyState(id=f"J-{uuid.uuid4().hex[:12]}", customer_id=None, reason="complaint")
-            session = SessionState(agent_id=f"F-{journey.id}", channel="chat", reason="complaint", status="open",
-                                   journey_id=journey.id)
-            await journeys.put(journey)
-            await sessions.put(session)
-            snapshot = await live.read(session.id)
-            async for message in ws:
-                if snapshot is None or await live.commit(snapshot, snapshot.journey_state(), [prompt]) is None:
-                    raise RuntimeError("the floor's own session moved")
-                await ws.send(message)
-
-        async with serve(handler, "127.0.0.1", port, max_size=65536, backlog=4096, compression=None):
-            await asyncio.Future()  # stopped by SIGTERM; its few keys expire with their 600 s TTL
-
-    run(main())
-
-
-def run(coro: Awaitable[Any]) -> Any:
-    """asyncio with uvloop when installed (uvicorn's ``--loop auto`` picks it too)."""
-    try:
-        import uvloop
-
-        return uvloop.run(coro)  # type: ignore[arg-type]
-    except ImportError:
-        return asyncio.run(coro)  # type: ignore[arg-type]
+def start_stack_floor(redis_url: str) -> tuple[Process, int]:
+    return start_uvicorn("bench.stream_baselines:stack_floor_app",
+                         {**os.environ, "PYTHONPATH": str(ROOT), "ASSIST_BENCH_REDIS_URL": redis_url}, None)
 
 
 class PySpy:
@@ -643,14 +592,16 @@ def delete_prefix(redis_url: str, prefix: str) -> int:
     return deleted
 
 
-def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: int, floor: Process, floor_port: int,
+def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[Process, int]],
                  log: Callable[[str], None], py_spy: str | None, probe: bool = False) -> dict[str, Any]:
+    """The baselines (``echo``, ``store_floor``, ``stack_floor``), then the service, on ``scenario``."""
     n = scenario.connections
     raise_fd_limit(n)
-    log(f"-- {n} connection(s) x {scenario.samples} sample(s): echo")
-    echoed = run(bench_echo(echo_port, echo.proc.pid, scenario))
-    log(f"-- {n} connection(s): store floor")
-    floored = run(bench_echo(floor_port, floor.proc.pid, scenario))
+    log(f"-- {n} connection(s) x {scenario.samples} sample(s)")
+    measured: dict[str, dict[str, Any]] = {}
+    for name, (process, port) in baselines.items():
+        log(f"-- {n} connection(s): {name.replace('_', ' ')}")
+        measured[name] = run(bench_echo(port, process.proc.pid, scenario)).summary()
     tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
     run_id = uuid.uuid4().hex[:8]
     prefix = f"bench{run_id}"
@@ -697,8 +648,12 @@ def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: i
             delete_prefix(redis_url, prefix)
         probed = prober.summary() if prober is not None else None
         shutil.rmtree(tmp, ignore_errors=True)
-    e, f, s = echoed.summary(), floored.summary(), result.summary()
-    ratio = round(s["p99_ms"] / e["p99_ms"], 2) if s["p99_ms"] is not None and e["p99_ms"] else None
+    e, s = measured["echo"], result.summary()
+
+    def over_echo(p99: float | None) -> float | None:
+        return round(p99 / e["p99_ms"], 2) if p99 is not None and e["p99_ms"] else None
+
+    ratio = over_echo(s["p99_ms"])
     if n >= 1000:
         target = f"p99 < {TARGET_P99_MS_AT_1000:g} ms"
         met = s["p99_ms"] is not None and s["p99_ms"] < TARGET_P99_MS_AT_1000 and s["failures"] == 0
@@ -708,9 +663,9 @@ def run_scenario(scenario: Scenario, redis_url: str, echo: Process, echo_port: i
     ratio_p50 = round(s["p50_ms"] / e["p50_ms"], 2) if s["p50_ms"] is not None and e["p50_ms"] else None
     return {"connections": n, "samples_per_connection": scenario.samples, "burst": scenario.burst,
             "interval_s": None if scenario.burst else scenario.interval,
-            "offered_events_per_s": scenario.offered_rate, "service": s, "echo": e, "store_floor": f,
-            "ratio_p99": ratio, "floor_ratio_p99": round(f["p99_ms"] / e["p99_ms"], 2)
-            if f["p99_ms"] is not None and e["p99_ms"] else None,
+            "offered_events_per_s": scenario.offered_rate, "service": s, **measured,
+            "ratio_p99": ratio, "floor_ratio_p99": over_echo(measured["store_floor"]["p99_ms"]),
+            "stack_floor_ratio_p99": over_echo(measured["stack_floor"]["p99_ms"]),
             "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg(),
             "probe": probed}
 
@@ -719,21 +674,23 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     def num(value: float | None, width: int = 8) -> str:
         return f"{'failed':>{width}}" if value is None else f"{value:>{width}.2f}"
 
+    def times(ratio: float | None) -> str:
+        return f"{'n/a':>10}" if ratio is None else f"{ratio:>9.1f}x"
+
     head = (f"{'connections':>11} {'load ev/s':>9} {'samples':>7} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'floor p99':>9} {'floor/echo':>10} {'failed':>6} "
-            f"{'cpu ms/ev':>9}  target")
+            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'store/echo':>10} {'stack/echo':>10} "
+            f"{'failed':>6} {'cpu ms/ev':>9}  target")
     print(head)
     print("-" * len(head))
     for r in rows:
-        s, e, f = r["service"], r["echo"], r["store_floor"]
+        s, e = r["service"], r["echo"]
         load = "burst" if r["burst"] else f"{r['offered_events_per_s']:.0f}"
         ok = "met" if r["target_met"] else "MISSED"
         ratio = f"{r['ratio_p99']:>8.1f}x" if r["ratio_p99"] is not None else f"{'n/a':>9}"
         cpu = s["server_cpu_ms_per_reply"]
         print(f"{r['connections']:>11} {load:>9} {s['attempts']:>7} {num(s['p50_ms'])} {num(s['p99_ms'])} "
-              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {num(f['p99_ms'], 9)} "
-              f"{'n/a' if r['floor_ratio_p99'] is None else format(r['floor_ratio_p99'], '.1f') + 'x':>10} "
-              f"{s['failures']:>6} "
+              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {times(r['floor_ratio_p99'])} "
+              f"{times(r['stack_floor_ratio_p99'])} {s['failures']:>6} "
               f"{cpu if cpu is not None else '?':>9}  {r['target']}: {ok}")
     for r in rows:
         if r.get("probe"):
@@ -764,16 +721,7 @@ def main() -> None:
                         help="also log, inside the service, each event's own time (frame read to prompt written) and "
                              "garbage-collection pauses (bench/probe/sitecustomize.py; adds a little work per event)")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--store-floor-server", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.echo_server:
-        echo_server_main(args.echo_server)
-        return
-    if args.store_floor_server:
-        store_floor_server_main(args.store_floor_server, args.redis_url)
-        return
 
     counts, samples = parse_ints(args.connections), parse_ints(args.samples)
     if len(samples) != len(counts):
@@ -793,7 +741,7 @@ def main() -> None:
     raise_fd_limit(max(counts))
     embedded = None
     redis_url = REDIS_URL
-    echo = floor = None
+    baselines: dict[str, tuple[Process, int]] = {}
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
@@ -804,22 +752,23 @@ def main() -> None:
             redis_url = embedded.start()
         print(f"redis: {'embedded ' + redis_url if embedded else redis_url}; one uvicorn worker; "
               f"SQLite in a temp dir")
-        echo, echo_port = start_echo()
-        floor, floor_port = start_echo(redis_url)
+        baselines["echo"] = start_echo()
+        baselines["store_floor"] = start_echo(redis_url)
+        baselines["stack_floor"] = start_stack_floor(redis_url)
         for sc in scenarios:
-            rows.append(run_scenario(sc, redis_url, echo, echo_port, floor, floor_port,
-                                     lambda m: print(m, flush=True), args.py_spy, args.probe))
+            rows.append(run_scenario(sc, redis_url, baselines, lambda m: print(m, flush=True), args.py_spy,
+                                     args.probe))
     finally:
-        for baseline in (echo, floor):
-            if baseline is not None:
-                baseline.stop()
+        for process, _ in baselines.values():
+            process.stop()
         if embedded is not None:
             embedded.stop()
     print()
     print_table(rows)
     print(f"\nlatency = perf_counter from send(event) to the receipt of its prompt (echo: of the echoed frame); "
-          f"load = offered events/s (N / interval);\nfloor = the echo after the event's Redis round trip "
-          f"through the service's store code (no guidance, no panel logic);\n"
+          f"load = offered events/s (N / interval);\nstore/echo, stack/echo = the floors' p99 over the echo's: the "
+          f"echo after the event's Redis round trip through the service's store code, served bare (store) or by "
+          f"FastAPI under uvicorn (stack), with no guidance and no panel logic;\n"
           f"cpu ms/ev = service process CPU per reply in the timed phase; "
           f"{cpus} CPUs shared with the client, Redis and anything else running (load average now "
           f"{os.getloadavg()[0]:.2f}); total {time.perf_counter() - started:.0f} s")
