@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -254,3 +256,128 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
         yield server
     finally:
         server.stop()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, to stop, kill and restart under load; never the shared
+    one. ``persistent`` keeps an append-only file (a restart keeps the data), otherwise a restart empties it."""
+
+    def __init__(self, directory: Path, persistent: bool = False) -> None:
+        self.directory = directory
+        self.persistent = persistent
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 10.0) -> PrivateRedis:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else \
+            ["--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [EmbeddedRedis.executable(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             *persistence, "--dir", str(self.directory), "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not _redis_answers(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"private redis-server on {self.port} did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop the server: SIGTERM (a clean shutdown), or SIGKILL (a crash) with ``kill``."""
+        if self.process and self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def restart(self, down_seconds: float = 0.0, kill: bool = False) -> None:
+        self.stop(kill=kill)
+        time.sleep(down_seconds)
+        self.start()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (``initdb`` + ``pg_ctl``) on a free port, for outages; the shared
+    server on 5432 is never touched. Runs as the ``postgres`` user when the tests run as root."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.data = directory / "data"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @staticmethod
+    def binaries() -> Path | None:
+        """The folder holding initdb and pg_ctl, or None when PostgreSQL is not installed here."""
+        found = shutil.which("initdb") or shutil.which("pg_ctl")
+        if found:
+            return Path(found).resolve().parent
+        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        return candidates[-1].parent if candidates else None
+
+    def _run(self, *args: str) -> None:
+        binaries = self.binaries()
+        assert binaries is not None
+        command = [str(binaries / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+
+    def init(self) -> PrivatePostgres:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync")
+        return self.start()
+
+    def start(self) -> PrivatePostgres:
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c full_page_writes=off -c max_connections=100")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` ends sessions cleanly; ``immediate`` is a crash (recovery on the next start)."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A private redis-server without persistence (a restart loses everything), stopped by the fixture."""
+    server = PrivateRedis(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A private redis-server with an fsync-always append-only file (a restart keeps every write)."""
+    server = PrivateRedis(tmp_path / "redis-aof", persistent=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL cluster for outage tests; skipped where PostgreSQL is not installed. Tests that
+    stop it start it again before they end. Its folder is outside pytest's (root-only) temporary tree, which
+    the ``postgres`` user could not enter."""
+    if PrivatePostgres.binaries() is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed here")
+    directory = Path(tempfile.mkdtemp(prefix="assist-pg-"))
+    server = PrivatePostgres(directory)
+    try:
+        yield server.init()
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
