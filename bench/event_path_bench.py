@@ -51,7 +51,8 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
     state = SessionState(agent_id="A-1", channel="chat", reason="refund", status="open", journey_id="J-1",
                          customer_id="C-1")
     journey = JourneyState(id="J-1", customer_id="C-1", reason="refund", channels=["chat"],
-                           steps_done=["identity_verified"], prompts_shown=["verify_identity"])
+                           steps_done=["identity_verified"], prompts_shown=["verify_identity"],
+                           shown_by_session={state.id: ["verify_identity"]})
     journey.say("chat", "agent", "Thanks for waiting, I can see the order here.")
     stored_journey = journey.model_dump_json()
     raw = json.dumps({"type": "event", "id": "m1", "data": {

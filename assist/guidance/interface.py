@@ -64,6 +64,8 @@ class GuidanceInput(BaseModel):
     agent_role: str = "agent"
     refund_limit: float = 50.0
     latest: Turn | None = None
+    already_shown: frozenset[str] = frozenset()
+    """Actions this agent was already prompted with on this contact: not suggested again."""
 
 
 class GuidanceProvider(Protocol):

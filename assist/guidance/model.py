@@ -125,7 +125,7 @@ class ModelGuidance:
         if loaded.scorer is not None:
             try:
                 found = loaded.scorer.suggest(journey_context(given), k=self.suggestions,
-                                              exclude=frozenset(given.journey.prompts_shown))
+                                              exclude=given.already_shown)
                 prompts = [_prompt(s) for s in found]
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
                 log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})

@@ -149,7 +149,8 @@ RULES: tuple[Rule, ...] = (verify_identity, escalate_on_request, refund_within_l
 
 
 class RuleGuidance:
-    """Runs every rule, drops actions this journey already saw, and returns prompts by confidence."""
+    """Runs every rule, drops actions this agent was already shown on this contact, and returns prompts by
+    confidence."""
 
     name = "rules"
 
@@ -157,7 +158,7 @@ class RuleGuidance:
         self.rules = rules
 
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
-        shown = set(given.journey.prompts_shown)
+        shown = given.already_shown
         prompts = [p for rule in self.rules if SINGLE_ACTION.get(rule) not in shown
                    and (p := rule(given)) is not None and p.action not in shown]
         return sorted(prompts, key=lambda p: -p.confidence)

@@ -38,7 +38,10 @@ class JourneyState(BaseModel):
     collected: dict[str, Any] = Field(default_factory=dict)
     transcript: list[Turn] = Field(default_factory=list)
     prompts_shown: list[str] = Field(default_factory=list)
-    """Actions already suggested in this journey, so guidance does not repeat itself."""
+    """Every action suggested in this journey, in the order first shown (the journey's record of guidance)."""
+    shown_by_session: dict[str, list[str]] = Field(default_factory=dict)
+    """Actions suggested to each session's agent: guidance does not repeat itself to the agent who saw an
+    action, but the next agent (a handoff, a callback) is prompted again for whatever is still undone."""
     opened_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
 
@@ -52,6 +55,18 @@ class JourneyState(BaseModel):
         if step not in self.pending and step not in self.steps_done:
             self.pending.append(step)
 
+    def shown_in(self, session_id: str) -> frozenset[str]:
+        """The actions already suggested on ``session_id``."""
+        return frozenset(self.shown_by_session.get(session_id, ()))
+
+    def record_shown(self, session_id: str, actions: list[str]) -> None:
+        """Remember ``actions`` as suggested on ``session_id`` (and in the journey's record)."""
+        if not actions:
+            return
+        seen = self.shown_by_session.setdefault(session_id, [])
+        seen.extend(a for a in actions if a not in seen)
+        self.prompts_shown.extend(a for a in actions if a not in self.prompts_shown)
+
     def say(self, channel: str, speaker: str, text: str) -> None:
         self.transcript.append(Turn(channel=channel, speaker=speaker, text=text))
         del self.transcript[:-TRANSCRIPT_LIMIT]
@@ -59,4 +74,5 @@ class JourneyState(BaseModel):
     def sql_state(self) -> dict[str, Any]:
         """What the SQL Journey row keeps as its transaction state."""
         return self.model_dump(mode="json", include={"handled_by", "steps_done", "pending", "collected",
-                                                     "transcript", "prompts_shown"})
+                                                     "transcript", "prompts_shown",
+                                                     "shown_by_session"})

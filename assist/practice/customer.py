@@ -130,7 +130,7 @@ class SimulatedCustomer:
         journey = await self.sessions.journeys.get(state.journey_id or "")
         conversation = Conversation(get_scenario(practice.scenario), practice.seed, practice.refund_limit, self.voice)
         opening = conversation.open()
-        entries = _prompt_entries(journey.prompts_shown if journey else [], 0.0) + [_customer_entry(opening, 0)]
+        entries = _prompt_entries(sorted(journey.shown_in(state.id)) if journey else [], 0.0) + [_customer_entry(opening, 0)]
         if await repo.append(self.db, practice.id, entries):
             await self._say(state, opening.text)
 

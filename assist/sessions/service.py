@@ -161,14 +161,14 @@ class SessionService:
     def guide(self, state: SessionState, journey: JourneyState,
               change: Callable[[JourneyState], None]) -> list[Prompt]:
         """Apply ``change`` to ``journey`` and return the prompts guidance now gives, recorded in the journey
-        as shown. Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and
+        as shown on this session (another agent on the journey later is prompted afresh for what is undone). Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and
         the prompts are written with the change that produced them."""
         change(journey)
         latest = journey.transcript[-1] if journey.transcript else None
         prompts = self.guidance.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
-            refund_limit=state.refund_limit, latest=latest))
-        journey.prompts_shown.extend(p.action for p in prompts if p.action not in journey.prompts_shown)
+            refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id)))
+        journey.record_shown(state.id, [p.action for p in prompts])
         return prompts
 
     async def decline(self, principal: Principal, offer_id: str, reason: str = "") -> SessionState:

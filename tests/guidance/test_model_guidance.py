@@ -58,7 +58,8 @@ def test_model_prompt_carries_source_version_reasons_guardrails_articles_and_che
 def test_actions_already_shown_are_not_suggested_again(tmp_path):
     guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
     first = guidance.evaluate(live_input())[0].action
-    assert guidance.evaluate(live_input(prompts_shown=[first]))[0].action != first
+    again = live_input().model_copy(update={"already_shown": frozenset([first])})
+    assert guidance.evaluate(again)[0].action != first
 
 
 def test_no_model_registered_means_rules_as_the_baseline_not_degraded():

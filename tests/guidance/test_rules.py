@@ -13,10 +13,10 @@ def given(reason: str = "refund", said: str | None = None, steps: list[str] | No
           customer: CustomerView | None = None, collected: dict | None = None, refund_limit: float = 50,
           shown: list[str] | None = None) -> GuidanceInput:
     journey = JourneyState(id="J1", customer_id="C1", reason=reason, steps_done=steps or [],
-                           collected=collected or {}, prompts_shown=shown or [])
+                           collected=collected or {})
     latest = Turn(channel="chat", speaker="customer", text=said) if said else None
     return GuidanceInput(journey=journey, customer=customer, channel="chat", refund_limit=refund_limit,
-                         latest=latest)
+                         latest=latest, already_shown=frozenset(shown or ()))
 
 
 def actions(inp: GuidanceInput) -> list[str]:
@@ -91,7 +91,7 @@ def test_resolution_words_suggest_closing_with_survey():
     assert "close_with_survey" in actions(given("outage", said="Brilliant, that fixed it, thanks"))
 
 
-def test_actions_already_shown_in_the_journey_are_not_repeated():
+def test_actions_already_shown_to_this_agent_are_not_repeated():
     assert actions(given("billing_dispute", shown=["verify_identity"])) == []
 
 

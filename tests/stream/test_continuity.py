@@ -47,6 +47,27 @@ async def test_handoff_chat_to_phone_gives_the_second_agent_the_first_ones_journ
     assert context["data"]["customer"]["id"] == cid
 
 
+async def test_the_next_agent_is_prompted_again_for_what_the_first_left_undone(live_server):
+    cid, phone, email = new_ids()
+    await seed(live_server, customer_id=cid, phone=phone, email=email, agents=("A1", "A2"))
+    chat, session_id, _ = await accepted(live_server, "A1", {"email": email})
+    first = await chat.expect("prompt", action="verify_identity")
+    phone_panel = await Panel.open(live_server, "A2")
+    await phone_panel.expect("hello")
+    await chat.send("handoff_request", {"session_id": session_id, "channel": "phone", "to_agent": "A2"})
+    await chat.expect("session_closed", session_id=session_id)
+    offered = await phone_panel.expect("offer")
+    await phone_panel.send("accept", {"offer_id": offered["data"]["offer_id"]})
+    again = await phone_panel.expect("prompt", action="verify_identity")
+    await phone_panel.send("event", {"session_id": offered["data"]["session_id"], "kind": "utterance",
+                                     "speaker": "customer", "text": "I still want my refund"})
+    later = await phone_panel.quiet(0.5)
+    await chat.close()
+    await phone_panel.close()
+    assert again["data"]["session_id"] != first["data"]["session_id"]
+    assert "verify_identity" not in [m["data"].get("action") for m in later if m["type"] == "prompt"]
+
+
 async def test_returning_customer_on_another_channel_resumes_the_open_journey(live_server):
     cid, phone, email = new_ids()
     await seed(live_server, customer_id=cid, phone=phone, email=email)
