@@ -193,8 +193,12 @@ async def wait_for_http(url: str, timeout: float = 60.0) -> httpx.Response:
 class LiveServer:
     """A real uvicorn process serving the app (the way production runs it), stopped by the fixture."""
 
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(self, env: dict[str, str], port: int, log_path: Path | None = None,
+                 log_level: str = "warning") -> None:
+        """``log_path``: a file that gets the process's stdout and stderr (its log lines), else discarded."""
         self.port = port
+        self.log_path = log_path
+        self.log_level = log_level
         self.base_url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.env = env
@@ -203,12 +207,15 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
+        log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--ws-max-size", self.env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
              "--ws-per-message-deflate", "false",
-             "--log-level", "warning"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--log-level", self.log_level],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL)
+        if not isinstance(log, int):
+            log.close()  # the process holds its own copy
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

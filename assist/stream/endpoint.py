@@ -18,19 +18,24 @@ from starlette.websockets import WebSocketState
 
 from assist.auth.principal import Principal
 from assist.auth.tokens import verify_token
-from assist.errors import AssistError, DomainError
+from assist.errors import AssistError, DomainError, as_store_unavailable
 from assist.sessions.service import SessionService
 from assist.settings import Settings
 from assist.stream.dispatch import dispatch
 from assist.stream.fanout import Fanout, Listener, ListenerOverflow
-from assist.stream.outbox import Frame, Outbox
+from assist.stream.outbox import Frame, Outbox, Position
 from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, InboundMessage, error, hello, inbound_adapter
+from assist.stream.tickets import tickets_for
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
+MAX_SEQ_DIGITS = 18
+"""A longer ``resume_from`` is no seq this service ever gave (and a huge one would cost its parse)."""
+MAX_EPOCH_LENGTH = 64
 
 
 class TokenBucket:
@@ -51,13 +56,14 @@ class TokenBucket:
 
 
 class PanelConnection:
-    """One open panel: serialises sends and remembers the last seq delivered, to skip duplicates."""
+    """One open panel: serialises sends and remembers how far it was sent (epoch and seq), to skip duplicates
+    and to notice when the numbering started over."""
 
     def __init__(self, websocket: WebSocket, outbox: Outbox, agent_id: str) -> None:
         self.websocket = websocket
         self.outbox = outbox
         self.agent_id = agent_id
-        self.sent_upto = 0
+        self.position = Position()
         self._lock = asyncio.Lock()
 
     async def send(self, message: Envelope) -> None:
@@ -86,77 +92,135 @@ class PanelConnection:
         return True
 
     async def _deliver(self, frame: Frame) -> None:
-        if frame.seq <= self.sent_upto:
+        position = self.position
+        if not position.admits(frame):  # a frame of a new epoch is admitted from seq 0: nothing is skipped
             return
-        if frame.seq > self.sent_upto + 1:
-            missed, _ = await self.outbox.frames_since(self.agent_id, self.sent_upto,
-                                                       limit=frame.seq - self.sent_upto - 1)
+        if frame.seq > position.seq + 1:
+            missed, _ = await self.outbox.frames_since(self.agent_id, position.seq,
+                                                       limit=frame.seq - position.seq - 1)
             for earlier in missed:
-                if self.sent_upto < earlier.seq < frame.seq:
+                if earlier.epoch == frame.epoch and position.seq < earlier.seq < frame.seq:
                     await self.websocket.send_text(earlier.text)
-                    self.sent_upto = earlier.seq
+                    position.seq = earlier.seq
         await self.websocket.send_text(frame.text)
-        self.sent_upto = frame.seq
+        position.seq = frame.seq
 
 
-def _token(websocket: WebSocket) -> str | None:
+class Refused(Exception):
+    """The stream cannot be opened as asked: answered with an ``error`` and close 1008."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+async def _authenticate(websocket: WebSocket, settings: Settings) -> Principal:
+    """The caller, from ``Authorization: Bearer``, else a ``?ticket=`` (spent here), else the deprecated
+    ``?token=``; raises Refused."""
     header = websocket.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return websocket.query_params.get("token")
+        return _verified(settings, header[7:].strip())
+    ticket = websocket.query_params.get("ticket")
+    if ticket is not None:
+        principal = await tickets_for(websocket).redeem(ticket)
+        if principal is None:
+            raise Refused(ErrorCode.UNAUTHORIZED, "unknown, used or expired stream ticket: ask "
+                                                  "POST /v1/stream-tickets for a new one")
+        return principal
+    return _verified(settings, websocket.query_params.get("token") or "")
 
 
-async def _refuse(websocket: WebSocket, code: str, detail: str) -> None:
-    await websocket.send_text(error(code, detail).model_dump_json())
-    await websocket.close(code=POLICY_VIOLATION, reason=code)
+def _verified(settings: Settings, token: str) -> Principal:
+    try:
+        return verify_token(settings, token)
+    except AssistError as exc:
+        raise Refused(ErrorCode.UNAUTHORIZED, exc.detail) from None
+
+
+def _resume_point(websocket: WebSocket) -> tuple[int | None, str | None]:
+    """``resume_from`` and ``epoch`` from the query; raises Refused when malformed."""
+    raw, epoch = websocket.query_params.get("resume_from"), websocket.query_params.get("epoch")
+    if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_SEQ_DIGITS):
+        raise Refused(ErrorCode.INVALID_MESSAGE, "resume_from must be a non-negative integer")
+    if epoch is not None and not (0 < len(epoch) <= MAX_EPOCH_LENGTH):
+        raise Refused(ErrorCode.INVALID_MESSAGE, "epoch must be the one the panel last received")
+    return (int(raw) if raw is not None else None), epoch
 
 
 @router.websocket("/v1/agents/{agent_id}/stream")
 async def agent_stream(websocket: WebSocket, agent_id: str) -> None:
-    settings: Settings = websocket.app.state.settings
     await websocket.accept()
     try:
-        principal = verify_token(settings, _token(websocket) or "")
-    except AssistError as exc:
-        await _refuse(websocket, ErrorCode.UNAUTHORIZED, exc.detail)
-        return
-    if not principal.may_act_as(agent_id):
-        await _refuse(websocket, ErrorCode.OTHER_AGENT, "a token may only open its own agent's stream")
-        return
-    resume_raw = websocket.query_params.get("resume_from")
-    if resume_raw is not None and not resume_raw.isdigit():
-        await _refuse(websocket, ErrorCode.INVALID_MESSAGE, "resume_from must be a non-negative integer")
-        return
-    fanout: Fanout = websocket.app.state.fanout
-    outbox: Outbox = websocket.app.state.outbox
-    connection = PanelConnection(websocket, outbox, agent_id)
-    try:
-        async with fanout.listen(outbox.channel(agent_id)) as listener:
-            await _open(connection, int(resume_raw) if resume_raw is not None else None)
-            await _run(connection, listener, principal, websocket.app.state.session_service, settings)
+        await _serve(websocket, agent_id)
     except WebSocketDisconnect:
-        pass
+        pass  # the panel went away: normal, it resumes when it comes back
+    except Refused as refusal:
+        await _end(websocket, error(refusal.code, refusal.detail), POLICY_VIOLATION, refusal.code)
+    except Exception as exc:  # noqa: BLE001 - the panel gets a reason and resumes; a real bug is logged
+        unavailable = as_store_unavailable(exc)
+        if unavailable is None:
+            log.exception("agent stream failed", extra={"agent_id": agent_id})
+            await _end(websocket, error(ErrorCode.INTERNAL_ERROR, "the stream failed; reconnect and resume"),
+                       INTERNAL_ERROR, "internal error")
+        else:
+            log.warning("agent stream closed: %s unavailable", unavailable.store, extra={"agent_id": agent_id})
+            await _end(websocket, error(unavailable.code, unavailable.detail), TRY_AGAIN_LATER, unavailable.code)
     finally:
         if websocket.application_state != WebSocketState.DISCONNECTED:
             try:
                 await websocket.close()
-            except RuntimeError:
+            except (RuntimeError, WebSocketDisconnect):  # the panel left first: nothing to close
                 pass
 
 
-async def _open(connection: PanelConnection, resume_from: int | None) -> None:
-    last = await connection.outbox.last_seq(connection.agent_id)
-    await connection.send(hello(connection.agent_id, last, resume_from))
-    if resume_from is None:
-        connection.sent_upto = last
+async def _serve(websocket: WebSocket, agent_id: str) -> None:
+    settings: Settings = websocket.app.state.settings
+    principal = await _authenticate(websocket, settings)
+    if not principal.may_act_as(agent_id):
+        raise Refused(ErrorCode.OTHER_AGENT, "a token may only open its own agent's stream")
+    resume_from, resume_epoch = _resume_point(websocket)
+    fanout: Fanout = websocket.app.state.fanout
+    outbox: Outbox = websocket.app.state.outbox
+    connection = PanelConnection(websocket, outbox, agent_id)
+    async with fanout.listen(outbox.channel(agent_id)) as listener:
+        await _open(connection, resume_from, resume_epoch)
+        await _run(connection, listener, principal, websocket.app.state.session_service, settings)
+
+
+async def _end(websocket: WebSocket, message: Envelope, code: int, reason: str) -> None:
+    """Send ``message`` and close with ``code``, unless the panel already left."""
+    if websocket.application_state == WebSocketState.DISCONNECTED:
         return
-    connection.sent_upto = min(resume_from, last)
-    missed, gap = await connection.outbox.frames_since(connection.agent_id, connection.sent_upto)
-    if gap:
-        await connection.send(error(ErrorCode.RESUME_GAP, "some messages expired before this resume; "
-                                    "showing what is still held"))
-        connection.sent_upto = missed[0].seq - 1 if missed else connection.sent_upto
-    for frame in missed:
+    try:
+        await websocket.send_text(message.model_dump_json())
+        await websocket.close(code=code, reason=reason)
+    except (RuntimeError, WebSocketDisconnect):
+        pass
+
+
+async def _open(connection: PanelConnection, resume_from: int | None, resume_epoch: str | None) -> None:
+    """Say hello and replay what a resuming panel missed. A resume that cannot be continued exactly (another
+    epoch than the panel's, or a seq past the last one taken: the numbering started over since) is a gap:
+    ``resume_gap``, then everything the current epoch holds."""
+    head = await connection.outbox.head(connection.agent_id)
+    await connection.send(hello(connection.agent_id, head.seq, resume_from, head.epoch))
+    connection.position = Position(head.epoch, head.seq)
+    if resume_from is None:
+        return
+    restarted = resume_from > head.seq or (resume_epoch is not None and resume_epoch != head.epoch)
+    after = 0 if restarted else resume_from
+    backlog = await connection.outbox.read(connection.agent_id, after)
+    if backlog.head.epoch != head.epoch and not restarted:  # it started over between the two reads
+        restarted, after = True, 0
+        backlog = await connection.outbox.read(connection.agent_id, after)
+    connection.position = Position(backlog.head.epoch, after)
+    if restarted or backlog.trimmed:
+        detail = ("the stream started over since this panel's resume point; showing everything it holds"
+                  if restarted else "some messages expired before this resume; showing what is still held")
+        await connection.send(error(ErrorCode.RESUME_GAP, detail))
+        if backlog.frames:
+            connection.position.seq = backlog.frames[0].seq - 1
+    for frame in backlog.frames:
         await connection.deliver(frame)
 
 
@@ -174,8 +238,9 @@ async def _run(connection: PanelConnection, listener: Listener, principal: Princ
             pass
     for task in done:
         exc = task.exception()
-        if exc is not None and not isinstance(exc, WebSocketDisconnect):
-            raise exc
+        closed = connection.websocket.application_state == WebSocketState.DISCONNECTED
+        if exc is not None and not isinstance(exc, WebSocketDisconnect) and not closed:
+            raise exc  # after our own close (rate limit, slow reader), a send that lost the race is no error
 
 
 async def _write(connection: PanelConnection, listener: Listener) -> None:
@@ -190,12 +255,19 @@ async def _read(connection: PanelConnection, listener: Listener, principal: Prin
     handing them to the writer cost a task switch on every event's way to its prompt."""
     bucket = TokenBucket(settings.ws_max_messages_per_second)
     while True:
-        raw = await connection.websocket.receive_text()
+        frame = await connection.websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(frame.get("code", 1000), frame.get("reason"))
         if not bucket.take():
             await connection.send(error(ErrorCode.RATE_LIMITED, "too many messages; slow down"))
             await connection.websocket.close(code=POLICY_VIOLATION, reason="rate limited")
             return
-        reply = await _handle(raw, principal, service)
+        raw = frame.get("text")
+        if raw is None:  # a binary frame: answered, and the connection stays up
+            reply: Envelope | None = error(ErrorCode.INVALID_MESSAGE,
+                                           "binary frames are not accepted: send each message as JSON text")
+        else:
+            reply = await _handle(raw, principal, service)
         if reply is not None:
             await connection.send(reply)
         if not await connection.flush(listener):
@@ -217,6 +289,8 @@ def _rejection(raw: str) -> Envelope:
         body = json.loads(raw)
     except json.JSONDecodeError:
         return error(ErrorCode.INVALID_JSON, "message is not JSON")
+    except RecursionError:  # pydantic's parser refused it first, at its own (lower) depth limit
+        return error(ErrorCode.INVALID_JSON, "message is nested too deeply to be a panel message")
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         return error(ErrorCode.INVALID_MESSAGE, "message must be an object with a string 'type'")
     message_id = body.get("id") if isinstance(body.get("id"), str) else None
@@ -238,5 +312,10 @@ async def _run_message(message: InboundMessage, principal: Principal, service: S
     except Exception as exc:
         if isinstance(exc, DomainError) and isinstance(getattr(exc, "status_code", None), int):
             return error(exc.code, exc.detail, message.id)
+        unavailable = as_store_unavailable(exc)
+        if unavailable is not None:  # not a bug: the panel may send again once the store is back
+            log.warning("panel message refused: %s unavailable", unavailable.store,
+                        extra={"type": message.type, "agent_id": principal.subject})
+            return error(unavailable.code, unavailable.detail, message.id)
         log.exception("panel message failed", extra={"type": message.type, "agent_id": principal.subject})
-        return error("internal_error", "the message could not be processed", message.id)
+        return error(ErrorCode.INTERNAL_ERROR, "the message could not be processed", message.id)

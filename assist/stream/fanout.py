@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from assist.stream.outbox import Frame
+from assist.stream.outbox import Frame, Position
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,10 @@ class ListenerOverflow(Exception):
 class Listener:
     """Frames for one connection, taken in batches: a deque and an event, no task per frame.
 
-    A frame at or below the highest seq already put is dropped: it is the pub/sub copy of a frame this
-    worker delivered itself, or one the connection fetches from the outbox anyway when it fills the gap
-    before a higher seq (a seq is only taken in the same script that stores it, so the gap is stored).
+    A frame at or below the highest seq already put (in its epoch) is dropped: it is the pub/sub copy of a
+    frame this worker delivered itself, or one the connection fetches from the outbox anyway when it fills the
+    gap before a higher seq (a seq is only taken in the same script that stores it, so the gap is stored). A
+    frame of a new epoch starts the count over (``Position``).
     """
 
     def __init__(self, maxsize: int) -> None:
@@ -38,12 +39,12 @@ class Listener:
         self.overflowed = False
         self._frames: deque[Frame] = deque()
         self._ready = asyncio.Event()
-        self._highest = 0
+        self._position = Position()
 
     def put(self, frame: Frame) -> None:
-        if frame.seq <= self._highest:
+        if not self._position.admits(frame):
             return
-        self._highest = frame.seq
+        self._position.seq = frame.seq
         if len(self._frames) >= self.maxsize:
             self.overflowed = True
         else:
@@ -142,16 +143,23 @@ class Fanout:
 
     async def _read(self) -> None:
         assert self._pubsub is not None
+        failing = False
         while True:
             await self._subscribed.wait()
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
-            except Exception:  # noqa: BLE001 - a dropped connection is retried; listeners resume on reconnect
-                log.exception("pub/sub read failed; retrying")
-                for channel in self._listeners:  # the client subscribes them again on reconnecting
+            except Exception as exc:  # noqa: BLE001 - a dropped connection is retried; the client subscribes
+                # every channel again when it reconnects (tests/stream/test_stream_faults.py)
+                if not failing:
+                    log.warning("pub/sub read failed (%s); retrying until Redis answers", type(exc).__name__)
+                failing = True
+                for channel in self._listeners:
                     self._sent(channel)
                 await asyncio.sleep(0.5)
                 continue
+            if failing:
+                log.info("pub/sub reading again")
+                failing = False
             if message is None:
                 continue
             if message["type"] in ("subscribe", "unsubscribe"):

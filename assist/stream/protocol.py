@@ -1,8 +1,9 @@
 """Every websocket message, as one pydantic model per type. docs/protocol.md documents the same set.
 
-Envelope: ``{"type", "id", "seq", "ts", "data"}``. Server messages that change what the panel shows
+Envelope: ``{"type", "id", "seq", "epoch", "ts", "data"}``. Server messages that change what the panel shows
 (offer, context, prompt, handoff, session_closed, status) are durable: they carry a per-agent increasing
-``seq`` and are replayed on resume. ``hello`` and ``error`` answer one connection and carry no seq.
+``seq``, counted within an ``epoch`` (a new epoch means the numbering started over), and are replayed on
+resume. ``hello`` and ``error`` answer one connection and carry neither.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ PROTOCOL_VERSION = "1.0"
 
 
 class ErrorCode:
-    """Machine codes of ``error`` messages; the close codes used are 1008 (policy) and 1009 (too big)."""
+    """Machine codes of ``error`` messages; the close codes used are 1008 (policy), 1009 (too big), 1011
+    (internal error) and 1013 (try again later: a slow reader, or a store down)."""
 
     INVALID_JSON = "invalid_json"
     UNKNOWN_TYPE = "unknown_type"
@@ -27,6 +29,8 @@ class ErrorCode:
     OTHER_AGENT = "other_agent"
     RATE_LIMITED = "rate_limited"
     RESUME_GAP = "resume_gap"
+    STORE_UNAVAILABLE = "store_unavailable"
+    INTERNAL_ERROR = "internal_error"
 
 
 # ---- panel -> server -------------------------------------------------------------------------------
@@ -135,13 +139,15 @@ class Envelope(BaseModel):
     type: str
     id: str = Field(default_factory=new_id)
     seq: int | None = None
+    epoch: str | None = None
+    """What ``seq`` counts in: a new epoch starts over from 1 (the agent's stream expired or Redis lost it)."""
     ts: float = Field(default_factory=time.time)
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def hello(agent_id: str, last_seq: int, resumed_from: int | None) -> Envelope:
+def hello(agent_id: str, last_seq: int, resumed_from: int | None, epoch: str | None = None) -> Envelope:
     return Envelope(type="hello", data={"protocol": PROTOCOL_VERSION, "agent_id": agent_id,
-                                        "server_time": time.time(), "last_seq": last_seq,
+                                        "server_time": time.time(), "epoch": epoch, "last_seq": last_seq,
                                         "resumed_from": resumed_from})
 
 

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
 
 from assist.errors import InvalidInput
 from assist.guidance.interface import Prompt, Reason
 from assist.identity import IdentityStatus, normalise, resolve_identity
 from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore
-from assist.sessions.delivery import PromptLog, Shown
 from assist.sessions.events import apply_to_journey, validate_event
-from assist.sessions.state import SessionState
 from assist.stores.redis import RedisStore
-from assist.stores.tables import Customer, CustomerIdentifier, PromptRecord
+from assist.stores.tables import Customer, CustomerIdentifier
 from assist.stream.outbox import Outbox, stored
 from assist.stream.protocol import Envelope, EventData
 
@@ -46,7 +42,7 @@ def test_a_message_stored_with_a_models_fields_reads_as_one_envelope(data):
                     reasons=[Reason(feature="identity_verified", text="not verified")])
     envelope = Envelope(type="prompt", data=data)
     read = json.loads(stored(envelope, prompt))
-    assert read == {**envelope.model_dump(exclude={"seq"}), "data": {**data, **prompt.model_dump()}}
+    assert read == {**envelope.model_dump(exclude={"seq", "epoch"}), "data": {**data, **prompt.model_dump()}}
 
 
 async def test_since_returns_only_later_messages(redis):
@@ -94,69 +90,6 @@ async def test_update_of_unknown_journey_raises_key_error(redis, database):
     store = JourneyStore(redis.client, redis.keys, database, ttl_seconds=60)
     with pytest.raises(KeyError):
         await store.update("J-missing", lambda j: None)
-
-
-def shown(n: int) -> Shown:
-    state = SessionState(agent_id="A1", channel="chat", reason="refund", journey_id="J-1")
-    return Shown.on(state, [Prompt(action="verify_identity", title="Verify", text="Verify first.", confidence=0.9)
-                            for _ in range(n)])
-
-
-async def logged_prompts(database) -> int:
-    async with database.session() as s:
-        return len((await s.exec(select(PromptRecord))).all())
-
-
-async def test_prompt_log_writes_a_full_batch_without_waiting_for_the_interval(database):
-    log = PromptLog(database, flush_seconds=60, max_batch=3)
-    await log.start()
-    try:
-        log.add(shown(3))
-        for _ in range(100):
-            if await logged_prompts(database) == 3:
-                break
-            await asyncio.sleep(0.05)
-        assert await logged_prompts(database) == 3
-    finally:
-        await log.stop()
-
-
-async def test_prompt_log_holds_a_partial_batch_until_the_interval_then_writes_it(database):
-    log = PromptLog(database, flush_seconds=0.5, max_batch=100)
-    await log.start()
-    try:
-        log.add(shown(2))
-        await asyncio.sleep(0.1)
-        assert await logged_prompts(database) == 0
-        await asyncio.sleep(1.0)
-        assert await logged_prompts(database) == 2
-    finally:
-        await log.stop()
-
-
-async def test_prompt_log_stop_writes_what_is_pending(database):
-    log = PromptLog(database, flush_seconds=60)
-    await log.start()
-    log.add(shown(1))
-    await log.stop()
-    assert await logged_prompts(database) == 1
-
-
-async def test_prompt_log_records_each_prompt_with_its_session_reasons_and_time(database):
-    prompt = Prompt(action="offer_refund", title="Refund", text="Offer it.", confidence=0.7, guardrails=["capped"],
-                    reasons=[Reason(feature="tenure", text="long-standing customer", weight=0.4)])
-    log = PromptLog(database, flush_seconds=60)
-    state = SessionState(id="S-9", agent_id="A9", channel="chat", reason="refund", journey_id="J-9", practice=True)
-    log.add(dataclasses.replace(Shown.on(state, [prompt]), at=1.8e9))
-    await log.flush()
-    async with database.session() as s:
-        record = (await s.exec(select(PromptRecord))).one()
-    assert (record.id, record.session_id, record.journey_id, record.agent_id, record.practice) == (
-        prompt.id, "S-9", "J-9", "A9", True)
-    assert (record.action, record.confidence, record.guardrails) == ("offer_refund", 0.7, ["capped"])
-    assert record.reasons == [{"feature": "tenure", "text": "long-standing customer", "direction": "raises",
-                               "weight": 0.4}]
-    assert record.shown_at.replace(tzinfo=UTC) == datetime.fromtimestamp(1_800_000_000, UTC)
 
 
 def test_refund_request_collects_the_amount_and_leaves_the_refund_pending():

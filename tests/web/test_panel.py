@@ -3,11 +3,15 @@ with their reasons, feedback, keyboard use, handoff journey, and reconnect with 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, PrivateRedis, free_port, server_env
 from tests.stream.panel import Panel
 from tests.stream.seed import seed
 from tests.web.conftest import World, assert_accessible, panel_online, screenshot
@@ -197,3 +201,41 @@ async def test_reload_keeps_the_contact_and_resumes(page: Page, world: World) ->
     await page.wait_for_selector("#conn[data-state=online]")
     await expect(page.locator(f"[data-session-id='{session_id}']")).to_contain_text("Sam Carter")
     await expect(page.locator("[data-action=verify_identity]")).to_have_count(1)
+
+
+async def test_the_panel_opens_its_stream_with_a_ticket_never_its_token(page: Page, world: World) -> None:
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    await panel_online(page, world.server, world.agent)
+    assert sockets and all("ticket=" in url and "token=" not in url for url in sockets)
+
+
+@pytest.fixture
+def server_on_private_redis(chromium: Path, tmp_path: Path, private_redis: PrivateRedis) -> Iterator[LiveServer]:
+    server = LiveServer(server_env(tmp_path, private_redis.url), free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def offer_when_redis_answers(world: World) -> str:
+    """``world.offer()``, retried while the server's Redis connections come back after a restart."""
+    for _ in range(40):
+        try:
+            return world.offer()
+        except (AssertionError, httpx.HTTPError):
+            time.sleep(0.25)
+    return world.offer()
+
+
+async def test_an_open_panel_shows_the_next_offer_after_the_servers_redis_lost_its_data(
+        page: Page, server_on_private_redis: LiveServer, private_redis: PrivateRedis) -> None:
+    world = await World(server_on_private_redis).seed()
+    await panel_online(page, world.server, world.agent)
+    first = world.offer()
+    await page.wait_for_selector(f"[data-offer-id='{first}']")
+    private_redis.restart()  # no persistence: the agent's stream numbering starts over at 1
+    second = offer_when_redis_answers(world)
+    await page.wait_for_selector(f"[data-offer-id='{second}']")
+    await expect(page.locator(f"[data-offer-id='{first}']")).to_have_count(0)   # stale: no longer live

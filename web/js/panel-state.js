@@ -10,6 +10,14 @@ export function emptyState(agentId) {
            notices: [] };
 }
 
+/**
+ * The server's numbering started over (a new stream epoch: its Redis lost the agent's stream): offers and
+ * contacts shown as live are stale, so start from nothing and take what follows. Notices stay.
+ */
+export function restartedState(state) {
+  return { ...emptyState(state.agentId), notices: state.notices };
+}
+
 export function loadState(agentId) {
   try {
     const saved = JSON.parse(sessionStorage.getItem(`assist.panel.${agentId}`) || "null");

@@ -6,7 +6,8 @@ import { forgetToken, setupSignIn } from "./auth.js";
 import { announce, fill, h } from "./dom.js";
 import { bindShortcuts } from "./keyboard.js";
 import {
-  applyMessage, findPrompt, forgetState, loadState, openOffers, openPrompts, removeSession, saveState,
+  applyMessage, findPrompt, forgetState, loadState, openOffers, openPrompts, removeSession, restartedState,
+  saveState,
 } from "./panel-state.js";
 import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
@@ -155,7 +156,7 @@ function onReply(message) {
   }
   if (message.type !== "error") return;
   if (data.code === "resume_gap") {
-    notice("Some messages expired while you were offline; showing what the server still held.", "warn");
+    notice("Some messages could not be resumed; showing what the server still holds.", "warn");
     return;
   }
   switch (about?.kind) {
@@ -236,6 +237,12 @@ function start(token, claims, me) {
   stream.addEventListener("state", (event) => {
     renderConnection($("conn"), $("conn-notice"), event.detail);
     if (event.detail.state === "online") render();
+  });
+  stream.addEventListener("restart", () => {
+    pending.clear();
+    state = restartedState(state);
+    notice("The service started its message stream over: earlier offers and contacts are no longer live.", "warn");
+    render();
   });
   stream.addEventListener("unauthorized", () => {
     signOut();

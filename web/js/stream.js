@@ -1,8 +1,15 @@
-// The agent's websocket, held open all shift: resume after any drop with the last seq seen, back off
-// exponentially between attempts, and queue what the panel sends while offline.
+// The agent's websocket, held open all shift: resume after any drop with the last seq (and epoch) seen, back
+// off exponentially between attempts, and queue what the panel sends while offline. Each connection opens
+// with a single-use ticket (POST /v1/stream-tickets), so the bearer token never goes into a URL.
+//
+// Seqs count within an epoch: a frame of another epoch means the server's numbering started over (its Redis
+// lost the stream), so what the panel shows as live is stale and every seq from 1 on is new.
 //
 // Events (EventTarget): "message" (detail: envelope, after duplicates are dropped), "state" (detail:
-// {state, retryAt, attempt}), "unauthorized" (detail: {code, detail}); the stream stops after that one.
+// {state, retryAt, attempt}), "restart" (detail: {epoch}: clear what is shown as live, then take what
+// follows), "unauthorized" (detail: {code, detail}); the stream stops after that one.
+
+import { ApiClient } from "./api.js";
 
 const PING_EVERY_MS = 20_000;
 const SILENCE_LIMIT_MS = 10_000;   // no pong (or anything) this long after a ping: the link is dead
@@ -19,8 +26,11 @@ export class AgentStream extends EventTarget {
     this.token = token;
     this.wsBase = `${base.protocol === "https:" ? "wss" : "ws"}://${base.host}`;
     this.seqKey = `assist.seq.${agentId}`;
+    this.epochKey = `assist.epoch.${agentId}`;
     const saved = sessionStorage.getItem(this.seqKey);
     this.lastSeq = saved === null ? null : Number(saved);
+    this.epoch = sessionStorage.getItem(this.epochKey);   // what lastSeq counts in (null: not known yet)
+    this.api = new ApiClient(token);
     this.state = "idle";
     this.ws = null;
     this.attempt = 0;
@@ -31,6 +41,7 @@ export class AgentStream extends EventTarget {
     this.queue = [];
     this.counter = 0;
     this.stopped = true;
+    this.connecting = false;
     this.everOnline = false;
     this.refused = null;
     this.serverSkew = 0;   // server clock minus ours, seconds (from hello), for offer countdowns
@@ -56,7 +67,9 @@ export class AgentStream extends EventTarget {
   /** Forget the resume point (a new sign-in starts fresh). */
   resetSeq() {
     this.lastSeq = null;
+    this.epoch = null;
     sessionStorage.removeItem(this.seqKey);
+    sessionStorage.removeItem(this.epochKey);
   }
 
   /**
@@ -91,12 +104,31 @@ export class AgentStream extends EventTarget {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  connect() {
-    if (this.stopped) return;
+  async connect() {
+    if (this.stopped || this.connecting) return;
+    this.connecting = true;
+    try {
+      await this.open();
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  async open() {
     clearTimeout(this.retryTimer);
-    const params = new URLSearchParams({ token: this.token });
-    if (this.lastSeq !== null) params.set("resume_from", String(this.lastSeq));
     this.setState(this.everOnline ? "reconnecting" : "connecting");
+    let ticket;
+    try {
+      ticket = (await this.api.post("/v1/stream-tickets")).ticket;
+    } catch (err) {
+      if (err.status === 401 || err.status === 403) this.refuse({ code: err.code, detail: err.message });
+      else this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped || this.ws) return;
+    const params = new URLSearchParams({ ticket });
+    if (this.lastSeq !== null) params.set("resume_from", String(this.lastSeq));
+    if (this.lastSeq !== null && this.epoch !== null) params.set("epoch", this.epoch);
     let ws;
     try {
       ws = new WebSocket(`${this.wsBase}/v1/agents/${encodeURIComponent(this.agentId)}/stream?${params}`);
@@ -123,6 +155,12 @@ export class AgentStream extends EventTarget {
       return;
     }
     if (typeof message.seq === "number") {
+      const epoch = message.epoch ?? null;
+      if (epoch !== this.epoch) {
+        // Numbering started over: nothing of the new epoch was shown yet, however low its seqs.
+        if (this.epoch !== null || (this.lastSeq ?? 0) > 0) this.restart(epoch);
+        else this.saveEpoch(epoch);
+      }
       if (this.lastSeq !== null && message.seq <= this.lastSeq) return;   // already shown: resume overlap
       this.dispatchEvent(new CustomEvent("message", { detail: message }));
       this.lastSeq = message.seq;
@@ -135,11 +173,18 @@ export class AgentStream extends EventTarget {
   onHello(message) {
     const data = message.data || {};
     if (typeof data.server_time === "number") this.serverSkew = data.server_time - Date.now() / 1000;
-    // First connection: start from now, replay nothing. A server whose outbox is behind what we saw lost
-    // its stream (a wiped Redis): start over from its count, or every new message would look old.
-    if (this.lastSeq === null || (typeof data.last_seq === "number" && data.last_seq < this.lastSeq)) {
+    const epoch = data.epoch ?? null;
+    if (this.lastSeq === null) {
+      // First connection: start from now, replay nothing.
       this.lastSeq = data.last_seq ?? 0;
       sessionStorage.setItem(this.seqKey, String(this.lastSeq));
+      this.saveEpoch(epoch);
+    } else if (epoch !== this.epoch || (typeof data.last_seq === "number" && data.last_seq < this.lastSeq)) {
+      // The server's numbering started over since we last saw it (its Redis lost the stream, or it expired):
+      // it replays everything it holds now, after a resume_gap error. (No epoch and nothing seen yet: there
+      // was nothing to start over from.)
+      if (this.epoch !== null || this.lastSeq > 0) this.restart(epoch);
+      else this.saveEpoch(epoch);
     }
     this.attempt = 0;
     this.everOnline = true;
@@ -150,17 +195,39 @@ export class AgentStream extends EventTarget {
     this.startHeartbeat();
   }
 
+  /** A new epoch: forget the resume point and tell the panel to clear what it shows as live. */
+  restart(epoch) {
+    this.lastSeq = 0;
+    sessionStorage.setItem(this.seqKey, "0");
+    this.saveEpoch(epoch);
+    this.dispatchEvent(new CustomEvent("restart", { detail: { epoch } }));
+  }
+
+  saveEpoch(epoch) {
+    this.epoch = epoch;
+    if (epoch === null) sessionStorage.removeItem(this.epochKey);
+    else sessionStorage.setItem(this.epochKey, epoch);
+  }
+
+  /** The server refused our credentials: stop for good and say so. */
+  refuse(detail) {
+    this.stopped = true;
+    this.ws = null;
+    this.setState("idle");
+    this.dispatchEvent(new CustomEvent("unauthorized", { detail }));
+  }
+
   onClose(ws, event) {
     if (ws !== this.ws) return;
     this.ws = null;
     this.stopHeartbeat();
     if (this.stopped) return;
     const refused = this.refused || (event.code === 1008 && REFUSED.has(event.reason) ? { code: event.reason } : null);
-    if (refused) {
-      this.refused = null;
-      this.stopped = true;
-      this.setState("idle");
-      this.dispatchEvent(new CustomEvent("unauthorized", { detail: refused }));
+    this.refused = null;
+    // A refused ticket (spent, or lost with the server's Redis) is retried with a new one: the ticket request
+    // is what checks the token, and it answers 401 when the token itself is no good.
+    if (refused && refused.code !== "unauthorized") {
+      this.refuse(refused);
       return;
     }
     this.scheduleReconnect();
@@ -178,7 +245,7 @@ export class AgentStream extends EventTarget {
 
   /** Reconnect now (the browser says the network is back, or the user asked). */
   retryNow() {
-    if (this.stopped || this.ws || Date.now() < this.holdUntil) return;
+    if (this.stopped || this.ws || this.connecting || Date.now() < this.holdUntil) return;
     this.connect();
   }
 
