@@ -9,8 +9,12 @@ attributes so they need not import ``assist``; ``install_error_handlers`` maps t
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
+import psycopg
+import redis.exceptions
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -75,6 +79,86 @@ class InvalidInput(AssistError):
     status_code = 422
 
 
+class StoreUnavailable(AssistError):
+    """A store (Redis or the database) did not answer: the request may succeed if retried shortly.
+
+    ``store`` says which ("redis" or "database"); the HTTP answer carries ``Retry-After``.
+    """
+
+    code = "store_unavailable"
+    status_code = 503
+    retry_after = 2
+    """Seconds a client should wait before retrying: about one reconnect attempt of a restarting store."""
+
+    def __init__(self, store: str, detail: str | None = None) -> None:
+        name = {"redis": "Redis", "database": "The database"}.get(store, f"The {store} store")
+        super().__init__(detail or f"{name} is not answering; retry shortly.", extra={"store": store})
+        self.store = store
+
+
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)  # BusyLoadingError included
+_DATABASE_DOWN = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+                  psycopg.OperationalError)
+_STORE_MODULES = {"redis": "redis", "routing.batching": "redis", "routing.commands": "redis",
+                  "assist.stores.redis": "redis", "sqlalchemy": "database", "psycopg": "database",
+                  "aiosqlite": "database", "assist.stores.sql": "database"}
+
+
+def _store_in_traceback(tb: TracebackType | None) -> str | None:
+    """The store whose client code raised (the innermost store frame wins), else None.
+
+    A bare ``TimeoutError`` or ``OSError`` says nothing about its origin; its frames do.
+    """
+    found = None
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        for prefix, store in _STORE_MODULES.items():
+            if module == prefix or module.startswith(prefix + "."):
+                found = store
+        tb = tb.tb_next
+    return found
+
+
+def as_store_unavailable(exc: BaseException) -> StoreUnavailable | None:
+    """``exc`` as a ``StoreUnavailable`` when it means a store is down or unreachable, else None.
+
+    Recognised: redis-py's connection, timeout and busy-loading errors (the routing batcher raises the same),
+    SQLAlchemy's operational/interface errors, pool timeouts and any DBAPI error that invalidated its
+    connection, psycopg's operational errors, and an ``OSError`` (refused or reset socket, DNS failure) or a
+    bare ``TimeoutError`` (``asyncio.timeout``) that passed through a store client's frames; the same errors
+    from anything else (a file, an outbound call) give None. A store's *answer* (a Redis error reply, an
+    integrity error) is not unavailability and gives None. Exception groups and explicit causes are searched.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # along explicit causes; a cycle ends the search
+        seen.add(id(current))
+        found = _unavailable_store(current)
+        if found is not None:
+            return found
+        current = current.__cause__
+    return None
+
+
+def _unavailable_store(exc: BaseException) -> StoreUnavailable | None:
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, _REDIS_DOWN):
+        return StoreUnavailable("redis")
+    if isinstance(exc, _DATABASE_DOWN) or (
+            isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated):
+        return StoreUnavailable("database")
+    if isinstance(exc, OSError):  # TimeoutError, ConnectionError and socket.gaierror are all OSErrors
+        store = _store_in_traceback(exc.__traceback__)
+        return None if store is None else StoreUnavailable(store)
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = as_store_unavailable(inner)
+            if found is not None:
+                return found
+    return None
+
+
 def problem(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     """An RFC 9457 problem document; ``code`` repeats the type's last segment for easy matching."""
     body: dict[str, Any] = {
@@ -103,6 +187,9 @@ def _http_code(status: int) -> str:
 def install_error_handlers(app: FastAPI, domain_errors: tuple[type[Exception], ...] = ()) -> None:
     """Every error leaves as a problem body; unexpected ones are logged and answered 500 without internals.
 
+    A store that does not answer (``as_store_unavailable``) is answered 503 ``store_unavailable`` with
+    ``Retry-After`` and logged as one WARNING line, without a traceback.
+
     ``domain_errors`` are the libraries' error bases (``RoutingError``...): they carry code, status and detail.
     """
 
@@ -113,9 +200,23 @@ def install_error_handlers(app: FastAPI, domain_errors: tuple[type[Exception], .
         app.add_exception_handler(error_type, _domain)
 
     @app.exception_handler(AssistError)
-    async def _assist_error(_: Request, exc: AssistError) -> JSONResponse:
+    async def _assist_error(request: Request, exc: AssistError) -> JSONResponse:
+        if isinstance(exc, StoreUnavailable):
+            return _store_unavailable(request, exc, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return problem_response(exc.status_code, exc.code, exc.detail, headers=headers, **exc.extra)
+
+    async def _store_failure(request: Request, exc: Exception) -> JSONResponse:
+        unavailable = as_store_unavailable(exc)
+        if unavailable is None:
+            return _unexpected(request, exc)
+        return _store_unavailable(request, unavailable, exc)
+
+    # Registered by type (not left to the catch-all below): Starlette re-raises what reaches the catch-all,
+    # so the server would log a traceback for an outage that was answered cleanly.
+    for store_error in (*_REDIS_DOWN, sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError,
+                        psycopg.OperationalError, OSError, ExceptionGroup):
+        app.add_exception_handler(store_error, _store_failure)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -132,5 +233,28 @@ def install_error_handlers(app: FastAPI, domain_errors: tuple[type[Exception], .
     async def _domain_or_unexpected(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, DomainError) and isinstance(getattr(exc, "status_code", None), int):
             return problem_response(exc.status_code, exc.code, exc.detail)
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(500, "internal_error", "An unexpected error occurred.")
+        unavailable = as_store_unavailable(exc)
+        if unavailable is not None:
+            return _store_unavailable(request, unavailable, exc)
+        return _unexpected(request, exc)
+
+
+def _store_unavailable(request: Request, unavailable: StoreUnavailable, cause: BaseException) -> JSONResponse:
+    """503 with ``Retry-After``; one WARNING line without traceback: an outage is an operating condition."""
+    log.warning("store unavailable", extra={"path": request.url.path, "store": unavailable.store,
+                                            "error": _short_reason(cause)})
+    return problem_response(503, unavailable.code, unavailable.detail,
+                            headers={"Retry-After": str(unavailable.retry_after)}, **unavailable.extra)
+
+
+def _short_reason(exc: BaseException) -> str:
+    """The driver's own first line (``orig`` under SQLAlchemy): never the statement or its parameters, which may
+    hold personal data."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {lines[0][:200] if lines else ''}"
+
+
+def _unexpected(request: Request, exc: BaseException) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    return problem_response(500, "internal_error", "An unexpected error occurred.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -20,7 +21,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Redis and the database answer", responses={503: {"description": "not ready"}})
 async def readyz(redis: RedisDep, db: DatabaseDep) -> Any:
-    checks = {"redis": await redis.ping(), "database": await db.ping()}
+    """200 when both stores answer; else 503 ``not_ready`` naming the ones that do not (``failed``)."""
+    redis_ok, database_ok = await asyncio.gather(redis.ping(), db.ping())  # both at once: one timeout at most
+    checks = {"redis": redis_ok, "database": database_ok}
     failed = [name for name, ok in checks.items() if not ok]
     if failed:
         return problem_response(503, "not_ready", f"not answering: {', '.join(failed)}", failed=failed,

@@ -5,6 +5,12 @@ trip cost (not Redis) is the limit. ``CommandBatcher.send`` writes one caller's 
 while one write/read exchange is in flight, later callers' commands are queued and sent together in the
 next exchange (auto-pipelining). A lone caller pays one round trip, as without batching; commands of
 different callers are never interleaved, and each caller gets its own replies in order.
+
+Faults: the kept connection goes stale when the server restarts. Before each exchange the batcher looks (no
+round trip: the event loop has already seen the server's FIN or RST) whether the server closed it, and takes a
+fresh one if so. An exchange that fails on the wire is retried once on a fresh connection only when every
+command in it is a read: a write whose reply was lost may have been applied, so it is never sent twice; that
+failure reaches the caller as redis-py's ``ConnectionError``/``TimeoutError`` (the app answers 503).
 """
 
 from __future__ import annotations
@@ -12,14 +18,30 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from redis.asyncio import ConnectionPool
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["CommandBatcher", "pack_commands"]
+__all__ = ["READ_ONLY_COMMANDS", "CommandBatcher", "ReplyTimeout", "pack_commands"]
 
 Request = tuple[Sequence[Sequence[Any]], "asyncio.Future[list[Any]] | None"]
+
+
+class ReplyTimeout(RedisTimeoutError, TimeoutError):
+    """The replies did not arrive within the connection's socket timeout; the commands may have been applied.
+    Both redis-py's and Python's ``TimeoutError``, so either kind of handler catches it."""
+
+
+READ_ONLY_COMMANDS = frozenset({
+    "GET", "MGET", "STRLEN", "EXISTS", "TTL", "PTTL", "TYPE", "HGET", "HMGET", "HGETALL", "HLEN", "HEXISTS",
+    "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE", "ZCARD", "ZSCORE", "ZRANK", "ZCOUNT",
+    "SMEMBERS", "SISMEMBER", "SCARD", "LRANGE", "LLEN", "XRANGE", "XREVRANGE", "XLEN", "PING", "TIME",
+})
+"""Commands that change nothing, so sending them twice is harmless: a batch made only of these is retried
+after a wire failure. Scripts (EVALSHA) are never in it, whatever they do."""
 
 
 def _encode(arg: Any) -> bytes:
@@ -114,26 +136,74 @@ class CommandBatcher:
         return self._conn
 
     async def _exchange(self, requests: list[Sequence[Sequence[Any]]]) -> list[list[Any]]:
+        """One write of every request's commands and the read of their replies.
+
+        Raises redis-py's ``ConnectionError`` (or ``TimeoutError``) when the server cannot be reached or the
+        replies did not arrive; then the commands may or may not have been applied."""
         self.exchanges += 1
         conn = await self._connection()
+        if _closed_by_server(conn):  # stale since a server restart: nothing was sent on it, so no doubt
+            await self._discard(conn)
+            conn = await self._connection()
         try:
-            async with asyncio.timeout(self._deadline):  # one deadline for the whole exchange
-                await conn.send_packed_command(pack_commands(c for r in requests for c in r), check_health=False)
-                results = []
-                for commands in requests:
-                    replies: list[Any] = []
-                    for _ in commands:
-                        try:
-                            replies.append(await conn.read_response(timeout=math.inf))
-                        except ResponseError as exc:
-                            replies.append(exc)
-                    results.append(replies)
-            return results
+            return await self._send_and_read(conn, requests)
+        except (OSError, RedisConnectionError, RedisTimeoutError) as exc:
+            await self._discard(conn)
+            if not _all_reads(requests):
+                _raise_wire_error(exc)
         except BaseException:
-            self._conn = None
-            conn.socket_timeout = self._deadline
-            try:
-                await conn.disconnect()
-            finally:
-                await self._pool.release(conn)
+            await self._discard(conn)
             raise
+        conn = await self._connection()  # reads only: once more on a fresh connection
+        try:
+            return await self._send_and_read(conn, requests)
+        except BaseException as exc:
+            await self._discard(conn)
+            if isinstance(exc, OSError | RedisConnectionError | RedisTimeoutError):
+                _raise_wire_error(exc)
+            raise
+
+    async def _send_and_read(self, conn: Any, requests: list[Sequence[Sequence[Any]]]) -> list[list[Any]]:
+        async with asyncio.timeout(self._deadline):  # one deadline for the whole exchange
+            await conn.send_packed_command(pack_commands(c for r in requests for c in r), check_health=False)
+            results = []
+            for commands in requests:
+                replies: list[Any] = []
+                for _ in commands:
+                    try:
+                        replies.append(await conn.read_response(timeout=math.inf))
+                    except ResponseError as exc:
+                        replies.append(exc)
+                results.append(replies)
+        return results
+
+    async def _discard(self, conn: Any) -> None:
+        """Give ``conn`` back to the pool disconnected (the pool reconnects it when it is next checked out)."""
+        self._conn = None
+        conn.socket_timeout = self._deadline
+        try:
+            await conn.disconnect()
+        finally:
+            await self._pool.release(conn)
+
+
+def _closed_by_server(conn: Any) -> bool:
+    """True when the server has closed ``conn`` (its FIN or RST already read by the loop); a cheap look at the
+    stream's state, no system call. False for a connection not yet opened."""
+    reader = getattr(conn, "_reader", None)
+    if reader is None:
+        return False
+    return bool(reader.at_eof() or reader.exception() is not None)
+
+
+def _all_reads(requests: list[Sequence[Sequence[Any]]]) -> bool:
+    return all(str(command[0]).upper() in READ_ONLY_COMMANDS for commands in requests for command in commands)
+
+
+def _raise_wire_error(exc: BaseException) -> NoReturn:
+    """Raise ``exc`` as redis-py's error, so callers and the app see one family; a timeout stays a timeout."""
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        raise exc
+    if isinstance(exc, TimeoutError):
+        raise ReplyTimeout("no reply from Redis in time; the commands may have been applied") from exc
+    raise RedisConnectionError(f"Redis connection failed: {exc}") from exc

@@ -4,15 +4,20 @@ The copy may lag: the reservation script re-checks the stored truth, so a stale 
 never a wrong assignment. Every change that can make an agent more available (profile, status, a freed
 slot) is announced by the scripts on the agents' pub/sub channel; ``listen`` collects those ids and
 ``refresh_dirty`` re-reads them in one round trip. Versions make late replies harmless.
+
+While Redis is unreachable ``listen`` keeps trying (the client subscribes again on reconnecting); what was
+announced meanwhile is lost, so ``stale`` is set and the routing loop reloads every agent once it can.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from routing.codec import agent_from_hash, as_dict
 from routing.engine import AgentState
@@ -24,6 +29,8 @@ __all__ = ["AgentMirror"]
 log = logging.getLogger(__name__)
 _BATCH = 500
 _POLL = 0.1
+_RECONNECT_PAUSE = 0.5
+"""Seconds between attempts to read the change feed while Redis is unreachable."""
 
 
 class AgentMirror:
@@ -36,6 +43,8 @@ class AgentMirror:
         self._dirty: set[str] = set()
         self._on_change = on_change
         self._listening = False
+        self.stale = False
+        """True when change announcements may have been missed (the feed was down): reload every agent."""
 
     async def load_all(self) -> int:
         """Read every registered agent (in batches); returns how many are indexed."""
@@ -104,9 +113,23 @@ class AgentMirror:
         read midway can leave the client's lock held, and closing it would then wait forever.
         """
         self._listening = True
+        down = False
         try:
             while self._listening:
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=_POLL)
+                try:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=_POLL)
+                except (RedisError, OSError) as exc:
+                    if not down:
+                        log.warning("agent change feed lost; reconnecting", extra={"error": repr(exc)})
+                    down = self.stale = True
+                    await asyncio.sleep(_RECONNECT_PAUSE)
+                    continue
+                if down:
+                    log.warning("agent change feed back; reloading every agent")
+                    down = False
+                    self.stale = True
+                    if self._on_change is not None:
+                        self._on_change()
                 if message is None:
                     continue
                 self._dirty.add(str(message["data"]))

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from routing.codec import contact_from_json
 from routing.engine import (
@@ -116,10 +117,13 @@ class RoutingService(OfferSettlement):
         """Until ``stop``: refresh announced agents, expire due offers, dispatch waiting contacts.
 
         Waits for a wake-up or a tick through the same event (a timer sets it), never through a timeout
-        that cancels: on Python 3.11 such a cancel can race an event and be lost or swallowed.
+        that cancels: on Python 3.11 such a cancel can race an event and be lost or swallowed. A pass that
+        fails because Redis is unreachable is logged once per outage and retried every tick; afterwards every
+        agent is reloaded (changes announced during the outage were lost), then dispatch carries on.
         """
         loop = asyncio.get_running_loop()
         resync_at = self.clock() + self.config.resync_seconds
+        unreachable = False
         while not self._stopping:
             tick = loop.call_later(self.config.tick_seconds, self._wake.set)
             await self._wake.wait()
@@ -128,13 +132,21 @@ class RoutingService(OfferSettlement):
             if self._stopping:
                 break
             try:
-                if self.clock() >= resync_at:
-                    resync_at = self.clock() + self.config.resync_seconds
+                if self.clock() >= resync_at or self.mirror.stale:
+                    self.mirror.stale = False  # set again if the load fails or the feed drops meanwhile
                     await self.mirror.load_all()
+                    resync_at = self.clock() + self.config.resync_seconds
                 await self.mirror.refresh_dirty()
                 await self.background_pass()
-            except (RedisError, OSError):
-                log.exception("routing background pass failed (Redis); retrying")
+                if unreachable:
+                    log.warning("routing background pass resumed; Redis answers again")
+                    unreachable = False
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:  # Redis down: one line per outage
+                if not unreachable:
+                    log.warning("routing background pass failed: Redis unreachable; retrying",
+                                extra={"error": repr(exc)})
+                unreachable = True
+                self.mirror.stale = True  # announcements may be lost meanwhile
             except Exception:  # noqa: BLE001 - the loop must outlive one bad pass
                 log.exception("routing background pass failed; retrying")
             await asyncio.sleep(0.01)

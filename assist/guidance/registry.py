@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Field, SQLModel, col, select
 
-from assist.errors import Conflict, NotFound
+from assist.errors import Conflict, NotFound, as_store_unavailable
 from assist.stores.tables import _json, _when
 
 if TYPE_CHECKING:  # the SQL store imports this module for its tables: keep its import light and acyclic
@@ -173,14 +173,22 @@ class ModelWatcher:
 
     async def _run(self) -> None:
         polls = 0
+        outage = False
         while True:
             try:
                 await self.check()
+                if outage:
+                    log.info("model watcher: the database answers again")
+                outage = False
                 polls += 1
                 if polls % DRIFT_EVERY_POLLS == 0:
                     await asyncio.to_thread(self.check_drift)
-            except Exception:  # noqa: BLE001 - a database hiccup must not stop the watcher
-                log.exception("model watcher check failed")
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not stop the watcher
+                if as_store_unavailable(exc) is None:
+                    log.exception("model watcher check failed")
+                elif not outage:  # an outage is one warning, not a traceback every few seconds
+                    log.warning("model watcher: the database does not answer; the served model stays")
+                    outage = True
             await asyncio.sleep(self.interval)
 
     async def start(self) -> None:

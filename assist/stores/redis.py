@@ -16,6 +16,10 @@ import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from routing.commands import CommandSender
 
@@ -101,15 +105,35 @@ class EmbeddedRedis:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def _worth_resending(error: Exception) -> bool:
+    """A connection error (a socket the server closed, typically by restarting) is retried; a timeout only
+    when it struck before the command was on its way: a read that timed out may have run its command."""
+    if isinstance(error, RedisTimeoutError):
+        return "connecting" in str(error) or "writing" in str(error)
+    return isinstance(error, RedisConnectionError)
+
+
+def reconnect_once() -> Retry:
+    """The client's retry policy: once, at once, on a fresh connection (redis-py reconnects the connection it
+    just disconnected). More would only hold a request while the server is down; the app answers 503 then."""
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError, RedisTimeoutError),
+                 is_retryable=_worth_resending)
+
+
 class RedisStore:
     """The app's Redis: one client (a connection pool), its command sender and the key space; opened in
-    lifespan."""
+    lifespan.
+
+    A command through the client that fails because its pooled connection went stale (a Redis restart) is sent
+    once more on a fresh connection; the command sender's batcher has its own, stricter rule (writes are never
+    sent twice). While Redis is down both raise redis-py's ``ConnectionError``, which the app answers with 503
+    ``store_unavailable``."""
 
     def __init__(self, url: str, prefix: str, max_connections: int = 200) -> None:
         self.url = url
         self.keys = KeySpace(prefix)
         pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=max_connections,
-                                                        timeout=5)
+                                                        timeout=5, retry=reconnect_once())
         self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self.commands = CommandSender(self.client)
         """The hot paths' lean way to the same server (packed, coalesced round trips)."""
