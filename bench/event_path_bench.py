@@ -41,7 +41,8 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
     from assist.guidance.model import ModelGuidance
     from assist.guidance.rules import RuleGuidance
     from assist.journeys.state import JourneyState
-    from assist.sessions.delivery import Delivery, Shown
+    from assist.records.journal import prompts_entry
+    from assist.sessions.delivery import Delivery
     from assist.sessions.events import apply_to_journey
     from assist.sessions.state import SessionState
     from assist.stream.outbox import Outbox
@@ -86,7 +87,7 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
         mark("prompt messages")
         current.model_dump_json()
         mark("journey JSON for the commit")
-        Shown.on(state, prompts)
+        prompts_entry(state.id, state.journey_id, state.agent_id, state.practice, prompts, time.time())
         mark("prompt log record")
         assert payloads and '"apologise_acknowledge"' in payloads[0]
         return marks

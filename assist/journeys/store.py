@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.ids import new_id
 from assist.journeys.state import JourneyState
@@ -132,24 +133,34 @@ class JourneyStore:
         if state.customer_id is None:
             return
         async with self.db.session() as session:
-            row = await session.get(Journey, state.id)
-            if row is None:
-                row = Journey(id=state.id, customer_id=state.customer_id, reason=state.reason,
-                              practice=state.practice,
-                              opened_at=datetime.fromtimestamp(state.opened_at, UTC))
-            row.status = state.status
-            row.channels = list(state.channels)
-            row.owner_agent_id = state.handled_by[-1].agent_id if state.handled_by else None
-            row.state = state.sql_state()
-            row.updated_at = utcnow()
-            row.closed_at = utcnow() if state.status == "closed" else None
-            session.add(row)
+            await write_journey_row(session, state, utcnow())
 
     async def forget(self, journey_ids: list[str]) -> None:
         """Drop live state (used by erasure)."""
         if journey_ids:
             for journey_id in journey_ids:  # one key per call: each journey has its own cluster slot
                 await self.client.delete(self.key(journey_id))
+
+
+async def write_journey_row(session: AsyncSession, state: JourneyState, at: datetime | None) -> None:
+    """Write ``state`` to its SQL row as of ``at`` (created on first write) unless the row was written later:
+    a persist delayed in the record journal by a database outage must not overwrite a newer one."""
+    if state.customer_id is None:
+        return
+    at = at or utcnow()
+    row = await session.get(Journey, state.id)
+    if row is None:
+        row = Journey(id=state.id, customer_id=state.customer_id, reason=state.reason, practice=state.practice,
+                      opened_at=datetime.fromtimestamp(state.opened_at, UTC))
+    elif row.updated_at > at:
+        return
+    row.status = state.status
+    row.channels = list(state.channels)
+    row.owner_agent_id = state.handled_by[-1].agent_id if state.handled_by else None
+    row.state = state.sql_state()
+    row.updated_at = at
+    row.closed_at = at if state.status == "closed" else None
+    session.add(row)
 
 
 def next_rev(rev: str | None) -> str:

@@ -11,11 +11,10 @@ from functools import partial
 
 from assist.auth.principal import Principal
 from assist.customers.service import customer_view
-from assist.errors import InvalidInput
+from assist.errors import Conflict, InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus
 from assist.journeys.state import JourneyState
-from assist.sessions.delivery import Shown
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
@@ -66,7 +65,11 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     snapshot = live.get(event.session_id)
     while True:
         if snapshot is None:
-            snapshot = await live.read(event.session_id)
+            try:
+                snapshot = await live.read(event.session_id)
+            except KeyError:
+                allowed(principal, event.session_id, "open", await service.sessions.get(event.session_id))
+                raise journey_gone(event.session_id) from None
             if snapshot is None:
                 raise unknown_session(event.session_id)
         state = allowed(principal, event.session_id, "open", snapshot.state)
@@ -75,20 +78,28 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
             return await _resolve_ambiguous(service, principal, state.model_copy(deep=True),
                                             str(event.fields.get("customer_id", "")))
         validate_event(event)
-        journey = snapshot.journey_state()
+        try:
+            journey = snapshot.journey_state()
+        except KeyError:
+            raise journey_gone(state.id) from None
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
         messages: list[Envelope | str] = []
         if event.kind == "utterance" and principal.is_machine:
             messages.append(Envelope(type="transcript", data={
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
         messages += service.delivery.messages(state, prompts)
-        if await live.commit(snapshot, journey, messages) is not None:
+        if await live.commit(snapshot, journey, messages, prompts) is not None:
             break
         snapshot = None
-    service.delivery.prompt_log.add(Shown.on(state, prompts))
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts
+
+
+def journey_gone(session_id: str) -> Conflict:
+    """For an open session whose journey is gone (an accept that failed half-way before this was fixed, or a
+    journey erased): it takes no more events, but it can still be closed."""
+    return Conflict(f"session {session_id!r} has no journey any more: close it", code="journey_gone")
 
 
 async def _resolve_ambiguous(service: SessionService, principal: Principal, state: SessionState,

@@ -1,7 +1,8 @@
 """This worker's last view of the sessions its panels work on, so that a live event is one Redis round trip.
 
 An event needs the session (who may act on it, which journey) and the journey (what guidance sees), and
-writes the journey and the panel's messages: read, compare-and-set, append made three round trips, most
+writes the journey, the panel's messages and the prompt log's entry for the prompts shown (with the hashes
+feedback is checked against, ``assist.records.journal``): read, compare-and-set, append made three round trips, most
 of the time an event spent in the service. A worker keeps what it last read or wrote of each open session
 and its journey (a ``LiveSnapshot``), applies the event to that, and commits with one script that first
 checks the snapshot is still the truth: the session's stored value hashes the same and the journey's
@@ -23,24 +24,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assist.guidance.interface import Prompt
 from assist.journeys.state import JourneyState
 from assist.journeys.store import WRITE_FUNCTION, JourneyStore, LiveRead, next_rev
+from assist.records.journal import LOG_SHOWN_FUNCTION
+from assist.sessions.delivery import PromptLog
 from assist.sessions.state import SessionState, SessionStore
 from assist.stream.outbox import APPEND_FUNCTION, Outbox
 from assist.stream.protocol import Envelope
 
-_COMMIT = WRITE_FUNCTION + APPEND_FUNCTION + """
+_COMMIT = WRITE_FUNCTION + APPEND_FUNCTION + LOG_SHOWN_FUNCTION + """
 if redis.sha1hex(redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then
   return false
 end
 if write_journey(KEYS[2], ARGV[2], ARGV[3], ARGV[4]) == 0 then
   return false
 end
-return append(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], 9)
+log_shown(KEYS[5], ARGV[9], ARGV[10], ARGV[11], ARGV[12], 6)
+return append(KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], 13)
 """
-"""KEYS: session, journey, agent seq, agent outbox. ARGV: session sha1, journey rev, journey JSON, journey TTL,
-outbox length, outbox TTL, agent channel, listening here (0/1), messages... Replies the messages' seqs, or nil
-(nothing written)."""
+"""KEYS: session, journey, agent seq, agent outbox, record journal, the shown prompts' hashes... ARGV: session
+sha1, journey rev, journey JSON, journey TTL, outbox length, outbox TTL, agent channel, listening here (0/1),
+prompt log entry ("" for none), agent, shown at, shown prompts' TTL, messages... Replies what ``append``
+replies (the messages' seqs), or nil (nothing written)."""
 
 CAPACITY = 10_000
 """Snapshots kept per worker (the oldest go first): far more than the sessions one worker's panels hold open."""
@@ -68,10 +74,12 @@ def _sha(raw: str) -> str:
 
 class LiveSessions:
     def __init__(self, sessions: SessionStore, journeys: JourneyStore, outbox: Outbox,
-                 single_node: bool | None = None, capacity: int = CAPACITY) -> None:
+                 prompt_log: PromptLog | None = None, single_node: bool | None = None,
+                 capacity: int = CAPACITY) -> None:
         self.sessions = sessions
         self.journeys = journeys
         self.outbox = outbox
+        self.prompt_log = prompt_log
         self.commands = sessions.commands
         self.single_node = self.commands.batcher is not None if single_node is None else single_node
         self.capacity = capacity
@@ -136,22 +144,37 @@ class LiveSessions:
         self._keep(snapshot)
         return snapshot
 
-    async def commit(self, snapshot: LiveSnapshot, journey: JourneyState,
-                     messages: Sequence[Envelope | str]) -> list[int] | None:
-        """Write ``journey`` and append ``messages`` to the agent's outbox if the snapshot is still current;
-        their seqs, or None when it was not (nothing written, the snapshot dropped: read again)."""
+    async def commit(self, snapshot: LiveSnapshot, journey: JourneyState, messages: Sequence[Envelope | str],
+                     prompts: Sequence[Prompt] = ()) -> list[int] | None:
+        """Write ``journey``, append ``messages`` to the agent's outbox and log ``prompts`` as shown (the
+        prompt log's journal entry) if the snapshot is still current; the messages' seqs, or None when it was
+        not (nothing written, the snapshot dropped: read again)."""
         payloads = self.outbox.payloads(messages)
-        agent_id = snapshot.state.agent_id
-        journey.updated_at = time.time()
+        state = snapshot.state
+        agent_id = state.agent_id
+        journey.updated_at = at = time.time()
         journey_raw = journey.model_dump_json()
+        log = self.prompt_log
+        if prompts and log is None:
+            raise ValueError("prompts to log, and no prompt log")
+        entry = log.entry(state, prompts, at) if log else ""
         if self.single_node:
             outbox_keys, outbox_args = self.outbox.target(agent_id)
-            keys = [self.sessions.key(snapshot.state.id), self.journeys.key(journey.id), *outbox_keys]
+            keys = [self.sessions.key(state.id), self.journeys.key(journey.id), *outbox_keys]
+            if log:
+                keys += [log.journal.key, *log.journal.shown_keys(prompts)]
             args: list[Any] = [snapshot.session_sha, snapshot.journey.rev, journey_raw, self.journeys.ttl_seconds,
-                               *outbox_args, *payloads]
+                               *outbox_args, entry, agent_id, repr(at),
+                               log.journal.feedback_window_seconds if log else 0, *payloads]
             seqs = await self.commands.call(self.commands.eval(self._commit, keys, args))
         elif await self.commands.call(self.journeys.write_cmd(journey.id, snapshot.journey.rev, journey_raw)):
-            seqs = await self.commands.call(self.outbox.append_cmd(agent_id, payloads)) if payloads else []
+            shown = log.journal.shown_cmds(entry, agent_id, [p.id for p in prompts], at) if log else []
+            replies = await self.commands.send([*shown,
+                                                *([self.outbox.append_cmd(agent_id, payloads)] if payloads else [])])
+            for reply in replies:
+                if isinstance(reply, Exception):
+                    raise reply
+            seqs = replies[-1] if payloads else []
         else:
             seqs = None
         if seqs is None:

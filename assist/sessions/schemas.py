@@ -18,10 +18,10 @@ class OfferRequest(BaseModel):
     channel: Channel
     reason: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")
     identifiers: dict[str, str] = Field(default_factory=dict, max_length=8)
-    practice: bool = False
+    practice: bool = Field(default=False, strict=True)  # lax mode read 0, 1 and "yes" as booleans
     journey_id: str | None = Field(default=None, max_length=64)
     reservation_id: str | None = Field(default=None, max_length=64)
-    expires_in_seconds: float = Field(default=30.0, gt=0, le=600)
+    expires_in_seconds: float = Field(default=30.0, gt=0, le=600, strict=True)
 
 
 class OfferResponse(BaseModel):

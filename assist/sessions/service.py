@@ -7,16 +7,18 @@ whichever worker holds the socket.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.auth.principal import Principal
 from assist.context.card import build_context_card
 from assist.customers.service import customer_view
-from assist.errors import Conflict, Forbidden, NotFound
+from assist.errors import Conflict, Forbidden, NotFound, as_store_unavailable
 from assist.guidance.interface import GuidanceInput, GuidanceProvider, Prompt
 from assist.identity import Identity, IdentityStatus, resolve_identity
 from assist.journeys.state import Handler, JourneyState
@@ -29,6 +31,8 @@ from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
 from assist.stream.protocol import CloseData, EventData, HandoffRequestData
+
+log = logging.getLogger(__name__)
 
 DEFAULT_REFUND_LIMIT = 50.0
 """For an agent with no record (a practice trainee): the most conservative limit."""
@@ -54,7 +58,7 @@ class SessionService:
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
-        self.live = LiveSessions(sessions, journeys, delivery.outbox)
+        self.live = LiveSessions(sessions, journeys, delivery.outbox, delivery.prompt_log)
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it."""
@@ -82,7 +86,12 @@ class SessionService:
         return allowed(principal, session_id, status, await self.sessions.get(session_id))
 
     async def accept(self, principal: Principal, offer_id: str) -> SessionState:
-        """Open the session: resolve identity, resume or start the journey, push context and first prompts."""
+        """Open the session: resolve identity, resume or start the journey, push context and first prompts.
+
+        All or nothing: when a step fails (the database is down) the claim is undone and the offer can be
+        accepted again; a store that is down answers ``StoreUnavailable``. Routing's reservation is settled
+        only once the session is open, so its capacity follows what happened.
+        """
         offered = await self.owned(principal, offer_id, "offered")
         if offered.expires_at is not None and offered.expires_at < time.time():
             await self.sessions.claim(offer_id, "offered", "expired")
@@ -90,6 +99,36 @@ class SessionService:
         state = await self.sessions.claim(offer_id, "offered", "open")
         if state is None:
             raise Conflict("the offer is no longer available", code="offer_unavailable")
+        try:
+            await self._open(principal, state)
+        except BaseException as exc:  # a cancelled accept (the panel went away) is undone too
+            await self._undo_accept(offered, state)
+            unavailable = as_store_unavailable(exc)
+            if unavailable is not None:
+                raise unavailable from exc
+            raise
+        for hook in self.hooks:
+            await hook(state, "accepted")
+        return state
+
+    async def _undo_accept(self, offered: SessionState, state: SessionState) -> None:
+        """Put the offer back as it was before ``accept`` claimed it, and take its agent off the journey it
+        joined, if it got that far. Best effort: if Redis is down too, the session stays open and ``close``
+        ends it."""
+        self.live.forget(state.id)
+        try:
+            if state.opened_at is not None and state.journey_id:  # it joined the journey
+                def leave(j: JourneyState) -> None:
+                    j.handled_by[:] = [h for h in j.handled_by if h.session_id != state.id]
+                    j.shown_by_session.pop(state.id, None)  # a new accept is prompted afresh
+
+                await self.journeys.update(state.journey_id, leave)
+            await self.sessions.put(offered)
+        except Exception:  # noqa: BLE001 - the caller raises the accept's own error
+            log.warning("accept of %s failed and could not be undone", state.id, exc_info=True)
+
+    async def _open(self, principal: Principal, state: SessionState) -> None:
+        """``accept``'s steps after the claim: everything that may fail, and fails as one."""
         async with self.db.session() as s:
             agent = await s.get(Agent, state.agent_id)
             identity = await self._identity(s, state)
@@ -113,9 +152,6 @@ class SessionService:
         self.live.remember(await self.sessions.put(state), live)
         await self.push_context(principal, state, journey)
         await self.delivery.prompts(state, prompts)
-        for hook in self.hooks:
-            await hook(state, "accepted")
-        return state
 
     async def _identity(self, s: AsyncSession, state: SessionState) -> Identity:
         """Who the contact is: the handed-off journey's customer, or what the identifiers resolve to."""
@@ -161,8 +197,9 @@ class SessionService:
     def guide(self, state: SessionState, journey: JourneyState,
               change: Callable[[JourneyState], None]) -> list[Prompt]:
         """Apply ``change`` to ``journey`` and return the prompts guidance now gives, recorded in the journey
-        as shown on this session (another agent on the journey later is prompted afresh for what is undone). Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and
-        the prompts are written with the change that produced them."""
+        as shown on this session (another agent on the journey later is prompted afresh for what is undone).
+        Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and the prompts
+        are written with the change that produced them."""
         change(journey)
         latest = journey.transcript[-1] if journey.transcript else None
         prompts = self.guidance.evaluate(GuidanceInput(
@@ -187,14 +224,14 @@ class SessionService:
         """
         state = await self.owned(principal, data.session_id, "open")
         note = f"handed off to {data.channel}" + (f" ({data.to_agent})" if data.to_agent else "")
-        journey = await self.journeys.update(state.journey_id or "", lambda j: j.say(
+        journey = await self._change_journey(state, lambda j: j.say(
             state.channel, "system", note + (f": {data.note}" if data.note else "")))
-        await self.journeys.persist(journey)
         await self._record_interaction(state, "transferred", None, data.note)
         state.status = "handed_off"
         await self.sessions.put(state)
         self.live.forget(state.id)
-        await self.delivery.send(state.agent_id, "handoff", {"session_id": state.id, "journey_id": journey.id,
+        journey_id = journey.id if journey else None
+        await self.delivery.send(state.agent_id, "handoff", {"session_id": state.id, "journey_id": journey_id,
                                                              "channel": data.channel, "to_agent": data.to_agent})
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id, "reason": "handoff"})
         for hook in self.hooks:
@@ -203,18 +240,21 @@ class SessionService:
             return None
         return await self.offer(OfferRequest(agent_id=data.to_agent, channel=data.channel, reason=state.reason,
                                              identifiers=state.identifiers, practice=state.practice,
-                                             journey_id=journey.id), handoff_from=state.agent_id)
+                                             journey_id=journey_id), handoff_from=state.agent_id)
 
     async def close(self, principal: Principal, data: CloseData) -> SessionState:
-        """Record the interaction, close the journey if resolved, persist it, tell the panel."""
+        """Record the interaction, close the journey if resolved, persist it, tell the panel.
+
+        Always possible for an open session: one without a journey (an accept that failed half-way before
+        that was made atomic) closes without one, and SQL writes the database cannot take now wait in the
+        record journal (``assist.records``) instead of failing the close."""
         state = await self.owned(principal, data.session_id, "open")
 
         def finish(j: JourneyState) -> None:
             if data.outcome == "resolved":
                 j.status = "closed"
 
-        journey = await self.journeys.update(state.journey_id or "", finish)
-        await self.journeys.persist(journey)
+        await self._change_journey(state, finish)
         await self._record_interaction(state, data.outcome, data.csat, data.summary)
         state.status = "closed"
         await self.sessions.put(state)
@@ -225,15 +265,51 @@ class SessionService:
             await hook(state, "closed")
         return state
 
+    async def _change_journey(self, state: SessionState,
+                              change: Callable[[JourneyState], None]) -> JourneyState | None:
+        """Apply ``change`` to the session's journey and persist it (through the journal if the database is
+        down); None for a session without a journey (any more)."""
+        if not state.journey_id:
+            return None
+        try:
+            journey = await self.journeys.update(state.journey_id, change)
+        except KeyError:
+            log.warning("session %s lost its journey %s", state.id, state.journey_id)
+            return None
+        try:
+            await self.journeys.persist(journey)
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            await self._journal("journey", {"state": journey.model_dump_json(), "at": time.time()})
+        return journey
+
     async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str) -> None:
+        """The interaction row; journaled when the database is down (the journal's writer inserts it later)."""
         if state.customer_id is None:
             return
-        async with self.db.session() as s:
-            s.add(Interaction(id=f"I-{state.id}", customer_id=state.customer_id, journey_id=state.journey_id,
-                              channel=state.channel, agent_id=state.agent_id,
-                              started_at=datetime.fromtimestamp(state.opened_at or state.offered_at, UTC),
-                              ended_at=datetime.now(UTC), intent=state.reason, outcome=outcome, csat=csat,
-                              summary=summary, practice=state.practice))
+        started, ended = state.opened_at or state.offered_at, time.time()
+        row = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
+               "channel": state.channel, "agent_id": state.agent_id, "intent": state.reason, "outcome": outcome,
+               "csat": csat, "summary": summary, "practice": state.practice}
+        try:
+            async with self.db.session() as s:
+                s.add(Interaction(**row, started_at=datetime.fromtimestamp(started, UTC),
+                                  ended_at=datetime.fromtimestamp(ended, UTC)))
+        except Exception as exc:
+            if not _database_down(exc):
+                raise
+            await self._journal("interaction", {**row, "started_at": started, "ended_at": ended})
+
+    async def _journal(self, kind: str, entry: dict[str, Any]) -> None:
+        prompt_log = self.delivery.prompt_log
+        await prompt_log.journal.append(kind, entry)
+        prompt_log.writer.wake()
+
+
+def _database_down(exc: BaseException) -> bool:
+    unavailable = as_store_unavailable(exc)
+    return unavailable is not None and unavailable.store == "database"
 
 
 def allowed(principal: Principal, session_id: str, status: str, state: SessionState | None) -> SessionState:

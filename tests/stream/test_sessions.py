@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from sqlmodel import select
 
 from assist.journeys.state import JourneyState
+from assist.sessions.state import SessionState
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import AuditEntry, Interaction, PromptFeedback
@@ -275,3 +276,43 @@ async def test_another_agent_cannot_post_events_into_a_session(live_server):
                           json={"kind": "utterance", "speaker": "agent", "text": "hi"},
                           headers=live_server.headers("A2"))
     assert response.status_code == 403
+
+
+async def journeyless_session(server, agent_id: str, customer_id: str) -> str:
+    """An open session without a journey, as an accept that failed half-way left one before that was fixed."""
+    state = SessionState(agent_id=agent_id, channel="chat", reason="refund", status="open", customer_id=customer_id)
+    client = Redis.from_url(server.settings.redis_url, decode_responses=True)
+    try:
+        await client.set(KeySpace(server.settings.redis_prefix).key("session", state.id, "state"),
+                         state.model_dump_json(), ex=600)
+    finally:
+        await client.aclose()
+    return state.id
+
+
+async def test_an_open_session_without_a_journey_can_be_closed(live_server):
+    cid, phone, email = new_ids()
+    await seed(live_server, customer_id=cid, phone=phone, email=email)
+    session_id = await journeyless_session(live_server, "A1", cid)
+    panel = await Panel.open(live_server, "A1")
+    await panel.expect("hello")
+    await panel.send("close", {"session_id": session_id, "outcome": "unresolved"})
+    closed = await panel.expect("session_closed", session_id=session_id)
+    await panel.close()
+    [interaction] = await rows(live_server, Interaction, Interaction.id == f"I-{session_id}")
+    assert closed["data"]["outcome"] == "unresolved"
+    assert (interaction.outcome, interaction.journey_id) == ("unresolved", None)
+
+
+async def test_an_event_on_a_session_without_a_journey_says_so(live_server):
+    cid, phone, email = new_ids()
+    await seed(live_server, customer_id=cid, phone=phone, email=email)
+    session_id = await journeyless_session(live_server, "A1", cid)
+    panel = await Panel.open(live_server, "A1")
+    await panel.expect("hello")
+    await panel.send("event", {"session_id": session_id, "kind": "utterance", "text": "hello?"}, "e1")
+    refused = await panel.expect("error", in_reply_to="e1")
+    await panel.send("close", {"session_id": session_id, "outcome": "unresolved"})
+    await panel.expect("session_closed", session_id=session_id)
+    await panel.close()
+    assert refused["data"]["code"] == "journey_gone"
