@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     history_limit: int = Field(default=10, gt=0, le=100)
 
+    rate_limit_enabled: bool = True
+    """HTTP request limits (``assist.auth.limits``), counted in Redis so every worker shares them."""
+    rate_limit_window_seconds: int = Field(default=10, gt=0)
+    rate_limit_per_token: int = Field(default=1000, gt=0)
+    """Requests per window with one bearer token: a person's browser sends a few a second at most."""
+    rate_limit_per_api_key: int = Field(default=20_000, gt=0)
+    """Requests per window with one API key: a routing system posting every contact and event of a site."""
+    rate_limit_per_address: int = Field(default=50_000, gt=0)
+    """Requests per window from one client address, whatever the credential (a site's agents behind one NAT)."""
+    rate_limit_bad_credentials: int = Field(default=30, gt=0)
+    """Invalid tokens or API keys one address may send per failure window before it gets 429."""
+    rate_limit_bad_credentials_window_seconds: int = Field(default=300, gt=0)
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:

@@ -569,6 +569,7 @@ def service_env(tmp: Path, redis_url: str, prefix: str, rate: int) -> dict[str, 
                 "ASSIST_DATABASE_URL": f"sqlite:///{tmp / 'assist.db'}", "ASSIST_DATA_DIR": str(tmp),
                 "ASSIST_REDIS_PREFIX": prefix, "ASSIST_JWT_SECRET": SECRET, "ASSIST_LOG_LEVEL": "WARNING",
                 "ASSIST_WS_MAX_MESSAGES_PER_SECOND": str(rate), "ASSIST_WS_MAX_MESSAGE_BYTES": "65536",
+                "ASSIST_RATE_LIMIT_ENABLED": "false",  # one admin token posts every offer of a scenario
                 "PYTHONPATH": str(ROOT)})
     return env
 

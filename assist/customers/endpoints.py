@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from assist.customers.schemas import CustomerView, Purpose
 from assist.customers.service import read_customer
@@ -14,8 +14,9 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
 @router.get("/{customer_id}", response_model=CustomerView, response_model_exclude_unset=True,
-            summary="A customer as the caller's role may see them; the read is audited")
+            summary="A customer as the caller's role may see them (agents: only while serving them); audited")
 async def get_customer(
+    request: Request,
     customer_id: str,
     principal: PrincipalDep,
     session: SessionDep,
@@ -23,4 +24,6 @@ async def get_customer(
     purpose: Purpose = Purpose.SERVICE,
     reason: Annotated[str, Query(max_length=200)] = "",
 ) -> Any:
-    return await read_customer(session, principal, customer_id, purpose=purpose, reason=reason, request_id=rid)
+    live = getattr(request.app.state, "session_service", None)
+    return await read_customer(session, principal, customer_id, purpose=purpose, reason=reason, request_id=rid,
+                               sessions_of=live.sessions.for_agent if live is not None else None)

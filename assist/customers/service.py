@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assist.audit import record_access
+from assist.audit import record_access, record_refusal
 from assist.auth.principal import Principal, Role
+from assist.customers.access import SessionsOf, serves_customer
 from assist.customers.masking import disclose
 from assist.customers.schemas import CustomerView, Purpose
 from assist.errors import Forbidden, Gone, NotFound
@@ -42,19 +45,34 @@ def customer_view(customer: Customer, role: Role) -> CustomerView:
 
 
 async def read_customer(session: AsyncSession, principal: Principal, customer_id: str, *,
-                        purpose: Purpose = Purpose.SERVICE, reason: str = "",
-                        request_id: str | None = None) -> CustomerView:
+                        purpose: Purpose = Purpose.SERVICE, reason: str = "", request_id: str | None = None,
+                        sessions_of: SessionsOf | None = None) -> CustomerView:
     """The customer as ``principal`` may see them, with an audit row naming the fields sent.
 
-    Raises Forbidden for a role that does not read customers or a purpose without consent, NotFound/Gone.
+    Raises Forbidden for a role that does not read customers, an agent not serving this customer (see
+    ``assist.customers.access``; ``sessions_of`` gives the agent's live sessions) or a purpose without consent,
+    each refusal audited as ``read_refused``; NotFound/Gone for an unknown or erased customer.
     """
     if principal.role not in READER_ROLES:
-        raise Forbidden(f"role {principal.role} does not read customer records", code="role_forbidden")
+        await _refuse(session, principal, customer_id, purpose, reason, request_id, Forbidden(
+            f"role {principal.role} does not read customer records", code="role_forbidden"))
     customer = await load_customer(session, customer_id)
+    if not await serves_customer(session, principal, customer.id, sessions_of):
+        await _refuse(session, principal, customer_id, purpose, reason, request_id, Forbidden(
+            "agents read a customer only while handling a contact or an open journey of theirs",
+            code="not_serving_customer"))
     if not has_consent(customer, purpose):
-        raise Forbidden(f"customer has not consented to use for {purpose}", code="consent_missing")
+        await _refuse(session, principal, customer_id, purpose, reason, request_id, Forbidden(
+            f"customer has not consented to use for {purpose}", code="consent_missing"))
     view = customer_view(customer, principal.role)
     sent = [name for name in PROFILE_FIELDS if name in view.model_fields_set]
     await record_access(session, principal, customer.id, "read", purpose=purpose.value, fields=sent,
                         reason=reason, request_id=request_id)
     return view
+
+
+async def _refuse(session: AsyncSession, principal: Principal, customer_id: str, purpose: Purpose, reason: str,
+                  request_id: str | None, error: Forbidden) -> NoReturn:
+    await record_refusal(session, principal, customer_id, "read", code=error.code, purpose=purpose.value,
+                         reason=reason, request_id=request_id)
+    raise error

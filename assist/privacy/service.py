@@ -16,12 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.service import load_customer
-from assist.stores.tables import AuditEntry, CustomerIdentifier, Interaction, Journey, utcnow
+from assist.privacy.live import ErasureSubject
+from assist.stores.tables import AuditEntry, Customer, CustomerIdentifier, Interaction, Journey, utcnow
 
 PII_FIELDS = ("name", "email", "phone", "date_of_birth", "address", "account_number")
 
-LiveStateEraser = Callable[[list[str]], Awaitable[None]]
-"""Removes live (Redis) state of the given journey ids; supplied by the journeys package."""
+LiveStateEraser = Callable[[ErasureSubject], Awaitable[dict[str, int]]]
+"""Removes or redacts every live (Redis) copy of one customer's data (``assist.privacy.live.LiveErasure``);
+returns how many of each kind it touched."""
 
 
 async def export_customer(session: AsyncSession, principal: Principal, customer_id: str,
@@ -51,9 +53,12 @@ async def erase_customer(session: AsyncSession, principal: Principal, customer_i
                          request_id: str | None = None) -> dict[str, int]:
     """Anonymise the customer everywhere; returns how many rows of each kind were touched.
 
-    Raises NotFound for an unknown customer and Gone for one already erased.
+    Raises NotFound for an unknown customer and Gone for one already erased. The live copies in Redis are
+    erased before the SQL transaction commits: if that fails, nothing is committed and the erasure can be run
+    again; if the commit fails after it, the customer is still unerased and a second run finishes the job.
     """
     customer = await load_customer(session, customer_id)
+    subject = await erasure_subject(session, customer)
     for field in PII_FIELDS:
         setattr(customer, field, None)
     customer.consent = {}
@@ -74,9 +79,33 @@ async def erase_customer(session: AsyncSession, principal: Principal, customer_i
     for entry in audit:
         entry.reason = ""
         session.add(entry)
-    if erase_live_state is not None:
-        await erase_live_state([j.id for j in journeys])
+    live = await erase_live_state(subject) if erase_live_state is not None else {}
     await record_access(session, principal, customer_id, "erase", purpose="data_subject_request",
                         reason="data subject erasure request", request_id=request_id)
     return {"identifiers": removed.rowcount or 0, "interactions": len(interactions),
-            "journeys": len(journeys), "audit_entries": len(audit)}
+            "journeys": len(journeys), "audit_entries": len(audit),
+            **{f"live_{kind}": n for kind, n in live.items()}}
+
+
+async def erasure_subject(session: AsyncSession, customer: Customer) -> ErasureSubject:
+    """What finds the customer's live copies: their journeys, the sessions and agents that served them, their
+    identifiers and values. Read before anonymising, which removes most of it."""
+    subject = ErasureSubject(customer_id=customer.id)
+    subject.add_values(getattr(customer, name) for name in PII_FIELDS)
+    identifiers = (await session.exec(select(CustomerIdentifier)
+                                      .where(CustomerIdentifier.customer_id == customer.id))).all()
+    subject.add_identifiers([customer.id, *(i.value for i in identifiers)])
+    subject.add_values(i.value for i in identifiers)
+    for journey in (await session.exec(select(Journey).where(Journey.customer_id == customer.id))).all():
+        subject.journey_ids.add(journey.id)
+        for handler in journey.state.get("handled_by", []) or []:
+            if isinstance(handler, dict):
+                subject.agent_ids.add(str(handler.get("agent_id", "")))
+                subject.session_ids.add(str(handler.get("session_id", "")))
+    for interaction in (await session.exec(select(Interaction)
+                                           .where(Interaction.customer_id == customer.id))).all():
+        if interaction.agent_id:
+            subject.agent_ids.add(interaction.agent_id)
+        if interaction.id.startswith("I-S-"):  # a session's interaction is "I-<session id>"
+            subject.session_ids.add(interaction.id[2:])
+    return subject

@@ -10,7 +10,8 @@ from assist.stores.tables import Agent, Customer, CustomerIdentifier, Interactio
 
 async def add_customer(db: Database, customer_id: str = "C1", *, profiling: bool = True,
                        marketing: bool = False) -> Customer:
-    """A customer with PII, two identifiers, two past interactions and an open journey."""
+    """A customer with PII, two identifiers, two past interactions and an open journey that agent A1 handled
+    (so A1 may read the customer: agents read only customers they serve)."""
     customer = Customer(
         id=customer_id, name="Jane Doe", email="jane.doe@example.com", phone="+44 7700 900123",
         date_of_birth="1984-03-02", address="12 High Street, Leeds", account_number="ACC-0004567",
@@ -25,7 +26,8 @@ async def add_customer(db: Database, customer_id: str = "C1", *, profiling: bool
         s.add(CustomerIdentifier(kind="phone", value="+447700900123", customer_id=customer_id))
         s.add(Journey(id=f"J-{customer_id}", customer_id=customer_id, reason="refund",
                       state={"steps_done": ["identity_verified"], "pending": ["refund_requested"],
-                             "collected": {"order": "O-77"}}))
+                             "collected": {"order": "O-77"},
+                             "handled_by": [{"agent_id": "A1", "channel": "chat", "session_id": "S-old"}]}))
         for n, channel in enumerate(("chat", "phone")):
             s.add(Interaction(id=f"I-{customer_id}-{n}", customer_id=customer_id, journey_id=f"J-{customer_id}",
                               channel=channel, agent_id="A1", started_at=started + timedelta(days=n),

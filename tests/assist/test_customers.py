@@ -59,10 +59,10 @@ async def test_marketing_read_without_marketing_consent_is_403(client, db, auth)
     assert response.json()["code"] == "consent_missing"
 
 
-async def test_refused_read_writes_no_audit_row(client, db, auth):
+async def test_refused_read_is_audited_as_a_refusal_not_a_read(client, db, auth):
     await add_customer(db, "C1", marketing=False)
     await client.get("/v1/customers/C1?purpose=marketing", headers=auth("A1", "agent"))
-    assert await audit_rows(db, "C1") == []
+    assert [(a.action, a.reason) for a in await audit_rows(db, "C1")] == [("read_refused", "consent_missing")]
 
 
 async def test_read_writes_audit_entry_naming_actor_purpose_and_fields(client, db, auth):
