@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from assist import health
 from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
+from assist.auth.limits import RateLimitMiddleware
 from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
@@ -25,9 +26,13 @@ from assist.journeys.store import JourneyStore
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
 from assist.offers import OfferBridge, register_agents
+from assist.openapi import install_contract
 from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
+from assist.privacy.live import LiveErasure
+from assist.records.journal import RecordJournal
+from assist.records.writer import RecordWriter
 from assist.sessions import endpoints as sessions_endpoints
 from assist.sessions.delivery import Delivery, PromptLog
 from assist.sessions.service import SessionService
@@ -36,6 +41,7 @@ from assist.settings import Settings
 from assist.stores.redis import EmbeddedRedis, RedisStore
 from assist.stores.sql import Database
 from assist.stream import endpoint as stream_endpoint
+from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
 from routing.api import build_router
@@ -87,16 +93,17 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     await watcher.start()
     stack.push_async_callback(watcher.stop)
     app.state.guidance = guidance
-    prompt_log = PromptLog(db)
-    await prompt_log.start()
-    stack.push_async_callback(prompt_log.stop)
+    records = RecordWriter(RecordJournal(redis.client, redis.keys, redis.commands), db)
+    await records.start()
+    stack.push_async_callback(records.stop)
+    prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
                                                guidance)
     practice = PracticeService(db, app.state.session_service)
     app.state.session_service.hooks.append(practice.customer.on_session)
     app.state.session_service.event_hooks.append(practice.customer.on_event)
     app.state.practice_service = practice
-    app.state.erase_live_state = journeys.forget
+    app.state.erase_live_state = LiveErasure(redis.client, redis.keys).erase
     await _start_routing(app, stack, settings, redis, db, app.state.session_service)
 
 
@@ -139,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app, domain_errors=(RoutingError,))
+    install_contract(app)
+    app.add_middleware(RateLimitMiddleware, settings=settings)  # inside the request context: 429s get ids
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(adoption_endpoints.router)
@@ -148,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_endpoints.router)
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)
+    app.include_router(stream_tickets.router)
     app.include_router(build_router(get_routing, require_routing_client))
 
     @app.get("/", include_in_schema=False)

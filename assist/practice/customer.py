@@ -130,7 +130,8 @@ class SimulatedCustomer:
         journey = await self.sessions.journeys.get(state.journey_id or "")
         conversation = Conversation(get_scenario(practice.scenario), practice.seed, practice.refund_limit, self.voice)
         opening = conversation.open()
-        entries = _prompt_entries(sorted(journey.shown_in(state.id)) if journey else [], 0.0) + [_customer_entry(opening, 0)]
+        shown = journey.shown_by_session.get(state.id, []) if journey else []
+        entries = _prompt_entries(shown, 0.0) + [_customer_entry(opening, 0)]
         if await repo.append(self.db, practice.id, entries):
             await self._say(state, opening.text)
 
