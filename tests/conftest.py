@@ -365,6 +365,16 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
+def server_on_private_redis(tmp_path: Path, private_redis: PrivateRedis) -> Iterator[LiveServer]:
+    """One worker (a uvicorn process) on a private redis-server without persistence, for Redis faults."""
+    server = LiveServer(server_env(tmp_path, private_redis.url), free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def persistent_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     """A private redis-server with an fsync-always append-only file (a restart keeps every write)."""
     server = PrivateRedis(tmp_path / "redis-aof", persistent=True).start()

@@ -29,13 +29,9 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
-def server(tmp_path: Path, private_redis: PrivateRedis) -> Iterator[LiveServer]:
+def server(server_on_private_redis: LiveServer) -> LiveServer:
     """One worker on a private redis-server without persistence."""
-    live = LiveServer(server_env(tmp_path, private_redis.url), free_port()).start()
-    try:
-        yield live
-    finally:
-        live.stop()
+    return server_on_private_redis
 
 
 @pytest.fixture

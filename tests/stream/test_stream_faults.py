@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -24,17 +23,8 @@ from assist.stores.redis import RedisStore
 from assist.stream.fanout import Fanout, Listener
 from assist.stream.outbox import Frame, Outbox
 from assist.stream.protocol import Envelope
-from tests.conftest import LiveServer, PrivateRedis, free_port, server_env
+from tests.conftest import LiveServer, PrivateRedis
 from tests.stream.panel import Panel
-
-
-@pytest.fixture
-def server_on_private_redis(tmp_path: Path, private_redis: PrivateRedis) -> Iterator[LiveServer]:
-    server = LiveServer(server_env(tmp_path, private_redis.url), free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

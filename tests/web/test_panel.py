@@ -4,14 +4,12 @@ with their reasons, feedback, keyboard use, handoff journey, and reconnect with 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.conftest import LiveServer, PrivateRedis, free_port, server_env
+from tests.conftest import LiveServer, PrivateRedis
 from tests.stream.panel import Panel
 from tests.stream.seed import seed
 from tests.web.conftest import World, assert_accessible, panel_online, screenshot
@@ -208,15 +206,6 @@ async def test_the_panel_opens_its_stream_with_a_ticket_never_its_token(page: Pa
     page.on("websocket", lambda ws: sockets.append(ws.url))
     await panel_online(page, world.server, world.agent)
     assert sockets and all("ticket=" in url and "token=" not in url for url in sockets)
-
-
-@pytest.fixture
-def server_on_private_redis(chromium: Path, tmp_path: Path, private_redis: PrivateRedis) -> Iterator[LiveServer]:
-    server = LiveServer(server_env(tmp_path, private_redis.url), free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def offer_when_redis_answers(world: World) -> str:
