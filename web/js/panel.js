@@ -1,7 +1,7 @@
 // The agent side panel: sign in, hold the stream, apply its messages to the panel state, render, and turn
 // clicks and shortcuts into panel messages.
 
-import { verifyToken } from "./api.js";
+import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { announce, fill, h } from "./dom.js";
 import { bindShortcuts } from "./keyboard.js";
@@ -13,6 +13,7 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
+import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ const OFFER_GONE_AFTER_S = 5;   // an expired offer stays this long, marked expi
 
 let state = null;
 let stream = null;
+let api = null;
 const pending = new Map();   // message id -> what it was about, to match ack / error replies
 
 function render() {
@@ -85,9 +87,9 @@ const actions = {
     const s = state.sessions[sessionId];
     if (!s || !action) return;
     pending.set(stream.send("event", { session_id: sessionId, kind: "action", action }), { kind: "event", sessionId });
-    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text: `[did: ${action.replaceAll("_", " ")}]`,
+    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text: `[did: ${plainId(action)}]`,
                         at: Date.now() / 1000 });
-    announce(`Recorded: ${action.replaceAll("_", " ")}.`);
+    announce(`Recorded: ${plainId(action)}.`);
     render();
   },
   resolveIdentity(sessionId, customerId) {
@@ -108,6 +110,23 @@ const actions = {
     if (!status || status === state.status) return;
     state.statusPending = status;
     pending.set(stream.send("status", { status }), { kind: "status" });
+    render();
+  },
+  /** Open (fetching its body once) or close a knowledge article in the panel. */
+  async readArticle(articleId) {
+    if (state.reading[articleId]) {
+      delete state.reading[articleId];
+      render();
+      return;
+    }
+    state.reading[articleId] = { state: "loading" };
+    render();
+    try {
+      const article = await api.get(`/v1/knowledge/articles/${encodeURIComponent(articleId)}`);
+      if (state.reading[articleId]) state.reading[articleId] = { state: "ok", body: article.body };
+    } catch (err) {
+      if (state.reading[articleId]) state.reading[articleId] = { state: "error", detail: `Cannot open: ${err.message}` };
+    }
     render();
   },
   show(sessionId) {
@@ -227,6 +246,8 @@ function start(token, claims, me) {
   const agentId = claims.sub;
   state = loadState(agentId);
   stream = new AgentStream({ agentId, token });
+  api = new ApiClient(token);
+  api.get("/v1/words").then((lists) => { setWords(lists); render(); }).catch(() => { /* ids stay as words */ });
   window.agentAssist = { stream, state: () => state };   // for diagnostics and end-to-end tests
   const name = me?.agent?.name && me.agent.name !== agentId ? `${me.agent.name} (${agentId})` : agentId;
   fill($("who"), h("span", { text: name }),
