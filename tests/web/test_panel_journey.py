@@ -4,40 +4,15 @@ words, and a garbled token gets a plain message."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.web.conftest import TIMEOUT_MS, World, assert_accessible, panel_online, screenshot, sign_in
+from tests.web.conftest import World, assert_accessible, screenshot, sign_in
+from tests.web.narrow import narrow, open_contact
+
+__all__ = ["narrow"]  # the fixture, imported to be found
 
 pytestmark = pytest.mark.browser
-
-NARROW = {"width": 380, "height": 900}
-
-
-@pytest.fixture
-async def narrow(browser: Browser) -> AsyncIterator[Page]:
-    """A 380 px wide page, the width of the panel beside a CRM, failing the test on any script error."""
-    context = await browser.new_context(viewport=NARROW)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield page
-    finally:
-        await context.close()
-    assert not errors, f"script errors on the page: {errors}"
-
-
-async def open_contact(page: Page, world: World, reason: str = "refund") -> str:
-    await panel_online(page, world.server, world.agent)
-    session_id = world.offer(reason=reason)
-    await page.locator(f"[data-offer-id='{session_id}']").get_by_role("button", name="Accept").click()
-    await page.wait_for_selector(f"[data-session-id='{session_id}']")
-    return session_id
-
 
 async def record(page: Page, session_id: str, action: str) -> None:
     await page.select_option(f"#action-{session_id}", action)
@@ -106,8 +81,9 @@ async def test_answered_prompts_collapse_to_one_line_newest_first(narrow: Page, 
     earlier = narrow.get_by_test_id("earlier").locator(":scope > li")
     await expect(earlier).to_have_count(2)
     await expect(earlier.nth(0)).to_have_attribute("data-action", "offer_refund_small")   # newest first
-    for line in (earlier.nth(0), earlier.nth(1)):
-        assert (await line.locator("summary").bounding_box())["height"] < 40               # one line each
+    heights = await narrow.evaluate("[...document.querySelectorAll('[data-testid=earlier] > li > details > summary')]"
+                                    ".map((line) => line.getBoundingClientRect().height)")
+    assert len(heights) == 2 and max(heights) < 40                                       # one line each
     await screenshot(narrow, "panel-380-collapsed")
 
 
