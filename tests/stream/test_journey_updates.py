@@ -75,3 +75,12 @@ async def test_a_crm_event_posted_by_a_machine_reaches_the_panel_as_collected_fi
     update = (await panel.expect("journey", session_id=session_id))["data"]
     await panel.close()
     assert update["collected"] == {"order_value": 80}
+
+
+async def test_an_event_with_an_id_is_acknowledged_once_recorded(live_server):
+    panel, session_id, _ = await open_contact(live_server)
+    await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "agent",
+                               "text": "one moment please"}, message_id="line-1")
+    ack = await panel.expect("ack")
+    await panel.close()
+    assert ack["data"] == {"in_reply_to": "line-1", "session_id": session_id}

@@ -27,6 +27,12 @@ export function loadState(agentId) {
       for (const prompt of session.prompts) if (prompt.feedback?.state === "sending") prompt.feedback = null;
     }
     for (const offer of Object.values(saved.offers)) if (offer.state === "accepting") offer.state = "open";
+    // Lines still waiting for the server's ack went with the page's send queue: they were never recorded.
+    for (const session of Object.values(saved.sessions)) {
+      for (const line of session.transcript) {
+        if (line.sending) Object.assign(line, { sending: "failed", detail: "not sent: the page was reloaded" });
+      }
+    }
     saved.notices = [];
     saved.reading = {};
     return saved;

@@ -127,6 +127,12 @@ export function renderSession(root, state, actions) {
 
 function closedBanner(s, actions) {
   if (!s.closed) return null;
+  if (s.closed.reason === "lost") {
+    return h("div", { class: "notice notice-warn row", "data-testid": "contact-lost" },
+      h("span", { text: "This contact is no longer open on the server: it ended while you were offline." }),
+      h("button", { type: "button", "data-focus": `clear:${s.id}`, on: { click: () => actions.clear(s.id) } },
+        "Clear from panel"));
+  }
   const text = s.closed.reason === "handoff"
     ? `Handed off${s.handoff ? ` to ${s.handoff.channel}${s.handoff.to_agent ? ` (${s.handoff.to_agent})` : ""}` : ""}.`
     : `Closed: ${words(s.closed.outcome)}.`;
@@ -193,13 +199,42 @@ function formatField(field, value) {
   }
 }
 
+/**
+ * An ambiguous caller: the masked candidates to pick from once the agent has verified who is calling (the
+ * handles stand for customer ids the panel never sees), and the CRM id typed by hand as a fallback.
+ */
 function resolveForm(s, actions) {
+  const choices = s.context?.identity?.choices ?? [];
+  const group = `candidate-${s.id}`;
+  const picked = choices.length ? h("form", { class: "candidates", "data-testid": "candidates", on: { submit: (e) => {
+    e.preventDefault();
+    const chosen = e.target.querySelector("input[type=radio]:checked");
+    if (chosen) actions.resolveIdentity(s.id, { candidate: chosen.value });
+  } } },
+    h("fieldset", {},
+      h("legend", { text: "Who is it? Pick after verifying" }),
+      choices.map((c, i) => {
+        const id = `${group}-${i}`;
+        const last = c.last_contact ? `last contact ${day(c.last_contact)}` : "no earlier contact";
+        return h("div", { class: "candidate" },
+          h("input", { type: "radio", name: group, id, value: c.handle, "data-focus": `candidate:${s.id}:${i}`,
+                       required: true }),
+          h("label", { for: id, text: `${c.initial} · ${c.digits_of} ending ${c.last_digits || "—"} · ${last}` }));
+      })),
+    h("button", { type: "submit", class: "primary", "data-focus": `resolve-pick:${s.id}` }, "Confirm verified customer")) : null;
   const inputId = `resolve-${s.id}`;
   const input = h("input", { id: inputId, name: "customer_id", autocomplete: "off", required: true,
                              "data-focus": `resolve-input:${s.id}` });
-  return h("form", { class: "row", on: { submit: (e) => { e.preventDefault(); actions.resolveIdentity(s.id, input.value.trim()); } } },
+  const typed = h("form", { class: "row", on: { submit: (e) => {
+    e.preventDefault();
+    actions.resolveIdentity(s.id, { customer_id: input.value.trim() });
+  } } },
     h("label", { for: inputId, text: "Verified customer id" }), input,
     h("button", { type: "submit", "data-focus": `resolve:${s.id}` }, "Confirm"));
+  return [picked, choices.length
+    ? h("details", { "data-open-key": `resolve-typed:${s.id}` },
+      h("summary", { "data-focus": `resolve-typed:${s.id}`, text: "Not listed? Enter the customer id" }), typed)
+    : typed];
 }
 
 function journeySection(s) {
@@ -235,7 +270,7 @@ function transcriptSection(s, actions) {
     s.transcript.length
       ? h("ol", { class: "transcript", "data-keep-scroll": `transcript:${s.id}`, tabindex: "0",
                   "aria-label": "Transcript lines" }, s.transcript.map((t) => h("li", { class: `turn turn-${t.speaker}` },
-          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", plain(t.text),
+          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", plain(t.text), lineState(t),
           t.at ? h("span", { class: "small muted", text: ` ${clock(t.at)}` }) : null)))
       : h("p", { class: "muted", text: "Nothing said yet." }),
     s.closed ? null : h("form", { class: "row say", on: { submit: (e) => {
@@ -246,6 +281,15 @@ function transcriptSection(s, actions) {
       h("label", { for: inputId, text: "Say to the customer" }), input,
       h("button", { type: "submit", "data-focus": `say:${s.id}` }, "Send")),
     s.closed ? null : actionForm(s, actions));
+}
+
+const LINE_STATE = { unsent: "unsent: goes out when you are back online", sending: "sending…" };
+
+/** A line the agent typed that the server has not recorded (yet, or ever). */
+function lineState(t) {
+  if (!t.sending) return null;
+  const text = t.sending === "failed" ? `not recorded: ${t.detail}` : LINE_STATE[t.sending];
+  return h("span", { class: `line-state line-${t.sending}`, "data-line-state": t.sending, text: ` (${text})` });
 }
 
 function actionForm(s, actions) {

@@ -76,9 +76,12 @@ const actions = {
   say(sessionId, text) {
     const s = state.sessions[sessionId];
     if (!s) return;
-    pending.set(stream.send("event", { session_id: sessionId, kind: "utterance", speaker: "agent", text }),
-                { kind: "event", sessionId });
-    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text, at: Date.now() / 1000 });
+    const id = stream.send("event", { session_id: sessionId, kind: "utterance", speaker: "agent", text });
+    const line = `local-${id}`;
+    pending.set(id, { kind: "event", sessionId, line });
+    // Unsent until the server's ack says it is recorded: a line typed offline may never be.
+    s.transcript.push({ id: line, speaker: "agent", text, at: Date.now() / 1000,
+                        sending: stream.state === "online" ? "sending" : "unsent" });
     const input = document.querySelector(`#say-${CSS.escape(sessionId)}`);
     if (input) input.value = "";
     render();
@@ -92,10 +95,11 @@ const actions = {
     announce(`Recorded: ${plainId(action)}.`);
     render();
   },
-  resolveIdentity(sessionId, customerId) {
-    if (!customerId) return;
+  /** `pick`: {candidate: handle} from the masked list, or {customer_id} typed from the CRM. */
+  resolveIdentity(sessionId, pick) {
+    if (!pick.candidate && !pick.customer_id) return;
     pending.set(stream.send("event", { session_id: sessionId, kind: "action", action: "resolve_identity",
-                                       fields: { customer_id: customerId } }), { kind: "event", sessionId });
+                                       fields: pick }), { kind: "event", sessionId });
   },
   close(sessionId, outcome, csat, summary) {
     const s = state.sessions[sessionId];
@@ -173,6 +177,12 @@ function onReply(message) {
     if (prompt?.feedback) prompt.feedback.state = "recorded";
     return;
   }
+  const line = about?.line && findLine(about.sessionId, about.line);
+  if (line) {
+    if (message.type === "ack") delete line.sending;
+    else if (message.type === "error") Object.assign(line, { sending: "failed", detail: data.detail || data.code });
+    if (message.type === "error" && data.code !== "resume_gap") return;
+  }
   if (message.type !== "error") return;
   if (data.code === "resume_gap") {
     notice("Some messages could not be resumed; showing what the server still holds.", "warn");
@@ -211,9 +221,43 @@ function onReply(message) {
   }
 }
 
+function findLine(sessionId, lineId) {
+  return state.sessions[sessionId]?.transcript.find((t) => t.id === lineId) ?? null;
+}
+
+/**
+ * After every hello: ask the server about each contact shown as live. One it no longer has open (it ended,
+ * expired, or was lost while the panel was away) is shown as ended rather than kept as if live.
+ */
+async function reconcile() {
+  for (const s of Object.values(state.sessions)) {
+    if (s.closed) continue;
+    let status;
+    try {
+      status = (await api.get(`/v1/sessions/${encodeURIComponent(s.id)}`)).status;
+    } catch (err) {
+      if (err.status !== 404) continue;   // unreachable or refused: keep what is shown, try on the next hello
+      status = "gone";
+    }
+    if (status !== "open" && !s.closed && state.sessions[s.id] === s) {
+      s.closed = { session_id: s.id, reason: "lost", status };
+      s.closing = false;
+      announce("A contact ended while you were offline.");
+      render();
+    }
+  }
+}
+
 function onMessage(event) {
   const message = event.detail;
-  if (message.type === "hello") return;
+  if (message.type === "hello") {
+    for (const s of Object.values(state.sessions)) {   // what was queued offline goes out after this hello
+      for (const t of s.transcript) if (t.sending === "unsent") t.sending = "sending";
+    }
+    reconcile();
+    render();
+    return;
+  }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
     const said = applyMessage(state, message);
