@@ -16,7 +16,7 @@ from assist.errors import Conflict, InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus, candidate_for
 from assist.journeys.state import JourneyState
-from assist.sessions.journey_update import checklist_ticks, journey_mark, journey_update
+from assist.sessions.journey_update import journey_mark, journey_update, ticks_an_item
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
@@ -83,14 +83,14 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
             journey = snapshot.journey_state()
         except KeyError:
             raise journey_gone(state.id) from None
-        agent_words = event.kind == "utterance" and event.speaker == "agent"
-        mark = journey_mark(journey), checklist_ticks(journey) if agent_words else None
+        mark = journey_mark(journey)
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
         messages: list[Envelope | str] = []
         if event.kind == "utterance" and principal.is_machine:
             messages.append(Envelope(type="transcript", data={
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
-        if mark != (journey_mark(journey), checklist_ticks(journey) if agent_words else None):
+        if mark != journey_mark(journey) or (event.kind == "utterance" and event.speaker == "agent"
+                                             and ticks_an_item(journey, event.text)):
             messages.append(journey_update(state, journey))  # before the prompts it explains
         messages += service.delivery.messages(state, prompts)
         if await live.commit(snapshot, journey, messages, prompts) is not None:

@@ -17,7 +17,7 @@ from assist.sessions.state import SessionState
 from assist.stream.protocol import Envelope
 from models.checklists import load_checklists
 
-__all__ = ["JourneyMark", "JourneyUpdate", "checklist_ticks", "journey_mark", "journey_update"]
+__all__ = ["JourneyMark", "JourneyUpdate", "journey_mark", "journey_update", "ticks_an_item"]
 
 JourneyMark = tuple[Any, ...]
 """What the journey card shows, cheap to take and compare before and after an event."""
@@ -58,9 +58,18 @@ def _checklist(journey: JourneyState) -> tuple[ChecklistTick, ...]:
     return tuple(ChecklistTick(id=i.id, label=i.label, done=i.done, evidence=i.evidence) for i in status.items)
 
 
-def checklist_ticks(journey: JourneyState) -> tuple[bool, ...]:
-    """Which checklist items are ticked: what the agent says can tick one without any step being done."""
-    return tuple(t.done for t in _checklist(journey))
+def ticks_an_item(journey: JourneyState, agent_line: str) -> bool:
+    """Whether ``agent_line`` ticks a checklist item that no done step ticks: what the agent says can tick
+    one without any step being done. Only the new line is matched (2-12 us), not the whole transcript
+    (about 110 us for 20 turns), so an agent's line pays for this on the event path; an item an earlier line
+    already ticked sends one redundant, harmless ``journey`` message."""
+    checklists = load_checklists()
+    done = set(journey.steps_done)
+    for item_id in checklists.reasons.get(journey.reason, checklists.default):
+        item = checklists.items[item_id]
+        if not item.steps & done and item.phrases is not None and item.phrases.search(agent_line):
+            return True
+    return False
 
 
 def journey_update(session: SessionState, journey: JourneyState) -> Envelope:
