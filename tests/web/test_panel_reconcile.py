@@ -8,7 +8,7 @@ from playwright.async_api import Page, expect
 from redis.asyncio import Redis
 
 from assist.stores.redis import KeySpace
-from tests.web.conftest import World, screenshot
+from tests.web.conftest import World, assert_accessible, screenshot
 from tests.web.narrow import narrow, open_contact
 
 __all__ = ["narrow"]  # the fixture, imported to be found
@@ -44,3 +44,4 @@ async def test_a_contact_the_server_no_longer_has_is_shown_as_ended_after_a_reco
     await expect(lost).to_contain_text("no longer open on the server")
     await expect(narrow.locator(f"#say-{session_id}")).to_have_count(0)          # nothing more to type into it
     await screenshot(narrow, "panel-380-contact-lost")
+    await assert_accessible(narrow, "panel-380-contact-lost")
