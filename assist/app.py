@@ -23,6 +23,7 @@ from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
+from assist.knowledge import endpoints as knowledge_endpoints
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
 from assist.offers import OfferBridge, register_agents
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
     app.include_router(customers_endpoints.router)
+    app.include_router(knowledge_endpoints.router)
     app.include_router(practice_endpoints.router)
     app.include_router(privacy_endpoints.router)
     app.include_router(sessions_endpoints.router)

@@ -4,6 +4,7 @@ journeys with their transaction state, and the reason for contact. Every card se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -14,7 +15,7 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.schemas import CustomerView
 from assist.customers.service import PROFILE_FIELDS, customer_view, has_consent
-from assist.identity import Identity, IdentityStatus
+from assist.identity import Identity, IdentityStatus, MaskedCandidate
 from assist.journeys.state import JourneyState
 from assist.stores.tables import Customer, Interaction, Journey
 
@@ -63,14 +64,17 @@ def summarise_journey(state: JourneyState, tail: int = 20) -> JourneySummary:
 
 async def build_context_card(session: AsyncSession, principal: Principal, *, session_id: str, channel: str,
                              reason: str, identity: Identity, journey: JourneyState | None, practice: bool,
-                             history_limit: int, request_id: str | None = None) -> ContextCard:
-    """The card for ``principal``; the customer's data appears only for a resolved identity.
+                             history_limit: int, request_id: str | None = None,
+                             choices: Sequence[MaskedCandidate] = ()) -> ContextCard:
+    """The card for ``principal``; the customer's data appears only for a resolved identity (an ambiguous one
+    shows its candidates masked, as ``identity.choices``).
 
     Writes an audit row (``context_push``) naming the fields sent.
     """
     card = ContextCard(session_id=session_id, practice=practice, channel=channel, reason=reason,
                        identity={"status": identity.status.value, "matched_on": identity.matched_on,
-                                 "linked": identity.linked, "candidates": len(identity.candidates)},
+                                 "linked": identity.linked, "candidates": len(identity.candidates),
+                                 "choices": [c.model_dump() for c in choices]},
                        current_journey=summarise_journey(journey) if journey else None)
     if identity.status is not IdentityStatus.RESOLVED or identity.customer_id is None:
         return card

@@ -8,13 +8,15 @@ panel and a channel system posting at once never lose each other's changes.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from assist.auth.principal import Principal
 from assist.customers.service import customer_view
 from assist.errors import Conflict, InvalidInput
 from assist.guidance.interface import Prompt
-from assist.identity import Identity, IdentityStatus
+from assist.identity import Identity, IdentityStatus, candidate_for
 from assist.journeys.state import JourneyState
+from assist.sessions.journey_update import journey_mark, journey_update, ticks_an_item
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
@@ -75,18 +77,21 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         state = allowed(principal, event.session_id, "open", snapshot.state)
         if event.kind == "action" and event.action == "resolve_identity":
             live.forget(state.id)  # it changes the session: the copy must not change with it before the write
-            return await _resolve_ambiguous(service, principal, state.model_copy(deep=True),
-                                            str(event.fields.get("customer_id", "")))
+            return await _resolve_ambiguous(service, principal, state.model_copy(deep=True), event.fields)
         validate_event(event)
         try:
             journey = snapshot.journey_state()
         except KeyError:
             raise journey_gone(state.id) from None
+        mark = journey_mark(journey)
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
         messages: list[Envelope | str] = []
         if event.kind == "utterance" and principal.is_machine:
             messages.append(Envelope(type="transcript", data={
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
+        if mark != journey_mark(journey) or (event.kind == "utterance" and event.speaker == "agent"
+                                             and ticks_an_item(journey, event.text)):
+            messages.append(journey_update(state, journey))  # before the prompts it explains
         messages += service.delivery.messages(state, prompts)
         if await live.commit(snapshot, journey, messages, prompts) is not None:
             break
@@ -103,8 +108,14 @@ def journey_gone(session_id: str) -> Conflict:
 
 
 async def _resolve_ambiguous(service: SessionService, principal: Principal, state: SessionState,
-                             customer_id: str) -> list[Prompt]:
-    """After verifying, the agent picks one of the candidates; only then does any customer data appear."""
+                             fields: dict[str, Any]) -> list[Prompt]:
+    """After verifying, the agent picks one of the candidates (by the ``candidate`` handle the context card
+    showed, or by a ``customer_id`` typed from the CRM); only then does any customer data appear."""
+    handle = str(fields.get("candidate", ""))
+    customer_id = str(fields.get("customer_id", ""))
+    if handle:
+        secret = service.settings.jwt_secret.get_secret_value()
+        customer_id = candidate_for(secret, state.id, state.candidates, handle) or ""
     if customer_id not in state.candidates:
         raise InvalidInput("that customer is not one of this contact's candidates", code="not_a_candidate")
     async with service.db.session() as s:

@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.context.card import build_context_card
 from assist.customers.service import customer_view
 from assist.errors import Conflict, Forbidden, NotFound, as_store_unavailable
 from assist.guidance.interface import GuidanceInput, GuidanceProvider, Prompt
-from assist.identity import Identity, IdentityStatus, resolve_identity
+from assist.identity import Identity, IdentityStatus, masked_candidates, resolve_identity
 from assist.journeys.state import Handler, JourneyState
 from assist.journeys.store import JourneyStore, LiveRead
 from assist.sessions.delivery import Delivery
@@ -177,9 +178,18 @@ class SessionService:
         """Build, audit and send the context card."""
         identity = state.identity or Identity(status=IdentityStatus.UNKNOWN)
         async with self.db.session() as s:
+            choices = []
+            if identity.status is IdentityStatus.AMBIGUOUS:
+                choices = await masked_candidates(s, self.settings.jwt_secret.get_secret_value(), state.id,
+                                                  state.candidates)
+                for customer_id in state.candidates:  # masked, but still about them: audited like a card
+                    await record_access(s, principal, customer_id, "candidate_shown",
+                                        fields=["initial", "last_digits", "last_contact"],
+                                        reason=f"session {state.id}: ambiguous {', '.join(identity.matched_on)}")
             card = await build_context_card(s, principal, session_id=state.id, channel=state.channel,
                                             reason=state.reason, identity=identity, journey=journey,
-                                            practice=state.practice, history_limit=self.settings.history_limit)
+                                            practice=state.practice, history_limit=self.settings.history_limit,
+                                            choices=choices)
         await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
 
     async def advance(self, state: SessionState, journey_id: str,

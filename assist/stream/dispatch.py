@@ -29,6 +29,8 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             await service.decline(principal, data.offer_id, data.reason)
         case Event(data=data):
             await handle_event(service, principal, data)
+            if message.id:  # the panel marks a line it typed unsent until the server has recorded it
+                return Envelope(type="ack", data={"in_reply_to": message.id, "session_id": data.session_id})
         case PromptFeedback(data=data):
             await record_feedback(service.db, service.delivery.prompt_log, principal, data)
             return Envelope(type="ack", data={"in_reply_to": message.id, "prompt_id": data.prompt_id})

@@ -17,21 +17,25 @@ export function forgetToken(page) {
 
 /**
  * The token's claims ({sub, role, exp}) read client-side, without checking the signature (the server does);
- * throws Error when it is not a JWT. Reading `sub` here lets the panel know its agent id before any call.
+ * throws Error ("This token is not valid…") when it is not a JWT naming a subject and a role. Reading `sub`
+ * here lets the panel know its agent id before any call.
  */
 export function readClaims(token) {
   const parts = String(token).trim().split(".");
-  if (parts.length !== 3) throw new Error("that is not a token (expected three dot-separated parts)");
+  if (parts.length !== 3) throw new Error("This token is not valid: paste the whole token you were given.");
+  let claims;
   try {
     const base64 = parts[1].replaceAll("-", "+").replaceAll("_", "/");
     const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
     const json = new TextDecoder().decode(Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)));
-    const claims = JSON.parse(json);
-    if (!claims.sub || !claims.role) throw new Error("missing sub or role");
-    return claims;
-  } catch (err) {
-    throw new Error(`the token cannot be read (${err.message})`);
+    claims = JSON.parse(json);
+  } catch {
+    claims = null;   // not base64 or not JSON: what the browser says about it (an atob error) helps nobody
   }
+  if (!claims?.sub || !claims?.role) {
+    throw new Error("This token is not valid: paste the whole token you were given.");
+  }
+  return claims;
 }
 
 /** True when the token's `exp` has passed (by this machine's clock). */

@@ -128,3 +128,10 @@ export function keepingFocus(render) {
     try { again.setSelectionRange(caret[0], caret[1]); } catch { /* not a text field */ }
   }
 }
+
+const NATURAL = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+/** Compare for sorting as people count: "A2" before "A10" (a plain sort gives A1, A10, A11, A2). */
+export function naturalCompare(a, b) {
+  return NATURAL.compare(String(a ?? ""), String(b ?? ""));
+}

@@ -7,7 +7,7 @@ const CLOSED_KEPT = 5;
 
 export function emptyState(agentId) {
   return { agentId, status: null, statusPending: null, offers: {}, sessions: {}, order: [], active: null,
-           notices: [] };
+           notices: [], reading: {} };
 }
 
 /**
@@ -27,7 +27,14 @@ export function loadState(agentId) {
       for (const prompt of session.prompts) if (prompt.feedback?.state === "sending") prompt.feedback = null;
     }
     for (const offer of Object.values(saved.offers)) if (offer.state === "accepting") offer.state = "open";
+    // Lines still waiting for the server's ack went with the page's send queue: they were never recorded.
+    for (const session of Object.values(saved.sessions)) {
+      for (const line of session.transcript) {
+        if (line.sending) Object.assign(line, { sending: "failed", detail: "not sent: the page was reloaded" });
+      }
+    }
     saved.notices = [];
+    saved.reading = {};
     return saved;
   } catch {
     return emptyState(agentId);
@@ -35,7 +42,7 @@ export function loadState(agentId) {
 }
 
 export function saveState(state) {
-  sessionStorage.setItem(`assist.panel.${state.agentId}`, JSON.stringify({ ...state, notices: [] }));
+  sessionStorage.setItem(`assist.panel.${state.agentId}`, JSON.stringify({ ...state, notices: [], reading: {} }));
 }
 
 export function forgetState(agentId) {
@@ -46,7 +53,7 @@ function session(state, id, seed = {}) {
   if (!state.sessions[id]) {
     state.sessions[id] = { id, channel: seed.channel ?? "", reason: seed.reason ?? "", practice: !!seed.practice,
                            handoffFrom: seed.handoff_from ?? null, context: null, prompts: [], transcript: [],
-                           closed: null, handoff: null, closing: false };
+                           articles: [], checklist: [], closed: null, handoff: null, closing: false };
     state.order.push(id);
     if (!state.active || state.sessions[state.active]?.closed) state.active = id;
     trimClosed(state);
@@ -106,9 +113,22 @@ export function applyMessage(state, message) {
     case "prompt": {
       const s = session(state, data.session_id, data);
       if (s.prompts.some((p) => p.data.id === data.id)) return null;
+      // An evaluation's first prompt carries its articles and checklist: the latest evaluation's stand.
+      if (data.articles?.length) s.articles = data.articles;
+      if (data.checklist?.length) s.checklist = data.checklist;
       s.prompts.unshift({ data, feedback: null, at: message.ts });
       s.prompts.splice(PROMPTS_KEPT);
       return `New guidance: ${data.title}.`;
+    }
+    case "journey": {
+      const s = state.sessions[data.session_id];
+      if (!s) return null;
+      const { session_id: _, checklist, ...fields } = data;
+      const was = s.context?.current_journey;
+      if (s.context) s.context.current_journey = { ...(was ?? {}), ...fields, id: data.journey_id };
+      if (checklist?.length) s.checklist = checklist;
+      const newly = (data.steps_done ?? []).filter((step) => !(was?.steps_done ?? []).includes(step));
+      return newly.length ? `Journey updated: ${newly.map((x) => x.replaceAll("_", " ")).join(", ")} done.` : null;
     }
     case "transcript": {
       const s = session(state, data.session_id, data);
@@ -136,11 +156,31 @@ export function applyMessage(state, message) {
   }
 }
 
-/** Every prompt of the active session not yet answered, newest first. */
+/** Actions whose journey step has its own name (assist/sessions/events.py ACTION_STEPS). */
+const ACTION_STEPS = { verify_identity: "identity_verified", send_knowledge_article: "knowledge_article_sent",
+                       issue_refund: "refund_issued", request_refund: "refund_requested" };
+
+/**
+ * Where a prompt stands: "open" (waiting for the agent), "answered", "superseded" (a newer prompt says the
+ * same, or the journey shows it done) or "expired" (its contact ended unanswered). Only open prompts are
+ * shown in full; the others collapse to one line so the panel does not grow with every event.
+ */
+export function promptStanding(prompt, s) {
+  if (prompt.feedback && prompt.feedback.state !== "failed") return "answered";
+  if (s.closed) return "expired";
+  const action = prompt.data.action;
+  const done = s.context?.current_journey?.steps_done ?? [];
+  if (done.includes(ACTION_STEPS[action] ?? action)) return "superseded";
+  const newer = s.prompts.findIndex((p) => p.data.action === action);
+  if (newer >= 0 && s.prompts[newer] !== prompt) return "superseded";
+  return "open";
+}
+
+/** Every prompt of the active session still waiting for the agent, newest first. */
 export function openPrompts(state) {
   const s = state.sessions[state.active];
   if (!s || s.closed) return [];
-  return s.prompts.filter((p) => !p.feedback || p.feedback.state === "failed");
+  return s.prompts.filter((p) => promptStanding(p, s) === "open");
 }
 
 export function findPrompt(state, promptId) {

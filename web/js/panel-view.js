@@ -2,8 +2,11 @@
 // element that had focus is found again by its `data-focus` key, so keyboard users never lose their place.
 
 import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
+import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
+import { plain, plainId } from "./panel-words.js";
 
 export { keepingFocus } from "./dom.js";
+export { DISMISS_REASONS } from "./panel-guidance.js";
 
 const PROFILE_FIELDS = [
   ["name", "Name"], ["email", "Email"], ["phone", "Phone"], ["account_number", "Account"],
@@ -12,7 +15,6 @@ const PROFILE_FIELDS = [
   ["language", "Language"], ["preferred_channel", "Prefers"],
 ];
 const PROFILING_FIELDS = new Set(["segment", "lifetime_value", "churn_risk"]);
-export const DISMISS_REASONS = ["not relevant", "already done", "customer declined"];
 export const DECLINE_REASONS = ["not available", "wrong skill", "other"];
 const OUTCOMES = ["resolved", "escalated", "transferred", "unresolved", "abandoned"];
 /** Actions an agent reports having taken (the simulator's catalog ids, which guidance and practice know). */
@@ -28,6 +30,10 @@ export function renderOffers(root, offers, actions, serverNow) {
 }
 
 function offerCard(offer, actions, serverNow) {
+  if (offer.state === "expired") {   // one line until it leaves: an expired offer must not push the contact down
+    return h("p", { class: "offer-gone small", "data-offer-id": offer.offer_id, role: "status" },
+      `Offer expired: ${offer.channel} · ${words(offer.reason)}`, offer.error ? ` (${offer.error})` : "");
+  }
   const titleId = `offer-title-${offer.offer_id}`;
   const busy = offer.state === "accepting";
   const gone = offer.state === "expired";
@@ -110,6 +116,8 @@ export function renderSession(root, state, actions) {
         h("span", { class: "small muted mono", text: s.id }))),
     closedBanner(s, actions),
     guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
+    checklistSection(s),
+    knowledgeSection(s, state.reading ?? {}, actions),
     customerSection(s, actions),
     journeySection(s),
     transcriptSection(s, actions),
@@ -119,6 +127,12 @@ export function renderSession(root, state, actions) {
 
 function closedBanner(s, actions) {
   if (!s.closed) return null;
+  if (s.closed.reason === "lost") {
+    return h("div", { class: "notice notice-warn row", "data-testid": "contact-lost" },
+      h("span", { text: "This contact is no longer open on the server: it ended while you were offline." }),
+      h("button", { type: "button", "data-focus": `clear:${s.id}`, on: { click: () => actions.clear(s.id) } },
+        "Clear from panel"));
+  }
   const text = s.closed.reason === "handoff"
     ? `Handed off${s.handoff ? ` to ${s.handoff.channel}${s.handoff.to_agent ? ` (${s.handoff.to_agent})` : ""}` : ""}.`
     : `Closed: ${words(s.closed.outcome)}.`;
@@ -185,13 +199,42 @@ function formatField(field, value) {
   }
 }
 
+/**
+ * An ambiguous caller: the masked candidates to pick from once the agent has verified who is calling (the
+ * handles stand for customer ids the panel never sees), and the CRM id typed by hand as a fallback.
+ */
 function resolveForm(s, actions) {
+  const choices = s.context?.identity?.choices ?? [];
+  const group = `candidate-${s.id}`;
+  const picked = choices.length ? h("form", { class: "candidates", "data-testid": "candidates", on: { submit: (e) => {
+    e.preventDefault();
+    const chosen = e.target.querySelector("input[type=radio]:checked");
+    if (chosen) actions.resolveIdentity(s.id, { candidate: chosen.value });
+  } } },
+    h("fieldset", {},
+      h("legend", { text: "Who is it? Pick after verifying" }),
+      choices.map((c, i) => {
+        const id = `${group}-${i}`;
+        const last = c.last_contact ? `last contact ${day(c.last_contact)}` : "no earlier contact";
+        return h("div", { class: "candidate" },
+          h("input", { type: "radio", name: group, id, value: c.handle, "data-focus": `candidate:${s.id}:${i}`,
+                       required: true }),
+          h("label", { for: id, text: `${c.initial} · ${c.digits_of} ending ${c.last_digits || "—"} · ${last}` }));
+      })),
+    h("button", { type: "submit", class: "primary", "data-focus": `resolve-pick:${s.id}` }, "Confirm verified customer")) : null;
   const inputId = `resolve-${s.id}`;
   const input = h("input", { id: inputId, name: "customer_id", autocomplete: "off", required: true,
                              "data-focus": `resolve-input:${s.id}` });
-  return h("form", { class: "row", on: { submit: (e) => { e.preventDefault(); actions.resolveIdentity(s.id, input.value.trim()); } } },
+  const typed = h("form", { class: "row", on: { submit: (e) => {
+    e.preventDefault();
+    actions.resolveIdentity(s.id, { customer_id: input.value.trim() });
+  } } },
     h("label", { for: inputId, text: "Verified customer id" }), input,
     h("button", { type: "submit", "data-focus": `resolve:${s.id}` }, "Confirm"));
+  return [picked, choices.length
+    ? h("details", { "data-open-key": `resolve-typed:${s.id}` },
+      h("summary", { "data-focus": `resolve-typed:${s.id}`, text: "Not listed? Enter the customer id" }), typed)
+    : typed];
 }
 
 function journeySection(s) {
@@ -207,75 +250,14 @@ function journeySection(s) {
   const others = s.context.other_open_journeys || [];
   add(section, h("dl", { class: "facts" },
     h("dt", { text: "Already done" }), h("dd", { "data-testid": "steps-done",
-      text: j.steps_done?.length ? j.steps_done.map(words).join(", ") : "nothing yet" }),
-    h("dt", { text: "Pending" }), h("dd", { text: j.pending?.length ? j.pending.map(words).join(", ") : "nothing" }),
+      text: j.steps_done?.length ? j.steps_done.map(plainId).join(", ") : "nothing yet" }),
+    h("dt", { text: "Pending" }), h("dd", { text: j.pending?.length ? j.pending.map(plainId).join(", ") : "nothing" }),
     collected.length ? [h("dt", { text: "Collected" }), h("dd", { text: collected.join("; ") })] : null,
     h("dt", { text: "Channels" }), h("dd", { text: (j.channels || []).join(" → ") || s.channel }),
     h("dt", { text: "Handled by" }), h("dd", { text: handlers.join(", ") || "you" }),
     others.length ? [h("dt", { text: "Other open issues" }),
                      h("dd", { text: others.map((o) => `${words(o.reason)} (${o.channels.join(", ")})`).join("; ") })] : null));
   return section;
-}
-
-function guidanceSection(s, actions) {
-  const id = `guidance-h-${s.id}`;
-  return h("section", { class: "card", "aria-labelledby": id },
-    h("h3", { id, text: "Guidance" }),
-    s.prompts.length
-      ? h("ol", { class: "prompts" }, s.prompts.map((p) => promptCard(p, s, actions)))
-      : h("p", { class: "muted", text: "No guidance yet." }));
-}
-
-function promptCard(prompt, s, actions) {
-  const p = prompt.data;
-  const titleId = `prompt-title-${p.id}`;
-  const maxWeight = Math.max(1, ...(p.reasons || []).map((r) => Math.abs(r.weight ?? 0)));
-  const source = p.source === "model" ? `Model${p.model_version ? ` ${p.model_version}` : ""}` : "Rules";
-  return h("li", { class: `prompt${prompt.feedback && prompt.feedback.state !== "failed" ? " answered" : ""}`,
-                   "aria-labelledby": titleId, "data-prompt-id": p.id, "data-action": p.action, tabindex: "-1", "data-focus": `prompt:${p.id}` },
-    h("h4", { id: titleId, text: p.title }),
-    h("p", { text: p.text }),
-    h("p", { class: "small muted" }, `Confidence ${percent(p.confidence)} · ${source}`,
-      p.degraded ? [" ", h("span", { class: "badge badge-warn", text: "Degraded: rules answered, the model did not" })] : null),
-    p.guardrails?.length ? h("div", { class: "notice notice-warn small" },
-      h("strong", { text: "Guardrail: " }), p.guardrails.join("; ")) : null,
-    p.reasons?.length ? h("div", { class: "reasons" },
-      h("p", { class: "small" }, h("strong", { text: "Why this" })),
-      h("ul", { class: "reason-list" }, p.reasons.map((r) => {
-        const size = Math.abs(r.weight ?? 0) / maxWeight;
-        return h("li", {},
-          h("span", { class: "reason-text" },
-            h("span", { "aria-hidden": "true", text: r.direction === "lowers" ? "↓ " : "↑ " }),
-            h("span", { class: "visually-hidden", text: r.direction === "lowers" ? "Lowers: " : "Raises: " }),
-            r.text),
-          h("span", { class: `bar${r.direction === "lowers" ? " lowers" : ""}`, "aria-hidden": "true",
-                      title: `weight ${Number(r.weight ?? 0).toFixed(2)}` },
-            h("span", { style: `width:${Math.round(100 * size)}%` })),
-          h("span", { class: "visually-hidden", text: ` (strength ${Math.round(100 * size)}%)` }));
-      }))) : null,
-    feedbackControls(prompt, s, actions));
-}
-
-function feedbackControls(prompt, s, actions) {
-  const f = prompt.feedback;
-  const id = prompt.data.id;
-  if (f && f.state !== "failed") {
-    const what = f.verdict === "accepted" ? "Accepted" : `Dismissed: ${f.reason}`;
-    const how = { sending: " (sending…)", queued: " (will be sent when back online)", recorded: "",
-                  earlier: " (answered earlier)" }[f.state] ?? "";
-    return h("p", { class: `badge ${f.verdict === "accepted" ? "badge-ok" : "badge-muted"} feedback-state`,
-                    text: what + how });
-  }
-  if (s.closed) return h("p", { class: "small muted", text: "Not answered." });
-  return h("div", {},
-    f?.state === "failed" ? h("p", { class: "notice notice-error small", role: "alert", text: f.detail }) : null,
-    h("div", { class: "row", role: "group", "aria-label": `Answer: ${prompt.data.title}` },
-      h("button", { type: "button", class: "primary", "data-focus": `fb-accept:${id}`,
-                    on: { click: () => actions.feedback(id, "accepted", "") } }, "Accept ", h("kbd", { text: "A" })),
-      DISMISS_REASONS.map((reason, i) => h("button", {
-        type: "button", "data-focus": `fb-dismiss-${i}:${id}`, "aria-label": `Dismiss: ${reason}`,
-        on: { click: () => actions.feedback(id, "dismissed", reason) } },
-        i === 0 ? [sentence(reason), " ", h("kbd", { text: "D" })] : sentence(reason)))));
 }
 
 function transcriptSection(s, actions) {
@@ -288,7 +270,7 @@ function transcriptSection(s, actions) {
     s.transcript.length
       ? h("ol", { class: "transcript", "data-keep-scroll": `transcript:${s.id}`, tabindex: "0",
                   "aria-label": "Transcript lines" }, s.transcript.map((t) => h("li", { class: `turn turn-${t.speaker}` },
-          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", t.text,
+          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", plain(t.text), lineState(t),
           t.at ? h("span", { class: "small muted", text: ` ${clock(t.at)}` }) : null)))
       : h("p", { class: "muted", text: "Nothing said yet." }),
     s.closed ? null : h("form", { class: "row say", on: { submit: (e) => {
@@ -301,9 +283,18 @@ function transcriptSection(s, actions) {
     s.closed ? null : actionForm(s, actions));
 }
 
+const LINE_STATE = { unsent: "unsent: goes out when you are back online", sending: "sending…" };
+
+/** A line the agent typed that the server has not recorded (yet, or ever). */
+function lineState(t) {
+  if (!t.sending) return null;
+  const text = t.sending === "failed" ? `not recorded: ${t.detail}` : LINE_STATE[t.sending];
+  return h("span", { class: `line-state line-${t.sending}`, "data-line-state": t.sending, text: ` (${text})` });
+}
+
 function actionForm(s, actions) {
   const select = h("select", { id: `action-${s.id}`, name: "action", "data-focus": `action-select:${s.id}` },
-    ACTIONS.map((a) => h("option", { value: a, text: sentence(a) })));
+    ACTIONS.map((a) => h("option", { value: a, text: sentence(plainId(a)) })));
   const suggested = s.prompts.find((p) => !p.feedback || p.feedback.verdict === "accepted")?.data.action;
   if (ACTIONS.includes(suggested)) select.value = suggested;
   return h("form", { class: "row say", on: { submit: (e) => { e.preventDefault(); actions.act(s.id, select.value); } } },
@@ -319,7 +310,7 @@ function historySection(s) {
     h("ul", { class: "history" }, history.map((x) => h("li", { class: "small" },
       `${day(x.started_at)} · ${x.channel} · ${words(x.intent)}`,
       x.outcome ? ` — ${words(x.outcome)}` : "", x.csat ? ` (CSAT ${x.csat})` : "",
-      x.summary ? `: ${x.summary}` : ""))));
+      x.summary ? `: ${plain(x.summary)}` : ""))));
 }
 
 function wrapUpSection(s, actions) {

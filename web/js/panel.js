@@ -1,7 +1,7 @@
 // The agent side panel: sign in, hold the stream, apply its messages to the panel state, render, and turn
 // clicks and shortcuts into panel messages.
 
-import { verifyToken } from "./api.js";
+import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { announce, fill, h } from "./dom.js";
 import { bindShortcuts } from "./keyboard.js";
@@ -13,6 +13,7 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
+import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ const OFFER_GONE_AFTER_S = 5;   // an expired offer stays this long, marked expi
 
 let state = null;
 let stream = null;
+let api = null;
 const pending = new Map();   // message id -> what it was about, to match ack / error replies
 
 function render() {
@@ -74,9 +76,12 @@ const actions = {
   say(sessionId, text) {
     const s = state.sessions[sessionId];
     if (!s) return;
-    pending.set(stream.send("event", { session_id: sessionId, kind: "utterance", speaker: "agent", text }),
-                { kind: "event", sessionId });
-    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text, at: Date.now() / 1000 });
+    const id = stream.send("event", { session_id: sessionId, kind: "utterance", speaker: "agent", text });
+    const line = `local-${id}`;
+    pending.set(id, { kind: "event", sessionId, line });
+    // Unsent until the server's ack says it is recorded: a line typed offline may never be.
+    s.transcript.push({ id: line, speaker: "agent", text, at: Date.now() / 1000,
+                        sending: stream.state === "online" ? "sending" : "unsent" });
     const input = document.querySelector(`#say-${CSS.escape(sessionId)}`);
     if (input) input.value = "";
     render();
@@ -85,15 +90,16 @@ const actions = {
     const s = state.sessions[sessionId];
     if (!s || !action) return;
     pending.set(stream.send("event", { session_id: sessionId, kind: "action", action }), { kind: "event", sessionId });
-    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text: `[did: ${action.replaceAll("_", " ")}]`,
+    s.transcript.push({ id: `local-${Date.now()}`, speaker: "agent", text: `[did: ${plainId(action)}]`,
                         at: Date.now() / 1000 });
-    announce(`Recorded: ${action.replaceAll("_", " ")}.`);
+    announce(`Recorded: ${plainId(action)}.`);
     render();
   },
-  resolveIdentity(sessionId, customerId) {
-    if (!customerId) return;
+  /** `pick`: {candidate: handle} from the masked list, or {customer_id} typed from the CRM. */
+  resolveIdentity(sessionId, pick) {
+    if (!pick.candidate && !pick.customer_id) return;
     pending.set(stream.send("event", { session_id: sessionId, kind: "action", action: "resolve_identity",
-                                       fields: { customer_id: customerId } }), { kind: "event", sessionId });
+                                       fields: pick }), { kind: "event", sessionId });
   },
   close(sessionId, outcome, csat, summary) {
     const s = state.sessions[sessionId];
@@ -108,6 +114,23 @@ const actions = {
     if (!status || status === state.status) return;
     state.statusPending = status;
     pending.set(stream.send("status", { status }), { kind: "status" });
+    render();
+  },
+  /** Open (fetching its body once) or close a knowledge article in the panel. */
+  async readArticle(articleId) {
+    if (state.reading[articleId]) {
+      delete state.reading[articleId];
+      render();
+      return;
+    }
+    state.reading[articleId] = { state: "loading" };
+    render();
+    try {
+      const article = await api.get(`/v1/knowledge/articles/${encodeURIComponent(articleId)}`);
+      if (state.reading[articleId]) state.reading[articleId] = { state: "ok", body: article.body };
+    } catch (err) {
+      if (state.reading[articleId]) state.reading[articleId] = { state: "error", detail: `Cannot open: ${err.message}` };
+    }
     render();
   },
   show(sessionId) {
@@ -154,6 +177,12 @@ function onReply(message) {
     if (prompt?.feedback) prompt.feedback.state = "recorded";
     return;
   }
+  const line = about?.line && findLine(about.sessionId, about.line);
+  if (line) {
+    if (message.type === "ack") delete line.sending;
+    else if (message.type === "error") Object.assign(line, { sending: "failed", detail: data.detail || data.code });
+    if (message.type === "error" && data.code !== "resume_gap") return;
+  }
   if (message.type !== "error") return;
   if (data.code === "resume_gap") {
     notice("Some messages could not be resumed; showing what the server still holds.", "warn");
@@ -192,9 +221,43 @@ function onReply(message) {
   }
 }
 
+function findLine(sessionId, lineId) {
+  return state.sessions[sessionId]?.transcript.find((t) => t.id === lineId) ?? null;
+}
+
+/**
+ * After every hello: ask the server about each contact shown as live. One it no longer has open (it ended,
+ * expired, or was lost while the panel was away) is shown as ended rather than kept as if live.
+ */
+async function reconcile() {
+  for (const s of Object.values(state.sessions)) {
+    if (s.closed) continue;
+    let status;
+    try {
+      status = (await api.get(`/v1/sessions/${encodeURIComponent(s.id)}`)).status;
+    } catch (err) {
+      if (err.status !== 404) continue;   // unreachable or refused: keep what is shown, try on the next hello
+      status = "gone";
+    }
+    if (status !== "open" && !s.closed && state.sessions[s.id] === s) {
+      s.closed = { session_id: s.id, reason: "lost", status };
+      s.closing = false;
+      announce("A contact ended while you were offline.");
+      render();
+    }
+  }
+}
+
 function onMessage(event) {
   const message = event.detail;
-  if (message.type === "hello") return;
+  if (message.type === "hello") {
+    for (const s of Object.values(state.sessions)) {   // what was queued offline goes out after this hello
+      for (const t of s.transcript) if (t.sending === "unsent") t.sending = "sending";
+    }
+    reconcile();
+    render();
+    return;
+  }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
     const said = applyMessage(state, message);
@@ -227,6 +290,8 @@ function start(token, claims, me) {
   const agentId = claims.sub;
   state = loadState(agentId);
   stream = new AgentStream({ agentId, token });
+  api = new ApiClient(token);
+  api.get("/v1/words").then((lists) => { setWords(lists); render(); }).catch(() => { /* ids stay as words */ });
   window.agentAssist = { stream, state: () => state };   // for diagnostics and end-to-end tests
   const name = me?.agent?.name && me.agent.name !== agentId ? `${me.agent.name} (${agentId})` : agentId;
   fill($("who"), h("span", { text: name }),

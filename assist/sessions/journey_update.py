@@ -1,0 +1,82 @@
+"""The ``journey`` message: what the panel's "Journey so far" shows, pushed whenever an event changes it.
+
+The context card carries the journey as it was at accept; without this message the panel kept saying
+"nothing yet" after the agent verified identity and requested a refund. It rides in the event's own commit
+(the same outbox append as the event's prompts), so it costs no extra round trip, and it is sent only when
+something the panel shows moved: a customer's words alone change the transcript, not the journey card.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assist.journeys.state import JourneyState
+from assist.sessions.state import SessionState
+from assist.stream.protocol import Envelope
+from models.checklists import load_checklists
+
+__all__ = ["JourneyMark", "JourneyUpdate", "journey_mark", "journey_update", "ticks_an_item"]
+
+JourneyMark = tuple[Any, ...]
+"""What the journey card shows, cheap to take and compare before and after an event."""
+
+
+class ChecklistTick(BaseModel):
+    id: str
+    label: str
+    done: bool
+    evidence: str | None = None
+
+
+class JourneyUpdate(BaseModel):
+    """The ``journey`` message's data (docs/protocol.md)."""
+
+    session_id: str
+    journey_id: str
+    practice: bool
+    status: str
+    channels: list[str]
+    steps_done: list[str]
+    pending: list[str]
+    collected: dict[str, Any]
+    handled_by: list[dict[str, Any]]
+    checklist: list[ChecklistTick] = Field(default_factory=list)
+    """The contact reason's checklist ticked from the steps done and what the agent said."""
+
+
+def journey_mark(journey: JourneyState) -> JourneyMark:
+    """A snapshot of the fields the panel shows; equal marks mean no ``journey`` message is due."""
+    return (journey.status, tuple(journey.channels), tuple(journey.steps_done), tuple(journey.pending),
+            tuple(sorted((k, repr(v)) for k, v in journey.collected.items())), len(journey.handled_by))
+
+
+def _checklist(journey: JourneyState) -> tuple[ChecklistTick, ...]:
+    agent_said = [t.text for t in journey.transcript if t.speaker == "agent"]
+    status = load_checklists().tick(journey.reason, journey.steps_done, agent_said)
+    return tuple(ChecklistTick(id=i.id, label=i.label, done=i.done, evidence=i.evidence) for i in status.items)
+
+
+def ticks_an_item(journey: JourneyState, agent_line: str) -> bool:
+    """Whether ``agent_line`` ticks a checklist item that no done step ticks: what the agent says can tick
+    one without any step being done. Only the new line is matched (2-12 us), not the whole transcript
+    (about 110 us for 20 turns), so an agent's line pays for this on the event path; an item an earlier line
+    already ticked sends one redundant, harmless ``journey`` message."""
+    checklists = load_checklists()
+    done = set(journey.steps_done)
+    for item_id in checklists.reasons.get(journey.reason, checklists.default):
+        item = checklists.items[item_id]
+        if not item.steps & done and item.phrases is not None and item.phrases.search(agent_line):
+            return True
+    return False
+
+
+def journey_update(session: SessionState, journey: JourneyState) -> Envelope:
+    """The ``journey`` message for ``session`` showing ``journey`` as it is now."""
+    update = JourneyUpdate(
+        session_id=session.id, journey_id=journey.id, practice=session.practice, status=journey.status,
+        channels=list(journey.channels), steps_done=list(journey.steps_done), pending=list(journey.pending),
+        collected=dict(journey.collected), handled_by=[h.model_dump() for h in journey.handled_by],
+        checklist=list(_checklist(journey)))
+    return Envelope(type="journey", data=update.model_dump(mode="json"))
