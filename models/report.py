@@ -51,7 +51,10 @@ def policy_actions(models: TrainedModels, frame: pd.DataFrame, catalog: Catalog)
 
 def logged_policy_values(models: TrainedModels, frame: pd.DataFrame, catalog: Catalog,
                          policies: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """IPS, SNIPS and DR (reward model: the LightGBM value models) of each policy, plus the logging policy."""
+    """IPS, SNIPS and DR (reward model: the LightGBM value models) of each policy, plus the logging policy.
+
+    Each row has ``stderr`` (DR's standard error) and ``ips_stderr`` (IPS's).
+    """
     r = rewards(frame, catalog, models.csat_fill)
     logged = frame["action"].to_numpy(dtype=object)
     p = frame["propensity"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -59,14 +62,15 @@ def logged_policy_values(models: TrainedModels, frame: pd.DataFrame, catalog: Ca
     col = {a: i for i, a in enumerate(models.actions)}
     rows_i = np.arange(len(frame))
     q_logged = q[rows_i, [col[a] for a in logged]]
+    stderr = float(r.std(ddof=1) / np.sqrt(len(r)))
     out = [{"policy": "logging (on-policy mean)", "ips": float(r.mean()), "snips": float(r.mean()),
-            "dr": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))), "matched": len(r)}]
+            "dr": float(r.mean()), "stderr": stderr, "ips_stderr": stderr, "matched": len(r)}]
     for name, target in policies.items():
         q_target = q[rows_i, [col[a] for a in target]]
         e_ips, e_sn = ips(r, logged, p, target), snips(r, logged, p, target)
         e_dr = doubly_robust(r, logged, p, target, q_target, q_logged)
         out.append({"policy": name, "ips": e_ips.value, "snips": e_sn.value, "dr": e_dr.value,
-                    "stderr": e_dr.stderr, "matched": e_ips.matched})
+                    "stderr": e_dr.stderr, "ips_stderr": e_ips.stderr, "matched": e_ips.matched})
     return out
 
 
