@@ -36,7 +36,9 @@ class Suggestion:
     confidence: float
     """Calibrated probability that the contact is resolved when the agent does this."""
     expected_value: float
-    """The value model's raw score for this action (reward units); the reasons add up to it from ``base``."""
+    """The value model's raw score for this action (reward units); the reasons add up to it from ``base``.
+    For an identity check that policy put before another action (``proposed``), that action's score,
+    reasons and confidence: what the check enables."""
     base: float
     reasons: tuple[ReasonItem, ...]
     guardrails: tuple[str, ...]
@@ -87,17 +89,20 @@ class Scorer:
         guarded = apply_guardrails([a for a in order if a not in exclude], context, self.catalog, limit=k)
         if not guarded:
             return []
-        chosen = np.array([g.action for g in guarded], dtype=object)
-        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), chosen)
+        verify = self.catalog.policy["verify_action"]
+        # A check that policy put before an action is there for that action: its value, reasons and
+        # confidence are the enabled action's (the check alone resolves nothing, and its own value model
+        # would argue against it).
+        judged = [g.proposed if g.action == verify else g.action for g in guarded]
+        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
         index = {a: i for i, a in enumerate(self.models.actions)}
         out = []
-        for g, conf in zip(guarded, confidence, strict=True):
-            spec = self.catalog[g.action]
-            contrib = contributions(self.models.value_models[g.action], X)[0]
-            why = explain_row(contrib, context, spec.short, top=self.top_reasons)
-            out.append(Suggestion(action=g.action, title=g.title, text=spec.text, confidence=float(conf),
-                                  expected_value=float(values[index[g.action]]), base=why.base,
-                                  reasons=why.reasons, guardrails=g.notes, proposed=g.proposed,
+        for g, action, conf in zip(guarded, judged, confidence, strict=True):
+            contrib = contributions(self.models.value_models[action], X)[0]
+            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons)
+            out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
+                                  confidence=float(conf), expected_value=float(values[index[action]]),
+                                  base=why.base, reasons=why.reasons, guardrails=g.notes, proposed=g.proposed,
                                   model_version=self.version))
         return out
 

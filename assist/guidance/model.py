@@ -48,7 +48,9 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     """The history-schema context columns (``models.features.CONTEXT_COLUMNS``) of a live journey.
 
     Facts the live journey does not hold (plan, temperament) are unknown, as in an import that lacks them;
-    CRM events can supply order value, wait time and prior contacts through ``journey.collected``.
+    CRM events can supply order value, wait time and prior contacts through ``journey.collected``. One
+    column is not history's: ``caller_identified`` (the session resolved one customer), which the
+    identity-first guardrail reads.
     """
     journey, collected = given.journey, given.journey.collected
     customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
@@ -65,6 +67,7 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
             return default
 
     return {
+        "caller_identified": given.customer is not None,
         "reason": journey.reason, "channel": given.channel, "plan": collected.get("plan"),
         "temperament": collected.get("temperament", "unknown"), "previous_action": previous,
         **_customer_fields(given.customer),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
@@ -99,3 +100,26 @@ def test_previous_action_reads_steps_recorded_under_their_own_name():
     assert journey_context(given)["previous_action"] == "verify_identity"
     given.journey.steps_done = []
     assert journey_context(given)["previous_action"] is None
+
+
+def unknown_caller(reason: str = "refund") -> GuidanceInput:
+    """A caller the session matched to no single customer (unknown or ambiguous), not yet verified."""
+    given = live_input()
+    journey = given.journey.model_copy(update={"reason": reason, "steps_done": [], "customer_id": None})
+    return given.model_copy(update={"journey": journey, "customer": None})
+
+
+@pytest.mark.parametrize("reason", ["refund", "billing_dispute", "cancel"])
+def test_an_unidentified_caller_is_asked_to_verify_first_by_the_model_as_by_the_rules(tmp_path, reason):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
+    first = guidance.evaluate(unknown_caller(reason))[0]
+    assert (first.action, first.title, first.source) == ("verify_identity", "Verify identity first", "model")
+    assert first.guardrails[0] == "caller not identified: verify identity before anything else"
+    assert RuleGuidance().evaluate(unknown_caller(reason))[0].action == "verify_identity"
+
+
+def test_the_models_own_suggestion_follows_the_identity_check_with_its_reasons(tmp_path):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)), suggestions=2)
+    check, then = guidance.evaluate(unknown_caller("outage"))
+    assert check.action == "verify_identity" and then.action != "verify_identity"
+    assert check.reasons and check.confidence > 0
