@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,12 +41,12 @@ def _read(path: str) -> Any:
     return read_history(path)
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict[str, Any]]:
+    """Train on ``args.data``, save the version with its report, register it; returns (registry row, metrics)."""
     from models.artifacts import save_version
     from models.report import write_report
     from models.training import TrainConfig, train
 
-    settings = Settings()
     history = _read(args.data)
     config = TrainConfig(n_estimators=args.trees, seed=args.seed)
     models, split = train(history, config)
@@ -58,12 +59,35 @@ def _train(args: argparse.Namespace) -> int:
         report = Path(args.report or path / "report")
         (report / "policy_value.md").write_text(render_table(table))
         print(render_table(table))
-    summary = {"version": path.name, "off_policy": metrics["off_policy"]}
+    print(json.dumps({"version": path.name, "off_policy": metrics["off_policy"]}, indent=1))
     version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
-    if args.promote:
-        _registry_call(settings, lambda r: r.promote(version.version))
-    print(json.dumps(summary, indent=1))
-    print(f"registered {version.version}" + (" and promoted it" if args.promote else "") + f"; report in {path}/report")
+    print(f"registered {version.version}; report in {path}/report")
+    return version, metrics
+
+
+def _gate_and_promote(settings: Settings, version: Any, metrics: dict[str, Any], force: bool) -> bool:
+    """Promote ``version`` if it passes the promotion gate (or ``force``); says why not. Returns promoted."""
+    from models.promotion import promotion_gate
+
+    champion = _registry_call(settings, lambda r: r.promoted())
+    decision = promotion_gate(metrics, champion.metrics if champion is not None else None,
+                              f"the promoted {champion.version}" if champion is not None else "")
+    if not decision.promote and not force:
+        print(f"not promoted: {version.version} does not beat what it would replace: "
+              + "; ".join(decision.refusals) + " (--force promotes it anyway)", file=sys.stderr)
+        return False
+    _registry_call(settings, lambda r: r.promote(version.version))
+    forced = "" if decision.promote else " past the gate (--force): " + "; ".join(decision.refusals)
+    print(f"promoted {version.version}{forced}")
+    return True
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train and register; with --promote, serve it only if it passes the gate (exit 1 when refused)."""
+    settings = Settings()
+    version, metrics = _train_version(args, settings)
+    if args.promote and not _gate_and_promote(settings, version, metrics, args.force):
+        return 1
     return 0
 
 
@@ -139,20 +163,10 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    """Train on new data; promote only if its DR estimate beats the promoted version's on the same test slice."""
-    args.promote = False
-    _train(args)
-    rows = _registry_call(Settings(), lambda r: r.list())
-    new, current = rows[0], next((r for r in rows if r.status == "promoted"), None)
-
-    def dr(row: Any) -> float:
-        return float(next(o["dr"] for o in row.metrics["off_policy"] if o["policy"] == "learned + guardrails"))
-
-    if current is None or dr(new) >= dr(current) or args.force:
-        _registry_call(Settings(), lambda r: r.promote(new.version))
-        print(f"promoted {new.version}")
-    else:
-        print(f"kept {current.version}: {new.version} does not beat it (DR {dr(new):.4f} < {dr(current):.4f})")
+    """Train on new data and promote it if it passes the gate; keeping the promoted version is a normal end."""
+    settings = Settings()
+    version, metrics = _train_version(args, settings)
+    _gate_and_promote(settings, version, metrics, args.force)
     return 0
 
 
@@ -169,14 +183,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     models = subparsers.add_parser("models", help="next-best-action models: train, evaluate, registry, drift")
     sub = models.add_subparsers(dest="models_command", required=True)
     for name, handler, doc in (("train", _train, "train from a history file and register the version"),
-                               ("retrain", _retrain, "train, and promote if it beats the promoted version")):
+                               ("retrain", _retrain, "train, and promote if it passes the promotion gate")):
         p = sub.add_parser(name, help=doc)
         p.add_argument("--data", required=True, help="history in the import schema (.parquet or .csv)")
         p.add_argument("--report", help="report folder (default: <version>/report)")
         p.add_argument("--trees", type=int, default=150)
         p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--promote", action="store_true")
-        p.add_argument("--force", action="store_true", help="retrain: promote even if it does not beat")
+        p.add_argument("--promote", action="store_true",
+                       help="serve it if it beats its own baselines and the promoted version (exit 1 if not)")
+        p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")
         p.set_defaults(handler=handler)
     p = sub.add_parser("evaluate", help="off-line policy values (IPS/SNIPS/DR; truth when simulated)")
     p.add_argument("--data", required=True)
