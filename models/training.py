@@ -16,6 +16,7 @@ leaks into the past.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from models.features import CONTEXT_COLUMNS, FEATURES, feature_matrix
 from models.outcomes import OUTCOME_COLUMNS, csat_fill, rewards
 
 __all__ = ["Calibrator", "Split", "TrainConfig", "TrainedModels", "data_hash", "resolve_matrix", "time_split",
-           "train"]
+           "train", "training_steps"]
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,20 @@ def _missing(history: pd.DataFrame) -> list[str]:
     return [c for c in (*CONTEXT_COLUMNS, *OUTCOME_COLUMNS, "started_at") if c not in history.columns]
 
 
+def training_steps(catalog: Catalog | None = None) -> int:
+    """How many times ``train`` reports progress: one value model per action, the resolution model and its
+    calibration, the baseline."""
+    return len((catalog or load_catalog()).actions) + 3
+
+
 def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Catalog | None = None,
-          split: Split | None = None) -> tuple[TrainedModels, Split]:
+          split: Split | None = None, progress: Callable[[str], None] | None = None) -> tuple[TrainedModels, Split]:
     """Fit every model on the train part of ``history`` (or of ``split``); returns the models and the split.
 
+    ``progress`` is called with the name of each step done (``training_steps`` of them), for a progress bar.
     Raises ValueError when columns are missing or the history has actions outside the catalog.
     """
+    done = progress or (lambda step: None)
     config = config or TrainConfig()
     catalog = catalog or load_catalog()
     if missing := _missing(history):
@@ -163,21 +172,25 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
             raise ValueError(f"too few logged rows for {spec.id!r}: {int(rows.sum())}")
         data = lgb.Dataset(X[rows], reward[rows], feature_name=list(FEATURES), free_raw_data=True)
         value_models[spec.id] = lgb.train(config.lgb_params("regression"), data, num_boost_round=config.n_estimators)
+        done(f"value model: {spec.id}")
     resolved = train_rows["resolved"].to_numpy(dtype=np.float64)
     names = [*FEATURES, *(f"action={a}" for a in catalog.ids)]
     resolve_model = lgb.train(config.lgb_params("binary"),
                               lgb.Dataset(resolve_matrix(X, actions, catalog.ids), resolved, feature_name=names),
                               num_boost_round=config.resolve_estimators)
+    done("resolution model")
     cal_X = feature_matrix(split.calibration)
     raw = resolve_model.predict(resolve_matrix(cal_X, split.calibration["action"].to_numpy(dtype=object),
                                                catalog.ids))
     calibrator = Calibrator.fit(raw, split.calibration["resolved"].to_numpy(dtype=np.float64))
+    done("calibration")
     outcomes = {"resolved": resolved, "churned": train_rows["churned"].to_numpy(dtype=np.float64),
                 "escalated": train_rows["escalated"].to_numpy(dtype=np.float64),
                 "csat": np.where(train_rows["csat"].isna().to_numpy(),
                                  np.where(resolved > 0, fill["resolved"], fill["unresolved"]),
                                  train_rows["csat"].to_numpy(dtype=np.float64, na_value=np.nan))}
     baseline = fit_baseline(X, actions, outcomes, catalog, seed=config.seed)
+    done("logistic baseline")
     metadata = {"config": asdict(config), "catalog_version": catalog.version, "features": list(FEATURES),
                 "actions": list(catalog.ids), "rows": {"train": len(split.train),
                                                        "calibration": len(split.calibration),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,27 +42,83 @@ def _read(path: str) -> Any:
 
 
 def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict[str, Any]]:
-    """Train on ``args.data``, save the version with its report, register it; returns (registry row, metrics)."""
+    """Train on ``args.data``, save the version with its report, register it; returns (registry row, metrics).
+
+    A progress bar on stderr names each step as it finishes; stdout gets the summary (``_summary``).
+    """
+    from tqdm import tqdm
+
     from models.artifacts import save_version
     from models.report import write_report
-    from models.training import TrainConfig, train
+    from models.training import TrainConfig, train, training_steps
 
-    history = _read(args.data)
-    config = TrainConfig(n_estimators=args.trees, seed=args.seed)
-    models, split = train(history, config)
-    path = save_version(models, settings.data_dir / "models")
-    metrics = write_report(models, split, args.report or path / "report")
-    if _truth_available():
-        from simulator.policy_eval import policy_table, render_table
+    truth = _truth_available()
+    started = time.monotonic()
+    with tqdm(total=training_steps() + 4 + truth, desc="assist models train", unit="step", file=sys.stderr,
+              bar_format="{desc}: {bar:24} {n_fmt}/{total_fmt} [{elapsed}] {postfix}") as bar:
 
-        table = policy_table(models, split.test)
+        def done(step: str) -> None:
+            bar.set_postfix_str(step, refresh=False)
+            bar.update(1)
+
+        history = _read(args.data)
+        done(f"read {len(history):,} rows")
+        models, split = train(history, TrainConfig(n_estimators=args.trees, seed=args.seed), progress=done)
+        path = save_version(models, settings.data_dir / "models")
+        done("saved")
         report = Path(args.report or path / "report")
-        (report / "policy_value.md").write_text(render_table(table))
-        print(render_table(table))
-    print(json.dumps({"version": path.name, "off_policy": metrics["off_policy"]}, indent=1))
-    version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
-    print(f"registered {version.version}; report in {path}/report")
+        metrics = write_report(models, split, report)
+        done("report and plots")
+        table = None
+        if truth:
+            from simulator.policy_eval import policy_table, render_table
+
+            table = policy_table(models, split.test)
+            (report / "policy_value.md").write_text(render_table(table))
+            done("policy value against the truth")
+        version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
+        done("registered")
+    print(_summary(version.version, len(history), metrics, table, time.monotonic() - started, report))
     return version, metrics
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell; the first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded)
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _summary(version: str, rows: int, metrics: dict[str, Any], table: Any, seconds: float, report: Path) -> str:
+    """What a training run ends with: the version, the policy values with their 95 % intervals (against the
+    truth when the data is simulated), the models' fit, and where the full report is."""
+    z = 1.959964
+    test = metrics["rows"]["test"]
+    lines = [f"registered {version}: trained on {rows:,} rows in {seconds:.0f} s", "",
+             f"Policy value on the newest {test:,} rows (never trained on), estimates with 95 % intervals:"]
+    if table is not None:
+        def estimate(value: float | None, stderr: float | None) -> str:
+            return "" if value is None or stderr is None else f"{value:.4f} ± {z * stderr:.4f}"
+
+        lines += _text_table(["policy", "true value", "regret", "IPS", "DR"],
+                             [[r.policy, f"{r.true_value:.4f}", f"{r.regret:.4f}", estimate(r.ips, r.ips_stderr),
+                               estimate(r.dr, r.dr_stderr)] for r in table])
+    else:
+        lines += _text_table(["policy", "IPS", "SNIPS", "DR", "matched rows"],
+                             [[o["policy"], f"{o['ips']:.4f} ± {z * o['ips_stderr']:.4f}", f"{o['snips']:.4f}",
+                               f"{o['dr']:.4f} ± {z * o['stderr']:.4f}", f"{o['matched']:,}"]
+                              for o in metrics["off_policy"]])
+    rmse, confidence = metrics["value_rmse"], metrics["resolution"]["lightgbm calibrated"]
+    lines += ["", f"value models   reward RMSE {rmse['lightgbm']:.4f} (logistic baseline "
+                  f"{rmse['logistic baseline']:.4f}, a constant {rmse['constant']:.4f})",
+              f"confidence     AUC {confidence['auc']:.3f}, Brier {confidence['brier']:.4f}, "
+              f"ECE {confidence['ece']:.4f} (LightGBM + isotonic)",
+              f"report         {report}/report.md"]
+    return "\n".join(lines)
 
 
 def _gate_and_promote(settings: Settings, version: Any, metrics: dict[str, Any], force: bool) -> bool:
