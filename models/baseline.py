@@ -7,6 +7,7 @@ so an artifact never holds a pickle and the baseline is scored with numpy alone.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,8 @@ def fit_baseline(X: np.ndarray, actions: np.ndarray, outcomes: dict[str, np.ndar
             model = LogisticRegression(C=1.0, max_iter=300, random_state=seed) if logistic else Ridge(alpha=1.0)
             pipe = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
                                  model)
-            pipe.fit(X[rows], y.astype(int) if logistic else y)
+            with warnings.catch_warnings():  # a column serving never knows is all NaN: kept, filled with 0
+                warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+                pipe.fit(X[rows], y.astype(int) if logistic else y)
             heads[spec.id][name] = LinearHead.from_pipeline(pipe, logistic)
     return LinearBaseline(heads)

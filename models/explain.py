@@ -78,12 +78,13 @@ _DESCRIBE: dict[str, Callable[[Any], str]] = {
     "journey_step": lambda v: "first contact on this issue" if not v else f"contact {int(v) + 1} on this issue",
     "identity_verified": _flag("identity verified", "identity not verified"),
     "apology_given": _flag("apology already given", "no apology yet"),
-    "prior_contacts_30d": lambda v: f"{int(v or 0)} contacts in 30 days",
+    "prior_contacts_30d": lambda v: "contacts in 30 days unknown" if v is None else f"{int(v)} contacts in 30 days",
     "open_complaint": _flag("open complaint", "no open complaint"),
-    "order_value": lambda v: f"order value {_money(v):.2f}" if v else "no order involved",
+    "order_value": lambda v: ("order value unknown" if v is None else f"order value {_money(v):.2f}" if v
+                              else "no order involved"),
     "refund_amount": lambda v: f"refund asked {_money(v):.2f}" if v else "no refund asked",
     "refund_limit": lambda v: f"your refund limit {_money(v):.2f}",
-    "wait_seconds": lambda v: f"waited {_money(v) / 60:.0f} min",
+    "wait_seconds": lambda v: "wait unknown" if v is None else f"waited {_money(v) / 60:.0f} min",
     "sentiment": lambda v: f"sentiment {float(v or 0.0):+.2f}",
 }
 
@@ -91,6 +92,8 @@ _DESCRIBE: dict[str, Callable[[Any], str]] = {
 def describe(group: str, context: Mapping[str, Any]) -> str:
     """The context field ``group`` in words, e.g. ``tenure 7 yrs`` or ``no marketing consent``."""
     value = context.get(group)
+    if isinstance(value, float) and value != value:
+        value = None  # an unknown number (NaN) is described as unknown
     if group == "refund_amount" and value:
         limit = context.get("refund_limit")
         if limit is not None and float(value) > float(limit):

@@ -1,13 +1,15 @@
 """The training report: metrics (JSON and Markdown), a calibration plot and a global SHAP summary.
 
 Everything is computed on the newest slice of the history (the test part of the time split), which the
-models never saw. Policy values here come from logged data only (IPS, SNIPS, DR); the comparison with the
-simulator's ground truth lives in ``simulator.policy_eval``.
+models never saw, as the live service sees those contacts (``TrainedModels.as_served``). Policy values
+here come from logged data only (IPS, SNIPS, DR); the comparison with the simulator's ground truth lives
+in ``simulator.policy_eval``.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +119,9 @@ def _beeswarm(path: Path, models: TrainedModels, X: np.ndarray, action: str) -> 
 
     sample = X[: min(len(X), 1000)]
     contrib = contributions(models.value_models[action], sample)
-    shap.summary_plot(contrib[:, :-1], sample, feature_names=list(FEATURES), show=False, max_display=12)
+    with warnings.catch_warnings():  # a field serving never knows is all NaN: no colour scale for it
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        shap.summary_plot(contrib[:, :-1], sample, feature_names=list(FEATURES), show=False, max_display=12)
     plt.title(f"SHAP values: expected value of {action}")
     plt.tight_layout()
     plt.savefig(path, dpi=110)
@@ -130,7 +134,7 @@ def write_report(models: TrainedModels, split: Split, out_dir: str | Path, catal
     catalog = catalog or load_catalog()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    test = split.test
+    test = models.as_served(split.test)
     X = feature_matrix(test)
     logged = test["action"].to_numpy(dtype=object)
     y = test["resolved"].to_numpy(dtype=np.float64)

@@ -9,6 +9,9 @@ logistic baseline, on a time-based split.
   calibrated with isotonic regression on a later slice: the prompt's confidence.
 * Baseline: ``models.baseline`` (scikit-learn pipelines).
 
+Every model sees history as the live service sees a contact (``models.context``): facts the service
+learns only from a CRM event are unknown unless the center's CRM sends them, as they are when served.
+
 Rows are split by ``started_at``: train (oldest), calibration, test (newest), so nothing from the future
 leaks into the past.
 """
@@ -27,6 +30,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from models.baseline import LinearBaseline, fit_baseline
 from models.catalog import Catalog, load_catalog
+from models.context import served_history
 from models.drift import build_profile
 from models.features import CONTEXT_COLUMNS, FEATURES, feature_matrix
 from models.outcomes import OUTCOME_COLUMNS, csat_fill, rewards
@@ -52,6 +56,18 @@ class TrainConfig:
     seed: int = 0
     num_threads: int = 1
     """One thread: on a shared two-core machine OpenMP threads mostly wait on each other."""
+    context: str = "served"
+    """``served``: train on history as the live service sees it (``models.context.served_history``: what
+    the service would not know is unknown), so the model learns on the missingness it is served with.
+    ``full``: on history contexts as logged, only to measure what that skew costs (``bench/serving_skew.py``)."""
+    crm_fields: tuple[str, ...] = ()
+    """The ``models.context.CRM_FIELDS`` this center's CRM sends on every live contact; the others stay
+    unknown in training as they are when served."""
+
+    def __post_init__(self) -> None:
+        if self.context not in ("served", "full"):
+            raise ValueError(f"context must be 'served' or 'full', not {self.context!r}")
+        object.__setattr__(self, "crm_fields", tuple(self.crm_fields))  # a list when read back from JSON
 
     def lgb_params(self, objective: str) -> dict[str, Any]:
         deep = objective == "binary"
@@ -92,6 +108,11 @@ class TrainedModels:
     def values(self, X: np.ndarray) -> np.ndarray:
         """Predicted reward of every action for every row: (n, len(actions)), columns in ``actions`` order."""
         return np.column_stack([self.value_models[a].predict(X, num_threads=1) for a in self.actions])
+
+    def as_served(self, history: pd.DataFrame) -> pd.DataFrame:
+        """``history`` as the live service sees each contact (what it would not know is unknown): the input
+        every evaluation of what agents get must use, whatever context the model was trained on."""
+        return served_history(history, self.config.crm_fields)
 
     def confidence(self, X: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Calibrated P(resolved | context, action) for row i taking ``actions[i]``."""
@@ -148,6 +169,9 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
           split: Split | None = None, progress: Callable[[str], None] | None = None) -> tuple[TrainedModels, Split]:
     """Fit every model on the train part of ``history`` (or of ``split``); returns the models and the split.
 
+    The models see each row as ``config.context`` says (by default as served: what the live service would
+    not know is unknown); the returned split keeps the rows as logged, for the truth.
+
     ``progress`` is called with the name of each step done (``training_steps`` of them), for a progress bar.
     Raises ValueError when columns are missing or the history has actions outside the catalog.
     """
@@ -160,7 +184,11 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
     if unknown:
         raise ValueError(f"history has actions outside the catalog: {sorted(unknown)}")
     split = split or time_split(history, config.calibration_share, config.test_share)
-    train_rows = split.train
+
+    def seen(frame: pd.DataFrame) -> pd.DataFrame:
+        return served_history(frame, config.crm_fields) if config.context == "served" else frame
+
+    train_rows = seen(split.train)
     fill = csat_fill(train_rows)
     X = feature_matrix(train_rows)
     actions = train_rows["action"].to_numpy(dtype=object)
@@ -179,10 +207,10 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
                               lgb.Dataset(resolve_matrix(X, actions, catalog.ids), resolved, feature_name=names),
                               num_boost_round=config.resolve_estimators)
     done("resolution model")
-    cal_X = feature_matrix(split.calibration)
-    raw = resolve_model.predict(resolve_matrix(cal_X, split.calibration["action"].to_numpy(dtype=object),
-                                               catalog.ids))
-    calibrator = Calibrator.fit(raw, split.calibration["resolved"].to_numpy(dtype=np.float64))
+    calibration = seen(split.calibration)
+    raw = resolve_model.predict(resolve_matrix(feature_matrix(calibration),
+                                               calibration["action"].to_numpy(dtype=object), catalog.ids))
+    calibrator = Calibrator.fit(raw, calibration["resolved"].to_numpy(dtype=np.float64))
     done("calibration")
     outcomes = {"resolved": resolved, "churned": train_rows["churned"].to_numpy(dtype=np.float64),
                 "escalated": train_rows["escalated"].to_numpy(dtype=np.float64),

@@ -5,6 +5,11 @@ outcome model, so this comparison lives here (``simulator`` may import ``models`
 argmax of the true value; regret = oracle value - policy value. Evaluated on fresh journeys (a history the
 model never saw, drawn by the same logging policy), the IPS and DR intervals should hold the true values:
 the logged reward of an action has the truth's value as its expectation.
+
+Policies are scored as served: each test contact passes through the service's context adapter
+(``TrainedModels.as_served``), so a fact the live service would not know is unknown to the policy too,
+while the truth judges the action on everything the world knows (``bench/serving_skew.py`` compares with
+a model trained and scored on history as logged).
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ class PolicyRow:
 
 def policy_table(models: TrainedModels, test: pd.DataFrame, catalog: Catalog | None = None,
                  logging_policy: LoggingPolicy | None = None) -> list[PolicyRow]:
-    """True value, regret to the oracle and the off-line estimates of every policy on ``test``."""
+    """True value as served, regret to the oracle and the off-line estimates (on the served contexts) of
+    every policy on ``test`` (history as logged)."""
     catalog = catalog or load_catalog()
     truth = action_values(test)
     col = {a: i for i, a in enumerate(ACTIONS)}
@@ -56,9 +62,10 @@ def policy_table(models: TrainedModels, test: pd.DataFrame, catalog: Catalog | N
     def true_value(actions: np.ndarray) -> float:
         return float(truth[rows, [col[str(a)] for a in actions]].mean())
 
-    policies = policy_actions(models, test, catalog)
+    served = models.as_served(test)
+    policies = policy_actions(models, served, catalog)
     policies["playbook (simulator's habit, no noise)"] = playbook_actions(test)
-    estimates = {row["policy"]: row for row in logged_policy_values(models, test, catalog, policies)}
+    estimates = {row["policy"]: row for row in logged_policy_values(models, served, catalog, policies)}
     oracle = float(truth.max(axis=1).mean())
     logging = float(((logging_policy or LoggingPolicy()).propensities(test) * truth).sum(axis=1).mean())
     table = [PolicyRow("oracle (true argmax)", oracle, 0.0, None, None)]
@@ -81,7 +88,7 @@ def render_table(table: list[PolicyRow]) -> str:
             return ""
         return f"{value:.4f}" if stderr is None else f"{value:.4f} ± {Z_95 * stderr:.4f}"
 
-    lines = ["| policy | true value | regret to oracle | IPS estimate (95 % CI) | DR estimate (95 % CI) |",
+    lines = ["| policy | true value as served | regret to oracle | IPS estimate (95 % CI) | DR estimate (95 % CI) |",
              "|---|---:|---:|---:|---:|"]
     for r in table:
         lines.append(f"| {r.policy} | {r.true_value:.4f} | {r.regret:.4f} | {estimate(r.ips, r.ips_stderr)} "

@@ -63,7 +63,8 @@ def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, d
 
         history = _read(args.data)
         done(f"read {len(history):,} rows")
-        models, split = train(history, TrainConfig(n_estimators=args.trees, seed=args.seed), progress=done)
+        config = TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields))
+        models, split = train(history, config, progress=done)
         path = save_version(models, settings.data_dir / "models")
         done("saved")
         report = Path(args.report or path / "report")
@@ -104,7 +105,7 @@ def _summary(version: str, rows: int, metrics: dict[str, Any], table: Any, secon
         def estimate(value: float | None, stderr: float | None) -> str:
             return "" if value is None or stderr is None else f"{value:.4f} ± {z * stderr:.4f}"
 
-        lines += _text_table(["policy", "true value", "regret", "IPS", "DR"],
+        lines += _text_table(["policy", "true value as served", "regret", "IPS", "DR"],
                              [[r.policy, f"{r.true_value:.4f}", f"{r.regret:.4f}", estimate(r.ips, r.ips_stderr),
                                estimate(r.dr, r.dr_stderr)] for r in table])
     else:
@@ -172,7 +173,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     models = load_version(settings.data_dir / "models" / name)
     test = _read(args.data)
     catalog = load_catalog()
-    rows = logged_policy_values(models, test, catalog, policy_actions(models, test, catalog))
+    served = models.as_served(test)
+    rows = logged_policy_values(models, served, catalog, policy_actions(models, served, catalog))
     for row in rows:
         print(f"{row['policy']:<28} IPS {row['ips']:.4f}  SNIPS {row['snips']:.4f}  DR {row['dr']:.4f}")
     if _truth_available() and not args.logged_only:
@@ -204,6 +206,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _drift(args: argparse.Namespace) -> int:
     from models.artifacts import load_metadata
+    from models.context import served_history
     from models.drift import drift_report
     from models.features import feature_matrix
 
@@ -212,8 +215,12 @@ def _drift(args: argparse.Namespace) -> int:
     if promoted is None:
         raise ValueError("no version given and none promoted")
     name = promoted if isinstance(promoted, str) else promoted.version
-    profile = load_metadata(settings.data_dir / "models" / name)["drift_profile"]
-    report = drift_report(profile, feature_matrix(_read(args.data)), args.threshold)
+    metadata = load_metadata(settings.data_dir / "models" / name)
+    config = metadata.get("config", {})
+    recent = _read(args.data)
+    if config.get("context", "full") == "served":  # compare like with like: the profile is of served contexts
+        recent = served_history(recent, config.get("crm_fields", ()))
+    report = drift_report(metadata["drift_profile"], feature_matrix(recent), args.threshold)
     print(report.to_markdown())
     return 1 if report.alerts else 0
 
@@ -234,6 +241,15 @@ def _import_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _crm_fields(text: str) -> tuple[str, ...]:
+    from models.context import CRM_FIELDS
+
+    fields = tuple(f.strip() for f in text.split(",") if f.strip())
+    if unknown := [f for f in fields if f not in CRM_FIELDS]:
+        raise argparse.ArgumentTypeError(f"not CRM fields: {', '.join(unknown)} (of: {', '.join(CRM_FIELDS)})")
+    return fields
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``assist models ...`` to the ``assist`` command line."""
     models = subparsers.add_parser("models", help="next-best-action models: train, evaluate, registry, drift")
@@ -245,6 +261,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         p.add_argument("--report", help="report folder (default: <version>/report)")
         p.add_argument("--trees", type=int, default=150)
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--crm-fields", type=_crm_fields, default=(), metavar="FIELD,...",
+                       help="context fields your CRM sends on every live contact (of: plan, temperament, "
+                            "prior_contacts_30d, order_value, wait_seconds, open_complaint); the others are "
+                            "unknown when served, so training hides them too")
         p.add_argument("--promote", action="store_true",
                        help="serve it if it beats its own baselines and the promoted version (exit 1 if not)")
         p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")

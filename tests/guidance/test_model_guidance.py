@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assist.customers.masking import PROFILING_FIELDS
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
 from assist.guidance.model import ModelGuidance, journey_context
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.state import Handler, JourneyState, Turn
+from models.context import PROFILING_FIELDS as models_profiling_fields
+from models.context import served_history
 from models.features import CONTEXT_COLUMNS, feature_matrix
 from models.scorer import Scorer
 from tests.models.trained import saved_model, small_history
@@ -25,26 +28,38 @@ def live_input(**journey_fields) -> GuidanceInput:
                                        Turn(channel="phone", speaker="agent", text="I'm sorry, let me check")],
                            **journey_fields)
     customer = CustomerView(id="C1", segment="value", tenure_months=30, lifetime_value=900.0, churn_risk=0.4,
-                            vulnerable=False, consent={"marketing": True})
+                            vulnerable=False, consent={"marketing": True, "profiling": True})
     return GuidanceInput(journey=journey, customer=customer, channel="phone", refund_limit=50.0,
                          latest=journey.transcript[0])
 
 
-def test_live_journey_and_the_equivalent_history_row_give_the_same_features():
-    context = journey_context(live_input())
+def test_live_journey_and_the_equivalent_history_row_as_served_give_the_same_features():
+    context = journey_context(live_input())  # the CRM sent order value and wait, nothing else
     assert set(CONTEXT_COLUMNS) <= set(context)
     row = small_history().head(1).copy()
-    for column, value in {"reason": "refund", "channel": "phone", "plan": None, "temperament": "unknown",
+    for column, value in {"reason": "refund", "channel": "phone", "plan": "premium", "temperament": "angry",
                           "previous_action": "apologise_acknowledge", "segment": "value", "tenure_months": 30,
                           "lifetime_value": 900.0, "churn_risk": 0.4, "vulnerable": False,
                           "consent_marketing": True, "journey_step": 1, "identity_verified": True,
-                          "apology_given": True, "prior_contacts_30d": 0, "open_complaint": False,
+                          "apology_given": True, "prior_contacts_30d": 3, "open_complaint": False,
                           "order_value": 120.0, "refund_amount": 80.0, "refund_limit": 50.0,
-                          "wait_seconds": 30.0, "sentiment": context["sentiment"]}.items():
-        row[column] = row[column].astype(object) if value is None else row[column]
+                          "wait_seconds": 30.0, "sentiment": context["sentiment"], "consent_profiling": True}.items():
         row.loc[0, column] = value
-    np.testing.assert_array_equal(feature_matrix(context), feature_matrix(row))
+    served = served_history(row, crm_fields=("order_value", "wait_seconds"))
+    np.testing.assert_array_equal(feature_matrix(context), feature_matrix(served))
     assert context["sentiment"] < -0.3
+
+
+def test_facts_no_crm_event_supplied_are_unknown_not_zero():
+    given = live_input()
+    given.journey.collected = {"refund_amount": 80, "wait_seconds": "soon"}
+    context = journey_context(given)
+    assert context["plan"] is None and context["temperament"] is None
+    assert all(np.isnan(context[c]) for c in ("prior_contacts_30d", "order_value", "wait_seconds"))
+
+
+def test_training_hides_the_profiling_fields_the_service_withholds_without_consent():
+    assert set(models_profiling_fields) == set(PROFILING_FIELDS)
 
 
 def test_model_prompt_carries_source_version_reasons_guardrails_articles_and_checklist(tmp_path):

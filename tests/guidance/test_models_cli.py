@@ -77,7 +77,7 @@ def test_train_ends_with_a_summary_table_not_raw_json(promoted):
     lines = promoted.out.splitlines()
     assert not any(line.lstrip().startswith(("{", "}", '"')) for line in lines)
     header = next(line for line in lines if line.startswith("policy "))
-    assert header.split() == ["policy", "true", "value", "regret", "IPS", "DR"]
+    assert header.split() == ["policy", "true", "value", "as", "served", "regret", "IPS", "DR"]
     for policy in ("learned + guardrails", "logistic baseline + guardrails", "rules", "logging policy"):
         assert any(line.startswith(policy + " ") and "±" in line for line in lines), policy
     assert any(line.startswith("value models") and "RMSE" in line for line in lines)
