@@ -103,10 +103,14 @@ def describe(group: str, context: Mapping[str, Any]) -> str:
 
 
 def explain_row(row: np.ndarray, context: Mapping[str, Any], action_short: str, top: int = 3,
-                min_weight: float = 1e-3) -> Explanation:
-    """Reasons for one action from its contribution row (``contributions(...)[i]``), strongest first."""
+                min_weight: float = 1e-3, unknown: frozenset[str] = frozenset()) -> Explanation:
+    """Reasons for one action from its contribution row (``contributions(...)[i]``), strongest first.
+
+    A field in ``unknown`` (an input the model never learned from) gets no reason: its contribution stays
+    in ``by_group``, so the sum still holds, but no text claims what a value the model never saw did.
+    """
     by_group = group_contributions(row)
-    ranked = sorted(by_group.items(), key=lambda kv: -abs(kv[1]))
+    ranked = sorted(((g, w) for g, w in by_group.items() if g not in unknown), key=lambda kv: -abs(kv[1]))
     reasons = tuple(
         ReasonItem(feature=g, text=f"{describe(g, context)} {'raises' if w > 0 else 'lowers'} {action_short}",
                    direction="raises" if w > 0 else "lowers", weight=round(abs(w), 4))

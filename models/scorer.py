@@ -3,7 +3,8 @@
 Per request: the feature row (``models.features``), the expected value of every action (one small
 LightGBM model each), guardrails over the ranking, then for the few actions shown only: TreeSHAP
 contributions -> reasons, and the calibrated confidence. Explaining only what is shown keeps one request
-well under the 3 ms budget (see docs/models.md).
+well under the 3 ms budget (see docs/models.md). Inputs outside what the model learned from
+(``models.domain``) are named, give no reason and lower the confidence; too far out, the model abstains.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
+from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
 from models.explain import ReasonItem, contributions, explain_row
 from models.features import FEATURES, feature_matrix
@@ -25,7 +27,10 @@ from models.guardrails import apply_guardrails
 from models.ranking import merge_value_models
 from models.training import TrainedModels
 
-__all__ = ["Scorer", "Suggestion", "first_actions"]
+__all__ = ["OUT_OF_DOMAIN_CONFIDENCE", "Scorer", "Suggestion", "first_actions"]
+
+OUT_OF_DOMAIN_CONFIDENCE = 0.8
+"""Each input outside what the model learned from multiplies the prompt's confidence by this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,8 @@ class Suggestion:
     proposed: str
     """The model's action before a guardrail replaced it (same as ``action`` otherwise)."""
     model_version: str
+    unknown_inputs: tuple[str, ...] = ()
+    """Context fields outside what the model learned from (named in ``guardrails``, never in ``reasons``)."""
 
 
 class Scorer:
@@ -64,6 +71,9 @@ class Scorer:
         profile = models.metadata.get("drift_profile")
         self.monitor = DriftMonitor(profile) if profile else None
         """The rows this scorer served, for drift against its training data (None without a profile)."""
+        domain = models.metadata.get("input_domain")
+        self.domain = InputDomain.from_json(domain) if domain else None
+        """What the model learned from (None for a version saved without it: nothing is checked)."""
 
     @classmethod
     def load(cls, path: str | Path, catalog: Catalog | None = None) -> Scorer:
@@ -79,12 +89,20 @@ class Scorer:
                 ) -> list[Suggestion]:
         """The ``k`` best allowed actions for one context, best first, each explained.
 
-        ``exclude`` drops actions already suggested in this journey before guardrails run. Raises KeyError
-        when the context lacks a feature column.
+        ``exclude`` drops actions already suggested in this journey before guardrails run. An input outside
+        what the model learned from (``models.domain``) is named in every suggestion's guardrails, gives no
+        reason, and multiplies the confidence by ``OUT_OF_DOMAIN_CONFIDENCE``. Raises ``OutsideTraining``
+        when an input is too far out for the model to answer at all (the caller answers with rules), and
+        KeyError when the context lacks a feature column.
         """
         X, values = self.rank(context)
         if self.monitor is not None:
             self.monitor.add(X[0])
+        flags = self.domain.check(context) if self.domain is not None else ()
+        if any(f.far for f in flags):
+            raise OutsideTraining(flags)
+        unknown = frozenset(f.field for f in flags)
+        doubt = OUT_OF_DOMAIN_CONFIDENCE ** len(flags)
         order = [self.models.actions[i] for i in np.argsort(-values, kind="stable")]
         guarded = apply_guardrails([a for a in order if a not in exclude], context, self.catalog, limit=k)
         if not guarded:
@@ -99,11 +117,12 @@ class Scorer:
         out = []
         for g, action, conf in zip(guarded, judged, confidence, strict=True):
             contrib = contributions(self.models.value_models[action], X)[0]
-            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons)
+            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
             out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
-                                  confidence=float(conf), expected_value=float(values[index[action]]),
-                                  base=why.base, reasons=why.reasons, guardrails=g.notes, proposed=g.proposed,
-                                  model_version=self.version))
+                                  confidence=float(conf) * doubt, expected_value=float(values[index[action]]),
+                                  base=why.base, reasons=why.reasons,
+                                  guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
+                                  model_version=self.version, unknown_inputs=tuple(sorted(unknown))))
         return out
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:

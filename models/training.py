@@ -31,6 +31,7 @@ from sklearn.isotonic import IsotonicRegression
 from models.baseline import LinearBaseline, fit_baseline
 from models.catalog import Catalog, load_catalog
 from models.context import served_history
+from models.domain import InputDomain
 from models.drift import build_profile
 from models.features import CONTEXT_COLUMNS, FEATURES, feature_matrix
 from models.outcomes import OUTCOME_COLUMNS, csat_fill, rewards
@@ -224,6 +225,7 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
                                                        "calibration": len(split.calibration),
                                                        "test": len(split.test)},
                 "period": {"start": str(split.train["started_at"].min()), "end": str(split.test["started_at"].max())},
-                "data_hash": data_hash(history), "drift_profile": build_profile(X)}
+                "data_hash": data_hash(history), "drift_profile": build_profile(X),
+                "input_domain": InputDomain.from_history(train_rows).to_json()}
     return TrainedModels(catalog.ids, value_models, resolve_model, calibrator, baseline, fill, config,
                          metadata), split

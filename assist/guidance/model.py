@@ -20,6 +20,7 @@ from assist.guidance.interface import ArticleSuggestion, ChecklistItem, Guidance
 from assist.guidance.sentiment import sentiment
 from models.checklists import Checklists, load_checklists
 from models.context import CRM_FIELDS, served_context
+from models.domain import OutsideTraining
 from models.drift import DriftReport
 from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
@@ -28,10 +29,11 @@ from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ModelGuidance", "journey_context"]
+__all__ = ["ABSTAINED_NOTE", "ModelGuidance", "journey_context"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
 """Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
+ABSTAINED_NOTE = "model abstained: this contact is outside what it learned from, rules answer"
 KNOWLEDGE_TURNS = 3
 """Transcript turns the knowledge search reads: the latest exchange, not the whole conversation."""
 
@@ -126,6 +128,9 @@ class ModelGuidance:
                 found = loaded.scorer.suggest(journey_context(given), k=self.suggestions,
                                               exclude=given.already_shown)
                 prompts = [_prompt(s) for s in found]
+            except OutsideTraining as outside:
+                log.info("model abstained: %s", outside, extra={"model_version": loaded.scorer.version})
+                return self._enrich(self._rules_instead(given, outside), given)
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
                 log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})
         if prompts is None:
@@ -134,6 +139,15 @@ class ModelGuidance:
                 for p in prompts:
                     p.degraded = True
         return self._enrich(prompts, given)
+
+    def _rules_instead(self, given: GuidanceInput, outside: OutsideTraining) -> list[Prompt]:
+        """The rules' prompts when the model abstains, the first naming what the model never learned from.
+
+        Not degraded: the model worked and chose not to guess."""
+        prompts = self.fallback.evaluate(given)
+        if prompts:
+            prompts[0].guardrails = [*prompts[0].guardrails, *(f.note for f in outside.flags), ABSTAINED_NOTE]
+        return prompts
 
     def _enrich(self, prompts: list[Prompt], given: GuidanceInput) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).

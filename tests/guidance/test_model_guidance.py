@@ -8,14 +8,14 @@ import pytest
 from assist.customers.masking import PROFILING_FIELDS
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
-from assist.guidance.model import ModelGuidance, journey_context
+from assist.guidance.model import ABSTAINED_NOTE, ModelGuidance, journey_context
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.state import Handler, JourneyState, Turn
 from models.context import PROFILING_FIELDS as models_profiling_fields
 from models.context import served_history
 from models.features import CONTEXT_COLUMNS, feature_matrix
 from models.scorer import Scorer
-from tests.models.trained import saved_model, small_history
+from tests.models.trained import logged_context_model, saved_model, small_history
 
 
 def live_input(**journey_fields) -> GuidanceInput:
@@ -138,3 +138,38 @@ def test_the_models_own_suggestion_follows_the_identity_check_with_its_reasons(t
     check, then = guidance.evaluate(unknown_caller("outage"))
     assert check.action == "verify_identity" and then.action != "verify_identity"
     assert check.reasons and check.confidence > 0
+
+
+def with_customer(**fields) -> GuidanceInput:
+    given = live_input()
+    return given.model_copy(update={"customer": given.customer.model_copy(update=fields)})
+
+
+def with_reason(reason: str) -> GuidanceInput:
+    given = live_input()
+    return given.model_copy(update={"journey": given.journey.model_copy(update={"reason": reason})})
+
+
+@pytest.mark.parametrize(("given", "unknown", "lie"), [
+    (with_customer(tenure_months=1_000_000), "unknown to the model: tenure 1,000,000 months is far outside", "83333"),
+    (with_customer(churn_risk=3.0), "unknown to the model: churn risk 300% is far outside", "300%"),
+    (with_reason("warranty_claim"), "unknown to the model: contact reason 'warranty claim'", "warranty"),
+], ids=["tenure of a million months", "churn risk 300%", "unknown contact reason"])
+def test_an_input_far_outside_the_training_data_is_named_and_the_rules_answer(tmp_path, given, unknown, lie):
+    [first, *_] = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path))).evaluate(given)
+    assert (first.source, first.degraded) == ("rules", False)
+    assert any(n.startswith(unknown) for n in first.guardrails) and first.guardrails[-1] == ABSTAINED_NOTE
+    assert not any(lie in r.text for r in first.reasons)
+
+
+def test_a_churn_risk_withheld_without_profiling_consent_is_a_known_unknown_with_no_nan_in_the_reasons(tmp_path):
+    [prompt] = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path))).evaluate(
+        with_customer(churn_risk=None))
+    assert prompt.source == "model" and not any("churn" in n for n in prompt.guardrails)
+    assert not any("nan" in r.text for r in prompt.reasons)
+
+
+def test_a_churn_risk_missing_where_the_model_always_knew_it_is_named_and_gives_no_reason():
+    [prompt] = ModelGuidance(RuleGuidance(), Scorer(logged_context_model())).evaluate(with_customer(churn_risk=None))
+    assert "unknown to the model: churn risk (it always knew it in training)" in prompt.guardrails
+    assert not any(r.feature == "churn_risk" or "nan" in r.text for r in prompt.reasons)

@@ -14,7 +14,7 @@ from models.scorer import Scorer
 from models.training import TrainedModels, train
 from simulator.policy_eval import PolicyRow, policy_table
 from simulator.world import ACTIONS, action_values, generate_history
-from tests.models.trained import SMALL, small_history, small_model
+from tests.models.trained import SMALL, logged_context_model, small_history, small_model
 
 FRESH_ROWS = 100_000
 """Enough for DR to show the old world's bias (+3 standard errors for the learned policy)."""
@@ -60,12 +60,6 @@ def skew_journeys() -> tuple[pd.DataFrame, np.ndarray]:
     """The first fresh journeys and the true value of every action on them."""
     fresh = fresh_journeys().head(SKEW_ROWS)
     return fresh, action_values(fresh)
-
-
-@lru_cache(maxsize=1)
-def logged_context_model() -> TrainedModels:
-    """The small model trained on history as logged, not as the service sees it."""
-    return train(small_history(), replace(SMALL, context="full"))[0]
 
 
 def shown_value(models: TrainedModels, as_served: bool) -> float:
