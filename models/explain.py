@@ -15,7 +15,12 @@ import numpy as np
 
 from models.features import FEATURE_GROUP, FEATURES
 
-__all__ = ["GROUPS", "Explanation", "ReasonItem", "contributions", "describe", "explain_row", "group_contributions"]
+__all__ = ["GROUPS", "POINTS", "Contrast", "Explanation", "ReasonItem", "contrast_rows", "contributions", "describe",
+           "explain_row", "group_contributions"]
+
+POINTS = 100.0
+"""Reward units to the points a contrastive reason shows: the reward counts a resolved contact as 1, so one
+point is worth what one more percent chance of resolving the contact is worth."""
 
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(FEATURE_GROUP[f] for f in FEATURES))
 _GROUP_INDEX = np.array([GROUPS.index(FEATURE_GROUP[f]) for f in FEATURES])
@@ -28,7 +33,10 @@ class ReasonItem:
     direction: str
     """raises or lowers."""
     weight: float
-    """Size of the contribution to the action's expected value, in reward units."""
+    """Size of the contribution to the action's expected value (or, contrastive, to its lead over ``versus``),
+    in reward units."""
+    versus: str | None = None
+    """For a contrastive reason, the runner-up action the shown one is compared with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +124,40 @@ def explain_row(row: np.ndarray, context: Mapping[str, Any], action_short: str, 
                    direction="raises" if w > 0 else "lowers", weight=round(abs(w), 4))
         for g, w in ranked[:top] if abs(w) >= min_weight)
     return Explanation(base=float(row[-1]), by_group=by_group, reasons=reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """Why one action beats the runner-up: the difference of the two actions' exact TreeSHAP attributions."""
+
+    versus: str
+    """The runner-up action."""
+    base_gap: float
+    """Difference of the two models' average predictions (their TreeSHAP base values)."""
+    by_group: dict[str, float]
+    """Per context field, its contribution to the shown action minus its contribution to the runner-up."""
+    reasons: tuple[ReasonItem, ...]
+
+    @property
+    def value_gap(self) -> float:
+        """The shown action's expected value minus the runner-up's (exactly: the attributions are additive)."""
+        return self.base_gap + sum(self.by_group.values())
+
+
+def contrast_rows(row: np.ndarray, runner_up: np.ndarray, context: Mapping[str, Any], short: str, versus: str,
+                  versus_short: str, top: int = 3, min_weight: float = 5e-3,
+                  unknown: frozenset[str] = frozenset()) -> Contrast:
+    """Contrastive reasons from two contribution rows of one context: the shown action's and the runner-up's.
+
+    Each reason is one field's share of the lead in points (``POINTS``), strongest first, e.g.
+    ``identity verified favours a small refund over a knowledge article (+8 pts)``; a field that argues for
+    the runner-up ``counts against``. Fields in ``unknown`` get no reason (their share stays in the sum).
+    """
+    by_group = group_contributions(row - runner_up)
+    ranked = sorted(((g, w) for g, w in by_group.items() if g not in unknown), key=lambda kv: -abs(kv[1]))
+    reasons = tuple(
+        ReasonItem(feature=g, text=f"{describe(g, context)} {'favours' if w > 0 else 'counts against'} {short} "
+                                   f"over {versus_short} ({w * POINTS:+.0f} pts)",
+                   direction="raises" if w > 0 else "lowers", weight=round(abs(w), 4), versus=versus)
+        for g, w in ranked[:top] if abs(w) >= min_weight)
+    return Contrast(versus=versus, base_gap=float(row[-1] - runner_up[-1]), by_group=by_group, reasons=reasons)

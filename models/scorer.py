@@ -21,7 +21,7 @@ from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
 from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
-from models.explain import ReasonItem, contributions, explain_row
+from models.explain import Contrast, ReasonItem, contrast_rows, contributions, explain_row
 from models.features import FEATURES, feature_matrix
 from models.guardrails import apply_guardrails
 from models.ranking import merge_value_models
@@ -52,6 +52,9 @@ class Suggestion:
     model_version: str
     unknown_inputs: tuple[str, ...] = ()
     """Context fields outside what the model learned from (named in ``guardrails``, never in ``reasons``)."""
+    contrast: Contrast | None = None
+    """Why this action beats the runner-up (the next action policy allows), in points; None when there is
+    no other allowed action."""
 
 
 class Scorer:
@@ -104,7 +107,8 @@ class Scorer:
         unknown = frozenset(f.field for f in flags)
         doubt = OUT_OF_DOMAIN_CONFIDENCE ** len(flags)
         order = [self.models.actions[i] for i in np.argsort(-values, kind="stable")]
-        guarded = apply_guardrails([a for a in order if a not in exclude], context, self.catalog, limit=k)
+        allowed = [a for a in order if a not in exclude]
+        guarded = apply_guardrails(allowed, context, self.catalog, limit=k)
         if not guarded:
             return []
         verify = self.catalog.policy["verify_action"]
@@ -112,17 +116,25 @@ class Scorer:
         # confidence are the enabled action's (the check alone resolves nothing, and its own value model
         # would argue against it).
         judged = [g.proposed if g.action == verify else g.action for g in guarded]
+        # The runner-up of each shown action: the next action policy would allow, judged the same way.
+        following = [g.proposed if g.action == verify else g.action
+                     for g in apply_guardrails(allowed, context, self.catalog)]
         confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
         index = {a: i for i, a in enumerate(self.models.actions)}
         out = []
-        for g, action, conf in zip(guarded, judged, confidence, strict=True):
+        for i, (g, action, conf) in enumerate(zip(guarded, judged, confidence, strict=True)):
             contrib = contributions(self.models.value_models[action], X)[0]
             why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
+            versus = next((a for a in following[i + 1:] if a != action), None)
+            contrast = None if versus is None else contrast_rows(
+                contrib, contributions(self.models.value_models[versus], X)[0], context, self.catalog[action].short,
+                versus, self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
             out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
                                   confidence=float(conf) * doubt, expected_value=float(values[index[action]]),
                                   base=why.base, reasons=why.reasons,
                                   guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
-                                  model_version=self.version, unknown_inputs=tuple(sorted(unknown))))
+                                  model_version=self.version, unknown_inputs=tuple(sorted(unknown)),
+                                  contrast=contrast))
         return out
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:

@@ -169,7 +169,9 @@ class ModelGuidance:
 
 
 def _prompt(s: Suggestion) -> Prompt:
+    """The panel's prompt: its reasons answer "why this, not the runner-up" when there is one."""
+    reasons = s.contrast.reasons if s.contrast is not None and s.contrast.reasons else s.reasons
     return Prompt(action=s.action, title=s.title, text=s.text, confidence=min(max(s.confidence, 0.0), 1.0),
                   reasons=[Reason(feature=r.feature, text=r.text, direction=r.direction,  # type: ignore[arg-type]
-                                  weight=r.weight) for r in s.reasons],
+                                  weight=r.weight, versus=r.versus) for r in reasons],
                   source="model", model_version=s.model_version, guardrails=list(s.guardrails))

@@ -71,6 +71,13 @@ def test_model_prompt_carries_source_version_reasons_guardrails_articles_and_che
     assert [i.id for i in prompt.checklist][0] == "verify_identity" and prompt.checklist[0].done
 
 
+def test_the_prompts_reasons_say_why_the_shown_action_beats_the_runner_up(tmp_path):
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)), suggestions=2)
+    shown, runner_up = guidance.evaluate(live_input())
+    assert shown.reasons and all(r.versus == runner_up.action for r in shown.reasons)
+    assert all(" over " in r.text and r.text.endswith(" pts)") for r in shown.reasons)
+
+
 def test_actions_already_shown_are_not_suggested_again(tmp_path):
     guidance = ModelGuidance(RuleGuidance(), Scorer.load(saved_model(tmp_path)))
     first = guidance.evaluate(live_input())[0].action
