@@ -86,3 +86,9 @@ def test_train_ends_with_a_summary_table_not_raw_json(promoted):
 def test_train_shows_its_steps_on_a_progress_bar_that_ends_complete(promoted):
     final = promoted.err.replace("\r", "\n").rstrip().splitlines()[-1]  # what the bar shows last
     assert final.startswith("assist models train:") and "19/19" in final and final.endswith("registered")
+
+
+def test_train_refuses_a_crm_field_the_served_context_does_not_have(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["models", "train", "--data", str(tmp_path / "none.parquet"), "--crm-fields", "temperament,segment"])
+    assert exit_.value.code == 2 and "not CRM fields: segment" in capsys.readouterr().err
