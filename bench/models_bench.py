@@ -5,8 +5,9 @@ trains a version on ``--rows`` simulated history rows first (the standard, lean 
 figures and writes ``bench/out/models.json``.
 
 What is measured (one process, one thread, warm):
-  single: ``Scorer.suggest(context, k=1)`` for one journey: feature row, expected value of all 11 actions,
-          guardrails, TreeSHAP of the shown action (``pred_contrib``), calibrated confidence.
+  single: ``Scorer.suggest(context, k=1)`` for one served journey: feature row, the input-domain check,
+          expected value of all 11 actions, guardrails, TreeSHAP of the shown action and of the runner-up
+          (``pred_contrib``, for the contrastive reasons), calibrated confidence.
   adapter: ``ModelGuidance.evaluate`` on a live ``GuidanceInput``: the above plus building the context from
           the journey, the knowledge search (top 3) and the checklist.
   batch:  256 journeys at once: features, values of all actions, and TreeSHAP of each row's chosen action.
@@ -64,6 +65,8 @@ def main() -> int:
     from assist.guidance.rules import RuleGuidance
     from assist.journeys.state import JourneyState, Turn
     from models.artifacts import save_version
+    from models.context import served_history
+    from models.domain import OutsideTraining
     from models.explain import contributions
     from models.features import context_row, feature_matrix
     from models.scorer import Scorer
@@ -77,12 +80,16 @@ def main() -> int:
         args.model = save_version(models, ROOT / "bench" / "out" / "models")
         print(f"trained {args.model.name} on {args.rows} rows in {time.perf_counter() - t:.0f} s")
     scorer = Scorer.load(args.model)
-    contexts = [context_row(history, i) for i in range(500)]
+    served = served_history(history)  # what the service hands the scorer
+    contexts = [context_row(served, i) for i in range(500)]
     state = {"i": 0}
 
     def single() -> None:
         state["i"] = (state["i"] + 1) % len(contexts)
-        scorer.suggest(contexts[state["i"]], k=1)
+        try:
+            scorer.suggest(contexts[state["i"]], k=1)
+        except OutsideTraining:
+            pass  # the model abstained: the caller answers with rules
 
     journey = JourneyState(id="J1", customer_id="C1", reason="refund", steps_done=["identity_verified"],
                            collected={"refund_amount": 80},
@@ -96,7 +103,7 @@ def main() -> int:
     def adapter() -> None:
         guidance.evaluate(given)
 
-    batch = history.head(256)
+    batch = served.head(256)
 
     def batch_256() -> None:
         X = feature_matrix(batch)

@@ -3,8 +3,10 @@
 The model ranks by expected value; policy decides what may be said. Each guardrail either replaces an
 action (a refund above the agent's limit becomes "ask supervisor approval"; an account change before the
 identity check becomes the check) or withholds it (no marketing offer without consent, no upsell while a
-complaint is open, no sales offers to a vulnerable customer). Every change is written down in words and
-travels with the prompt that was shown instead.
+complaint is open, no sales offers to a vulnerable customer). Identity first also leads: a caller the
+service could not match to one customer (``caller_identified`` false: unknown, or several candidates) and
+not yet verified is asked to verify before anything else, whatever the model prefers, as the rules do.
+Every change is written down in words and travels with the prompt that was shown instead.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from models.catalog import Catalog
 
-__all__ = ["GuardedAction", "apply_guardrails"]
+__all__ = ["UNIDENTIFIED_NOTE", "GuardedAction", "apply_guardrails"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,14 @@ class GuardedAction:
     """Position of ``proposed`` in the model's ranking (0 = best)."""
     title: str
     notes: tuple[str, ...] = ()
+
+
+UNIDENTIFIED_NOTE = "caller not identified: verify identity before anything else"
+
+
+def _unidentified(context: Mapping[str, Any]) -> bool:
+    """No single customer matched and identity not verified (history rows always name their customer)."""
+    return not context.get("caller_identified", True) and not context.get("identity_verified")
 
 
 def _amount(context: Mapping[str, Any], name: str) -> float:
@@ -62,11 +72,19 @@ def apply_guardrails(ranked: Sequence[str], context: Mapping[str, Any], catalog:
     """The allowed actions in model order, each at most once, with the notes of what policy changed.
 
     A withheld action's note goes to the next action shown, so the agent sees why the model's favourite is
-    missing. ``limit`` stops after that many actions. Raises KeyError for an action outside the catalog.
+    missing. An unidentified, unverified caller gets the identity check first (``proposed`` is then the
+    model's favourite it goes before), unless ``ranked`` lacks the check (already shown). ``limit`` stops
+    after that many actions. Raises KeyError for an action outside the catalog.
     """
     out: list[GuardedAction] = []
     seen: dict[str, int] = {}
     carried: list[str] = []
+    verify = catalog.policy["verify_action"]
+    if _unidentified(context) and verify in ranked:
+        seen[verify] = 0
+        out.append(GuardedAction(verify, ranked[0], 0, catalog[verify].title, (UNIDENTIFIED_NOTE,)))
+        if limit is not None and limit <= 1:
+            return out
     for rank, proposed in enumerate(ranked):
         action, title, note = _check(proposed, context, catalog)
         if note:

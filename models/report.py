@@ -1,13 +1,15 @@
 """The training report: metrics (JSON and Markdown), a calibration plot and a global SHAP summary.
 
 Everything is computed on the newest slice of the history (the test part of the time split), which the
-models never saw. Policy values here come from logged data only (IPS, SNIPS, DR); the comparison with the
-simulator's ground truth lives in ``simulator.policy_eval``.
+models never saw, as the live service sees those contacts (``TrainedModels.as_served``). Policy values
+here come from logged data only (IPS, SNIPS, DR); the comparison with the simulator's ground truth lives
+in ``simulator.policy_eval``.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,10 @@ def policy_actions(models: TrainedModels, frame: pd.DataFrame, catalog: Catalog)
 
 def logged_policy_values(models: TrainedModels, frame: pd.DataFrame, catalog: Catalog,
                          policies: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """IPS, SNIPS and DR (reward model: the LightGBM value models) of each policy, plus the logging policy."""
+    """IPS, SNIPS and DR (reward model: the LightGBM value models) of each policy, plus the logging policy.
+
+    Each row has ``stderr`` (DR's standard error) and ``ips_stderr`` (IPS's).
+    """
     r = rewards(frame, catalog, models.csat_fill)
     logged = frame["action"].to_numpy(dtype=object)
     p = frame["propensity"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -59,14 +64,15 @@ def logged_policy_values(models: TrainedModels, frame: pd.DataFrame, catalog: Ca
     col = {a: i for i, a in enumerate(models.actions)}
     rows_i = np.arange(len(frame))
     q_logged = q[rows_i, [col[a] for a in logged]]
+    stderr = float(r.std(ddof=1) / np.sqrt(len(r)))
     out = [{"policy": "logging (on-policy mean)", "ips": float(r.mean()), "snips": float(r.mean()),
-            "dr": float(r.mean()), "stderr": float(r.std(ddof=1) / np.sqrt(len(r))), "matched": len(r)}]
+            "dr": float(r.mean()), "stderr": stderr, "ips_stderr": stderr, "matched": len(r)}]
     for name, target in policies.items():
         q_target = q[rows_i, [col[a] for a in target]]
         e_ips, e_sn = ips(r, logged, p, target), snips(r, logged, p, target)
         e_dr = doubly_robust(r, logged, p, target, q_target, q_logged)
         out.append({"policy": name, "ips": e_ips.value, "snips": e_sn.value, "dr": e_dr.value,
-                    "stderr": e_dr.stderr, "matched": e_ips.matched})
+                    "stderr": e_dr.stderr, "ips_stderr": e_ips.stderr, "matched": e_ips.matched})
     return out
 
 
@@ -113,7 +119,9 @@ def _beeswarm(path: Path, models: TrainedModels, X: np.ndarray, action: str) -> 
 
     sample = X[: min(len(X), 1000)]
     contrib = contributions(models.value_models[action], sample)
-    shap.summary_plot(contrib[:, :-1], sample, feature_names=list(FEATURES), show=False, max_display=12)
+    with warnings.catch_warnings():  # a field serving never knows is all NaN: no colour scale for it
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        shap.summary_plot(contrib[:, :-1], sample, feature_names=list(FEATURES), show=False, max_display=12)
     plt.title(f"SHAP values: expected value of {action}")
     plt.tight_layout()
     plt.savefig(path, dpi=110)
@@ -126,7 +134,7 @@ def write_report(models: TrainedModels, split: Split, out_dir: str | Path, catal
     catalog = catalog or load_catalog()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    test = split.test
+    test = models.as_served(split.test)
     X = feature_matrix(test)
     logged = test["action"].to_numpy(dtype=object)
     y = test["resolved"].to_numpy(dtype=np.float64)

@@ -3,7 +3,8 @@
 Per request: the feature row (``models.features``), the expected value of every action (one small
 LightGBM model each), guardrails over the ranking, then for the few actions shown only: TreeSHAP
 contributions -> reasons, and the calibrated confidence. Explaining only what is shown keeps one request
-well under the 3 ms budget (see docs/models.md).
+well under the 3 ms budget (see docs/models.md). Inputs outside what the model learned from
+(``models.domain``) are named, give no reason and lower the confidence; too far out, the model abstains.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ import pandas as pd
 
 from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
+from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
-from models.explain import ReasonItem, contributions, explain_row
+from models.explain import Contrast, ReasonItem, contrast_rows, contributions, explain_row
 from models.features import FEATURES, feature_matrix
 from models.guardrails import apply_guardrails
 from models.ranking import merge_value_models
 from models.training import TrainedModels
 
-__all__ = ["Scorer", "Suggestion", "first_actions"]
+__all__ = ["OUT_OF_DOMAIN_CONFIDENCE", "Scorer", "Suggestion", "first_actions"]
+
+OUT_OF_DOMAIN_CONFIDENCE = 0.8
+"""Each input outside what the model learned from multiplies the prompt's confidence by this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +41,20 @@ class Suggestion:
     confidence: float
     """Calibrated probability that the contact is resolved when the agent does this."""
     expected_value: float
-    """The value model's raw score for this action (reward units); the reasons add up to it from ``base``."""
+    """The value model's raw score for this action (reward units); the reasons add up to it from ``base``.
+    For an identity check that policy put before another action (``proposed``), that action's score,
+    reasons and confidence: what the check enables."""
     base: float
     reasons: tuple[ReasonItem, ...]
     guardrails: tuple[str, ...]
     proposed: str
     """The model's action before a guardrail replaced it (same as ``action`` otherwise)."""
     model_version: str
+    unknown_inputs: tuple[str, ...] = ()
+    """Context fields outside what the model learned from (named in ``guardrails``, never in ``reasons``)."""
+    contrast: Contrast | None = None
+    """Why this action beats the runner-up (the next action policy allows), in points; None when there is
+    no other allowed action."""
 
 
 class Scorer:
@@ -62,6 +74,9 @@ class Scorer:
         profile = models.metadata.get("drift_profile")
         self.monitor = DriftMonitor(profile) if profile else None
         """The rows this scorer served, for drift against its training data (None without a profile)."""
+        domain = models.metadata.get("input_domain")
+        self.domain = InputDomain.from_json(domain) if domain else None
+        """What the model learned from (None for a version saved without it: nothing is checked)."""
 
     @classmethod
     def load(cls, path: str | Path, catalog: Catalog | None = None) -> Scorer:
@@ -77,28 +92,49 @@ class Scorer:
                 ) -> list[Suggestion]:
         """The ``k`` best allowed actions for one context, best first, each explained.
 
-        ``exclude`` drops actions already suggested in this journey before guardrails run. Raises KeyError
-        when the context lacks a feature column.
+        ``exclude`` drops actions already suggested in this journey before guardrails run. An input outside
+        what the model learned from (``models.domain``) is named in every suggestion's guardrails, gives no
+        reason, and multiplies the confidence by ``OUT_OF_DOMAIN_CONFIDENCE``. Raises ``OutsideTraining``
+        when an input is too far out for the model to answer at all (the caller answers with rules), and
+        KeyError when the context lacks a feature column.
         """
         X, values = self.rank(context)
         if self.monitor is not None:
             self.monitor.add(X[0])
+        flags = self.domain.check(context) if self.domain is not None else ()
+        if any(f.far for f in flags):
+            raise OutsideTraining(flags)
+        unknown = frozenset(f.field for f in flags)
+        doubt = OUT_OF_DOMAIN_CONFIDENCE ** len(flags)
         order = [self.models.actions[i] for i in np.argsort(-values, kind="stable")]
-        guarded = apply_guardrails([a for a in order if a not in exclude], context, self.catalog, limit=k)
+        allowed = [a for a in order if a not in exclude]
+        guarded = apply_guardrails(allowed, context, self.catalog, limit=k)
         if not guarded:
             return []
-        chosen = np.array([g.action for g in guarded], dtype=object)
-        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), chosen)
+        verify = self.catalog.policy["verify_action"]
+        # A check that policy put before an action is there for that action: its value, reasons and
+        # confidence are the enabled action's (the check alone resolves nothing, and its own value model
+        # would argue against it).
+        judged = [g.proposed if g.action == verify else g.action for g in guarded]
+        # The runner-up of each shown action: the next action policy would allow, judged the same way.
+        following = [g.proposed if g.action == verify else g.action
+                     for g in apply_guardrails(allowed, context, self.catalog)]
+        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
         index = {a: i for i, a in enumerate(self.models.actions)}
         out = []
-        for g, conf in zip(guarded, confidence, strict=True):
-            spec = self.catalog[g.action]
-            contrib = contributions(self.models.value_models[g.action], X)[0]
-            why = explain_row(contrib, context, spec.short, top=self.top_reasons)
-            out.append(Suggestion(action=g.action, title=g.title, text=spec.text, confidence=float(conf),
-                                  expected_value=float(values[index[g.action]]), base=why.base,
-                                  reasons=why.reasons, guardrails=g.notes, proposed=g.proposed,
-                                  model_version=self.version))
+        for i, (g, action, conf) in enumerate(zip(guarded, judged, confidence, strict=True)):
+            contrib = contributions(self.models.value_models[action], X)[0]
+            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
+            versus = next((a for a in following[i + 1:] if a != action), None)
+            contrast = None if versus is None else contrast_rows(
+                contrib, contributions(self.models.value_models[versus], X)[0], context, self.catalog[action].short,
+                versus, self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
+            out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
+                                  confidence=float(conf) * doubt, expected_value=float(values[index[action]]),
+                                  base=why.base, reasons=why.reasons,
+                                  guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
+                                  model_version=self.version, unknown_inputs=tuple(sorted(unknown)),
+                                  contrast=contrast))
         return out
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:

@@ -9,6 +9,9 @@ logistic baseline, on a time-based split.
   calibrated with isotonic regression on a later slice: the prompt's confidence.
 * Baseline: ``models.baseline`` (scikit-learn pipelines).
 
+Every model sees history as the live service sees a contact (``models.context``): facts the service
+learns only from a CRM event are unknown unless the center's CRM sends them, as they are when served.
+
 Rows are split by ``started_at``: train (oldest), calibration, test (newest), so nothing from the future
 leaks into the past.
 """
@@ -16,6 +19,7 @@ leaks into the past.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,12 +30,14 @@ from sklearn.isotonic import IsotonicRegression
 
 from models.baseline import LinearBaseline, fit_baseline
 from models.catalog import Catalog, load_catalog
+from models.context import served_history
+from models.domain import InputDomain
 from models.drift import build_profile
 from models.features import CONTEXT_COLUMNS, FEATURES, feature_matrix
 from models.outcomes import OUTCOME_COLUMNS, csat_fill, rewards
 
 __all__ = ["Calibrator", "Split", "TrainConfig", "TrainedModels", "data_hash", "resolve_matrix", "time_split",
-           "train"]
+           "train", "training_steps"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,18 @@ class TrainConfig:
     seed: int = 0
     num_threads: int = 1
     """One thread: on a shared two-core machine OpenMP threads mostly wait on each other."""
+    context: str = "served"
+    """``served``: train on history as the live service sees it (``models.context.served_history``: what
+    the service would not know is unknown), so the model learns on the missingness it is served with.
+    ``full``: on history contexts as logged, only to measure what that skew costs (``bench/serving_skew.py``)."""
+    crm_fields: tuple[str, ...] = ()
+    """The ``models.context.CRM_FIELDS`` this center's CRM sends on every live contact; the others stay
+    unknown in training as they are when served."""
+
+    def __post_init__(self) -> None:
+        if self.context not in ("served", "full"):
+            raise ValueError(f"context must be 'served' or 'full', not {self.context!r}")
+        object.__setattr__(self, "crm_fields", tuple(self.crm_fields))  # a list when read back from JSON
 
     def lgb_params(self, objective: str) -> dict[str, Any]:
         deep = objective == "binary"
@@ -91,6 +109,11 @@ class TrainedModels:
     def values(self, X: np.ndarray) -> np.ndarray:
         """Predicted reward of every action for every row: (n, len(actions)), columns in ``actions`` order."""
         return np.column_stack([self.value_models[a].predict(X, num_threads=1) for a in self.actions])
+
+    def as_served(self, history: pd.DataFrame) -> pd.DataFrame:
+        """``history`` as the live service sees each contact (what it would not know is unknown): the input
+        every evaluation of what agents get must use, whatever context the model was trained on."""
+        return served_history(history, self.config.crm_fields)
 
     def confidence(self, X: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Calibrated P(resolved | context, action) for row i taking ``actions[i]``."""
@@ -137,12 +160,23 @@ def _missing(history: pd.DataFrame) -> list[str]:
     return [c for c in (*CONTEXT_COLUMNS, *OUTCOME_COLUMNS, "started_at") if c not in history.columns]
 
 
+def training_steps(catalog: Catalog | None = None) -> int:
+    """How many times ``train`` reports progress: one value model per action, the resolution model and its
+    calibration, the baseline."""
+    return len((catalog or load_catalog()).actions) + 3
+
+
 def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Catalog | None = None,
-          split: Split | None = None) -> tuple[TrainedModels, Split]:
+          split: Split | None = None, progress: Callable[[str], None] | None = None) -> tuple[TrainedModels, Split]:
     """Fit every model on the train part of ``history`` (or of ``split``); returns the models and the split.
 
+    The models see each row as ``config.context`` says (by default as served: what the live service would
+    not know is unknown); the returned split keeps the rows as logged, for the truth.
+
+    ``progress`` is called with the name of each step done (``training_steps`` of them), for a progress bar.
     Raises ValueError when columns are missing or the history has actions outside the catalog.
     """
+    done = progress or (lambda step: None)
     config = config or TrainConfig()
     catalog = catalog or load_catalog()
     if missing := _missing(history):
@@ -151,7 +185,11 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
     if unknown:
         raise ValueError(f"history has actions outside the catalog: {sorted(unknown)}")
     split = split or time_split(history, config.calibration_share, config.test_share)
-    train_rows = split.train
+
+    def seen(frame: pd.DataFrame) -> pd.DataFrame:
+        return served_history(frame, config.crm_fields) if config.context == "served" else frame
+
+    train_rows = seen(split.train)
     fill = csat_fill(train_rows)
     X = feature_matrix(train_rows)
     actions = train_rows["action"].to_numpy(dtype=object)
@@ -163,26 +201,31 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
             raise ValueError(f"too few logged rows for {spec.id!r}: {int(rows.sum())}")
         data = lgb.Dataset(X[rows], reward[rows], feature_name=list(FEATURES), free_raw_data=True)
         value_models[spec.id] = lgb.train(config.lgb_params("regression"), data, num_boost_round=config.n_estimators)
+        done(f"value model: {spec.id}")
     resolved = train_rows["resolved"].to_numpy(dtype=np.float64)
     names = [*FEATURES, *(f"action={a}" for a in catalog.ids)]
     resolve_model = lgb.train(config.lgb_params("binary"),
                               lgb.Dataset(resolve_matrix(X, actions, catalog.ids), resolved, feature_name=names),
                               num_boost_round=config.resolve_estimators)
-    cal_X = feature_matrix(split.calibration)
-    raw = resolve_model.predict(resolve_matrix(cal_X, split.calibration["action"].to_numpy(dtype=object),
-                                               catalog.ids))
-    calibrator = Calibrator.fit(raw, split.calibration["resolved"].to_numpy(dtype=np.float64))
+    done("resolution model")
+    calibration = seen(split.calibration)
+    raw = resolve_model.predict(resolve_matrix(feature_matrix(calibration),
+                                               calibration["action"].to_numpy(dtype=object), catalog.ids))
+    calibrator = Calibrator.fit(raw, calibration["resolved"].to_numpy(dtype=np.float64))
+    done("calibration")
     outcomes = {"resolved": resolved, "churned": train_rows["churned"].to_numpy(dtype=np.float64),
                 "escalated": train_rows["escalated"].to_numpy(dtype=np.float64),
                 "csat": np.where(train_rows["csat"].isna().to_numpy(),
                                  np.where(resolved > 0, fill["resolved"], fill["unresolved"]),
                                  train_rows["csat"].to_numpy(dtype=np.float64, na_value=np.nan))}
     baseline = fit_baseline(X, actions, outcomes, catalog, seed=config.seed)
+    done("logistic baseline")
     metadata = {"config": asdict(config), "catalog_version": catalog.version, "features": list(FEATURES),
                 "actions": list(catalog.ids), "rows": {"train": len(split.train),
                                                        "calibration": len(split.calibration),
                                                        "test": len(split.test)},
                 "period": {"start": str(split.train["started_at"].min()), "end": str(split.test["started_at"].max())},
-                "data_hash": data_hash(history), "drift_profile": build_profile(X)}
+                "data_hash": data_hash(history), "drift_profile": build_profile(X),
+                "input_domain": InputDomain.from_history(train_rows).to_json()}
     return TrainedModels(catalog.ids, value_models, resolve_model, calibrator, baseline, fill, config,
                          metadata), split

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,30 +41,110 @@ def _read(path: str) -> Any:
     return read_history(path)
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict[str, Any]]:
+    """Train on ``args.data``, save the version with its report, register it; returns (registry row, metrics).
+
+    A progress bar on stderr names each step as it finishes; stdout gets the summary (``_summary``).
+    """
+    from tqdm import tqdm
+
     from models.artifacts import save_version
     from models.report import write_report
-    from models.training import TrainConfig, train
+    from models.training import TrainConfig, train, training_steps
 
-    settings = Settings()
-    history = _read(args.data)
-    config = TrainConfig(n_estimators=args.trees, seed=args.seed)
-    models, split = train(history, config)
-    path = save_version(models, settings.data_dir / "models")
-    metrics = write_report(models, split, args.report or path / "report")
-    if _truth_available():
-        from simulator.policy_eval import policy_table, render_table
+    truth = _truth_available()
+    started = time.monotonic()
+    with tqdm(total=training_steps() + 4 + truth, desc="assist models train", unit="step", file=sys.stderr,
+              bar_format="{desc}: {bar:24} {n_fmt}/{total_fmt} [{elapsed}] {postfix}") as bar:
 
-        table = policy_table(models, split.test)
+        def done(step: str) -> None:
+            bar.set_postfix_str(step, refresh=False)
+            bar.update(1)
+
+        history = _read(args.data)
+        done(f"read {len(history):,} rows")
+        config = TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields))
+        models, split = train(history, config, progress=done)
+        path = save_version(models, settings.data_dir / "models")
+        done("saved")
         report = Path(args.report or path / "report")
-        (report / "policy_value.md").write_text(render_table(table))
-        print(render_table(table))
-    summary = {"version": path.name, "off_policy": metrics["off_policy"]}
-    version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
-    if args.promote:
-        _registry_call(settings, lambda r: r.promote(version.version))
-    print(json.dumps(summary, indent=1))
-    print(f"registered {version.version}" + (" and promoted it" if args.promote else "") + f"; report in {path}/report")
+        metrics = write_report(models, split, report)
+        done("report and plots")
+        table = None
+        if truth:
+            from simulator.policy_eval import policy_table, render_table
+
+            table = policy_table(models, split.test)
+            (report / "policy_value.md").write_text(render_table(table))
+            done("policy value against the truth")
+        version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
+        done("registered")
+    print(_summary(version.version, len(history), metrics, table, time.monotonic() - started, report))
+    return version, metrics
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to their widest cell; the first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = (c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded)
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _summary(version: str, rows: int, metrics: dict[str, Any], table: Any, seconds: float, report: Path) -> str:
+    """What a training run ends with: the version, the policy values with their 95 % intervals (against the
+    truth when the data is simulated), the models' fit, and where the full report is."""
+    z = 1.959964
+    test = metrics["rows"]["test"]
+    lines = [f"registered {version}: trained on {rows:,} rows in {seconds:.0f} s", "",
+             f"Policy value on the newest {test:,} rows (never trained on), estimates with 95 % intervals:"]
+    if table is not None:
+        def estimate(value: float | None, stderr: float | None) -> str:
+            return "" if value is None or stderr is None else f"{value:.4f} ± {z * stderr:.4f}"
+
+        lines += _text_table(["policy", "true value as served", "regret", "IPS", "DR"],
+                             [[r.policy, f"{r.true_value:.4f}", f"{r.regret:.4f}", estimate(r.ips, r.ips_stderr),
+                               estimate(r.dr, r.dr_stderr)] for r in table])
+    else:
+        lines += _text_table(["policy", "IPS", "SNIPS", "DR", "matched rows"],
+                             [[o["policy"], f"{o['ips']:.4f} ± {z * o['ips_stderr']:.4f}", f"{o['snips']:.4f}",
+                               f"{o['dr']:.4f} ± {z * o['stderr']:.4f}", f"{o['matched']:,}"]
+                              for o in metrics["off_policy"]])
+    rmse, confidence = metrics["value_rmse"], metrics["resolution"]["lightgbm calibrated"]
+    lines += ["", f"value models   reward RMSE {rmse['lightgbm']:.4f} (logistic baseline "
+                  f"{rmse['logistic baseline']:.4f}, a constant {rmse['constant']:.4f})",
+              f"confidence     AUC {confidence['auc']:.3f}, Brier {confidence['brier']:.4f}, "
+              f"ECE {confidence['ece']:.4f} (LightGBM + isotonic)",
+              f"report         {report}/report.md"]
+    return "\n".join(lines)
+
+
+def _gate_and_promote(settings: Settings, version: Any, metrics: dict[str, Any], force: bool) -> bool:
+    """Promote ``version`` if it passes the promotion gate (or ``force``); says why not. Returns promoted."""
+    from models.promotion import promotion_gate
+
+    champion = _registry_call(settings, lambda r: r.promoted())
+    decision = promotion_gate(metrics, champion.metrics if champion is not None else None,
+                              f"the promoted {champion.version}" if champion is not None else "")
+    if not decision.promote and not force:
+        print(f"not promoted: {version.version} does not beat what it would replace: "
+              + "; ".join(decision.refusals) + " (--force promotes it anyway)", file=sys.stderr)
+        return False
+    _registry_call(settings, lambda r: r.promote(version.version))
+    forced = "" if decision.promote else " past the gate (--force): " + "; ".join(decision.refusals)
+    print(f"promoted {version.version}{forced}")
+    return True
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train and register; with --promote, serve it only if it passes the gate (exit 1 when refused)."""
+    settings = Settings()
+    version, metrics = _train_version(args, settings)
+    if args.promote and not _gate_and_promote(settings, version, metrics, args.force):
+        return 1
     return 0
 
 
@@ -92,7 +173,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     models = load_version(settings.data_dir / "models" / name)
     test = _read(args.data)
     catalog = load_catalog()
-    rows = logged_policy_values(models, test, catalog, policy_actions(models, test, catalog))
+    served = models.as_served(test)
+    rows = logged_policy_values(models, served, catalog, policy_actions(models, served, catalog))
     for row in rows:
         print(f"{row['policy']:<28} IPS {row['ips']:.4f}  SNIPS {row['snips']:.4f}  DR {row['dr']:.4f}")
     if _truth_available() and not args.logged_only:
@@ -124,6 +206,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _drift(args: argparse.Namespace) -> int:
     from models.artifacts import load_metadata
+    from models.context import served_history
     from models.drift import drift_report
     from models.features import feature_matrix
 
@@ -132,27 +215,21 @@ def _drift(args: argparse.Namespace) -> int:
     if promoted is None:
         raise ValueError("no version given and none promoted")
     name = promoted if isinstance(promoted, str) else promoted.version
-    profile = load_metadata(settings.data_dir / "models" / name)["drift_profile"]
-    report = drift_report(profile, feature_matrix(_read(args.data)), args.threshold)
+    metadata = load_metadata(settings.data_dir / "models" / name)
+    config = metadata.get("config", {})
+    recent = _read(args.data)
+    if config.get("context", "full") == "served":  # compare like with like: the profile is of served contexts
+        recent = served_history(recent, config.get("crm_fields", ()))
+    report = drift_report(metadata["drift_profile"], feature_matrix(recent), args.threshold)
     print(report.to_markdown())
     return 1 if report.alerts else 0
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    """Train on new data; promote only if its DR estimate beats the promoted version's on the same test slice."""
-    args.promote = False
-    _train(args)
-    rows = _registry_call(Settings(), lambda r: r.list())
-    new, current = rows[0], next((r for r in rows if r.status == "promoted"), None)
-
-    def dr(row: Any) -> float:
-        return float(next(o["dr"] for o in row.metrics["off_policy"] if o["policy"] == "learned + guardrails"))
-
-    if current is None or dr(new) >= dr(current) or args.force:
-        _registry_call(Settings(), lambda r: r.promote(new.version))
-        print(f"promoted {new.version}")
-    else:
-        print(f"kept {current.version}: {new.version} does not beat it (DR {dr(new):.4f} < {dr(current):.4f})")
+    """Train on new data and promote it if it passes the gate; keeping the promoted version is a normal end."""
+    settings = Settings()
+    version, metrics = _train_version(args, settings)
+    _gate_and_promote(settings, version, metrics, args.force)
     return 0
 
 
@@ -164,19 +241,33 @@ def _import_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _crm_fields(text: str) -> tuple[str, ...]:
+    from models.context import CRM_FIELDS
+
+    fields = tuple(f.strip() for f in text.split(",") if f.strip())
+    if unknown := [f for f in fields if f not in CRM_FIELDS]:
+        raise argparse.ArgumentTypeError(f"not CRM fields: {', '.join(unknown)} (of: {', '.join(CRM_FIELDS)})")
+    return fields
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``assist models ...`` to the ``assist`` command line."""
     models = subparsers.add_parser("models", help="next-best-action models: train, evaluate, registry, drift")
     sub = models.add_subparsers(dest="models_command", required=True)
     for name, handler, doc in (("train", _train, "train from a history file and register the version"),
-                               ("retrain", _retrain, "train, and promote if it beats the promoted version")):
+                               ("retrain", _retrain, "train, and promote if it passes the promotion gate")):
         p = sub.add_parser(name, help=doc)
         p.add_argument("--data", required=True, help="history in the import schema (.parquet or .csv)")
         p.add_argument("--report", help="report folder (default: <version>/report)")
         p.add_argument("--trees", type=int, default=150)
         p.add_argument("--seed", type=int, default=0)
-        p.add_argument("--promote", action="store_true")
-        p.add_argument("--force", action="store_true", help="retrain: promote even if it does not beat")
+        p.add_argument("--crm-fields", type=_crm_fields, default=(), metavar="FIELD,...",
+                       help="context fields your CRM sends on every live contact (of: plan, temperament, "
+                            "prior_contacts_30d, order_value, wait_seconds, open_complaint); the others are "
+                            "unknown when served, so training hides them too")
+        p.add_argument("--promote", action="store_true",
+                       help="serve it if it beats its own baselines and the promoted version (exit 1 if not)")
+        p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")
         p.set_defaults(handler=handler)
     p = sub.add_parser("evaluate", help="off-line policy values (IPS/SNIPS/DR; truth when simulated)")
     p.add_argument("--data", required=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from assist.customers.schemas import CustomerView
 from assist.ids import new_id
@@ -18,6 +18,17 @@ class Reason(BaseModel):
     text: str
     direction: Literal["raises", "lowers"] = "raises"
     weight: float = 1.0
+    versus: str | None = None
+    """Set on a contrastive reason: the runner-up action the shown one beats (``raises``) or loses to on
+    this fact (``lowers``); None for a reason about the shown action alone (then not serialised, so rule
+    prompts and stored records keep their shape)."""
+
+    @model_serializer(mode="wrap")
+    def _versus_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("versus") is None:
+            data.pop("versus", None)
+        return data
 
 
 class ArticleSuggestion(BaseModel):

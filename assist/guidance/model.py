@@ -1,10 +1,10 @@
 """Model guidance: the ``models`` Scorer behind assist's ``GuidanceProvider``, with the rules as fallback.
 
-The adapter builds the history-schema context columns from a live journey (``journey_context``) and hands
-them to the same feature function training used. It never raises: with no model registered the rules
-answer (the intended baseline, ``degraded=False``); when a model was promoted but is missing, failed to
-load, or fails on a request, the rules answer with ``degraded=True``. The scorer is swapped by assigning one
-attribute, so a hot reload never blocks or drops a request in flight.
+The adapter gathers what the service knows of a live journey and passes it through the context adapter
+training used too (``models.context``), then the same feature function. It never raises: with no model
+registered the rules answer (the intended baseline, ``degraded=False``); when a model was promoted but is
+missing, failed to load, or fails on a request, the rules answer with ``degraded=True``. The scorer is
+swapped by assigning one attribute, so a hot reload never blocks or drops a request in flight.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from assist.customers.schemas import CustomerView
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
 from assist.guidance.sentiment import sentiment
 from models.checklists import Checklists, load_checklists
+from models.context import CRM_FIELDS, served_context
+from models.domain import OutsideTraining
 from models.drift import DriftReport
 from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
@@ -27,28 +29,35 @@ from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ModelGuidance", "journey_context"]
+__all__ = ["ABSTAINED_NOTE", "ModelGuidance", "journey_context"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
 """Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
+ABSTAINED_NOTE = "model abstained: this contact is outside what it learned from, rules answer"
 KNOWLEDGE_TURNS = 3
 """Transcript turns the knowledge search reads: the latest exchange, not the whole conversation."""
 
 
-def _customer_fields(customer: CustomerView | None) -> dict[str, Any]:
+def _customer_facts(customer: CustomerView | None) -> dict[str, Any]:
+    """What the customer record shows this agent; a field withheld from the role (or no record) is unknown."""
     if customer is None:
-        return {"segment": None, "tenure_months": None, "lifetime_value": None, "churn_risk": None,
-                "vulnerable": False, "consent_marketing": False}
-    return {"segment": customer.segment, "tenure_months": customer.tenure_months,
-            "lifetime_value": customer.lifetime_value, "churn_risk": customer.churn_risk,
-            "vulnerable": bool(customer.vulnerable), "consent_marketing": bool(customer.consent.get("marketing"))}
+        return {}
+    facts = {"segment": customer.segment, "tenure_months": customer.tenure_months,
+             "lifetime_value": customer.lifetime_value, "churn_risk": customer.churn_risk,
+             "vulnerable": customer.vulnerable, "consent_marketing": customer.consent.get("marketing")}
+    return {k: v for k, v in facts.items() if v is not None}
 
 
 def journey_context(given: GuidanceInput) -> dict[str, Any]:
-    """The history-schema context columns (``models.features.CONTEXT_COLUMNS``) of a live journey.
+    """The model's input for a live journey: ``models.context.served_context`` of what the service knows.
 
-    Facts the live journey does not hold (plan, temperament) are unknown, as in an import that lacks them;
-    CRM events can supply order value, wait time and prior contacts through ``journey.collected``.
+    The same adapter turns history into training rows (``models.context.served_history``), so the model
+    learns on the missingness it is served with. Known here: the journey (reason, channel, steps, the
+    refund asked, the customer's latest words), the customer record as this agent may see it, the agent's
+    refund limit, and whatever CRM events put in ``journey.collected`` (``models.context.CRM_FIELDS``:
+    plan, temperament, prior contacts, order value, wait, open complaint); anything else is unknown, and
+    an unknown number is NaN, never 0. One column is not history's: ``caller_identified`` (the session
+    resolved one customer), which the identity-first guardrail reads.
     """
     journey, collected = given.journey, given.journey.collected
     customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
@@ -57,26 +66,18 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     previous = next((STEP_ACTIONS.get(s, s) for s in reversed(journey.steps_done) if STEP_ACTIONS.get(s, s) in ACTIONS),
                     None)
     steps = set(journey.steps_done)
-
-    def number(key: str, default: float = 0.0) -> float:
-        try:
-            return float(collected.get(key, default) or 0.0)
-        except (TypeError, ValueError):
-            return default
-
-    return {
-        "reason": journey.reason, "channel": given.channel, "plan": collected.get("plan"),
-        "temperament": collected.get("temperament", "unknown"), "previous_action": previous,
-        **_customer_fields(given.customer),
+    known: dict[str, Any] = {
+        **{field: collected[field] for field in CRM_FIELDS if collected.get(field) is not None},
+        "caller_identified": given.customer is not None,
+        "reason": journey.reason, "channel": given.channel, "previous_action": previous,
+        **_customer_facts(given.customer),
         "journey_step": max(len(journey.handled_by) - 1, 0),
         "identity_verified": "identity_verified" in steps,
         "apology_given": "apologise_acknowledge" in steps,
-        "prior_contacts_30d": number("prior_contacts_30d"),
-        "open_complaint": journey.reason == "complaint" or bool(collected.get("open_complaint", False)),
-        "order_value": number("order_value"), "refund_amount": number("refund_amount"),
-        "refund_limit": float(given.refund_limit), "wait_seconds": number("wait_seconds"),
-        "sentiment": sentiment(said) if said else 0.0,
+        "refund_amount": collected.get("refund_amount"), "refund_limit": given.refund_limit,
+        "sentiment": sentiment(said) if said else None,
     }
+    return served_context(known)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ class ModelGuidance:
                 found = loaded.scorer.suggest(journey_context(given), k=self.suggestions,
                                               exclude=given.already_shown)
                 prompts = [_prompt(s) for s in found]
+            except OutsideTraining as outside:
+                log.info("model abstained: %s", outside, extra={"model_version": loaded.scorer.version})
+                return self._enrich(self._rules_instead(given, outside), given)
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
                 log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})
         if prompts is None:
@@ -135,6 +139,15 @@ class ModelGuidance:
                 for p in prompts:
                     p.degraded = True
         return self._enrich(prompts, given)
+
+    def _rules_instead(self, given: GuidanceInput, outside: OutsideTraining) -> list[Prompt]:
+        """The rules' prompts when the model abstains, the first naming what the model never learned from.
+
+        Not degraded: the model worked and chose not to guess."""
+        prompts = self.fallback.evaluate(given)
+        if prompts:
+            prompts[0].guardrails = [*prompts[0].guardrails, *(f.note for f in outside.flags), ABSTAINED_NOTE]
+        return prompts
 
     def _enrich(self, prompts: list[Prompt], given: GuidanceInput) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).
@@ -156,7 +169,9 @@ class ModelGuidance:
 
 
 def _prompt(s: Suggestion) -> Prompt:
+    """The panel's prompt: its reasons answer "why this, not the runner-up" when there is one."""
+    reasons = s.contrast.reasons if s.contrast is not None and s.contrast.reasons else s.reasons
     return Prompt(action=s.action, title=s.title, text=s.text, confidence=min(max(s.confidence, 0.0), 1.0),
                   reasons=[Reason(feature=r.feature, text=r.text, direction=r.direction,  # type: ignore[arg-type]
-                                  weight=r.weight) for r in s.reasons],
+                                  weight=r.weight, versus=r.versus) for r in reasons],
                   source="model", model_version=s.model_version, guardrails=list(s.guardrails))

@@ -4,7 +4,9 @@ Journeys start at random times over the period; each contact of a journey is one
 agent saw, the action the logging policy drew (with its propensity) and outcomes drawn from the truth.
 An unresolved journey comes back (same session after a verification or transfer, a phone callback after
 ``schedule_callback``, otherwise a later contact on the same or another channel) with its state carried:
-step, previous action, apology, sentiment. The export window is the first ``n`` rows in time.
+step, previous action, apology, sentiment. A verification never resolves the contact (the truth gives it
+no resolution): the same session always goes on, identity verified, unless the customer left. The export
+window is the first ``n`` rows in time.
 """
 
 from __future__ import annotations
@@ -179,7 +181,9 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
     frame.loc[~answered, "csat"] = pd.NA
     js.rows.append(frame)
 
-    back_rate = np.where(escalated, 0.3, np.where(action == _A["close_with_survey"], 0.4, 0.65))
+    # A verification is a step inside the contact: the customer stays on the line for what it enables.
+    back_rate = np.where(action == _A["verify_identity"], 1.0,
+                         np.where(escalated, 0.3, np.where(action == _A["close_with_survey"], 0.4, 0.65)))
     again = ~resolved & ~churned & (rng.random(len(active)) < back_rate) & (step + 1 < MAX_STEPS)
     session = np.isin(action, [_A["verify_identity"], _A["transfer_specialist"]])
     callback = action == _A["schedule_callback"]

@@ -4,8 +4,12 @@ Only the simulator knows this; the models issue may use it to measure how close 
 to the best one, never to train. The structure a policy can learn (and a reason-only rule cannot):
 
 * identity first: account-changing actions (refunds, retention discount, plan change) on an unverified
-  customer are refused or non-compliant; ``verify_identity`` is then worth what the best next action
-  is worth once verified, slightly discounted, and is a wasted step when already verified;
+  customer are refused or non-compliant. ``verify_identity`` is a step inside the contact, as in a real
+  center: it never resolves anything by itself (its resolution probability is 0), costs nothing, rarely
+  loses the customer, and enables the account action that follows in the same session (the history
+  continues the contact with identity verified). Its own value is therefore low: identity first is a
+  policy guardrail, not something a one-step value prefers; checking an already verified customer again
+  only annoys them;
 * refunds: a small refund (up to ``SMALL_REFUND`` = 30) settles small disputes, larger amounts need
   ``offer_refund_large``, and above the handling agent's ``refund_limit`` only ``escalate_supervisor``
   gets it approved;
@@ -21,8 +25,10 @@ to the best one, never to train. The structure a policy can learn (and a reason-
 
 Every outcome is a function of the columns in ``TRUTH_COLUMNS`` (all part of the history schema).
 ``value = P(resolve) + E[CSAT]/5 - P(churn) - 0.25 * P(escalate) - cost(action)``, where ``cost`` is the
-money given away (refunds, discounts) or specialist time, in the same units; the oracle policy is the
-argmax of ``value`` over ``ACTIONS``.
+money given away (refunds, discounts) or specialist time, in the same units and the same amounts as the
+action catalog's costs (``models/catalog.json``), so the reward logged for an action has the truth's
+value as its expectation; the oracle policy is the argmax of ``value`` over ``ACTIONS`` for this contact
+(one step: what a verification enables shows in the next row of the journey, not in its own value).
 """
 
 from __future__ import annotations
@@ -53,7 +59,6 @@ __all__ = [
 
 SMALL_REFUND = 30.0
 ESCALATION_WEIGHT = 0.25
-VERIFY_DISCOUNT = 0.92
 
 TRUTH_COLUMNS: tuple[str, ...] = (
     "reason", "channel", "plan", "tenure_months", "lifetime_value", "churn_risk", "temperament",
@@ -72,7 +77,7 @@ _BASE_CHURN = np.array([0.2, 0.4, 0.1, 1.8, 0.2, 0.6, -0.2, 0.0])
 # Resolve-logit fit of each action to each reason, columns in REASONS order:
 #  billing, outage, refund, cancel, technical, complaint, plan_change, order_status
 _FIT = np.array([
-    [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0],  # verify_identity (when already verified)
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # verify_identity (resolves nothing by itself)
     [-0.3, 0.3, -0.4, -0.6, -0.6, 0.3, -0.8, -0.2],  # apologise_acknowledge
     [0.9, 0.2, 0.9, -0.8, -0.6, 0.2, -1.0, 0.0],  # offer_refund_small
     [0.7, -0.2, 0.9, -0.6, -0.8, 0.1, -1.0, -0.2],  # offer_refund_large
@@ -174,14 +179,14 @@ class _Context:
         self.handled = flag(handled) * self.repeat * flag(np.asarray(col["sentiment"], dtype=float) > 0.2)
 
 
-def _raw_table(c: _Context, verified: np.ndarray) -> OutcomeTable:
-    """Outcomes with ``verify_identity`` scored as a redundant step (the lookahead comes after)."""
+def _raw_table(c: _Context) -> OutcomeTable:
+    """Outcomes of every action for every context (``verify_identity``: see the module docstring)."""
     n, k = c.n, len(ACTIONS)
     a = {name: np.zeros((1, k)) for name in ACTIONS}
     for name in ACTIONS:
         a[name][0, _A[name]] = 1.0
     account = sum(a[x] for x in ACCOUNT_ACTIONS)
-    unverified = (1.0 - verified) * account
+    unverified = (1.0 - c.verified) * account
     neg = (c.sentiment < -0.3).astype(float)
     small_ok = (c.amount <= SMALL_REFUND).astype(float)
     over_limit = (c.amount > c.limit).astype(float) * c.money
@@ -201,7 +206,7 @@ def _raw_table(c: _Context, verified: np.ndarray) -> OutcomeTable:
     res = res + a["offer_plan_change"] * (0.8 * c.is_reason["cancel"] * short_tenure
                                           + 0.4 * c.is_reason["plan_change"] * c.basic - 0.8 * c.complaint_open)
     res = res + a["close_with_survey"] * 2.8 * c.handled - 2.2 * unverified
-    p_res = _sigmoid(res)
+    p_res = _sigmoid(res) * (1.0 - a["verify_identity"])  # a verification resolves nothing by itself
 
     not_apology = 1.0 - a["apologise_acknowledge"]
     csat = 3.3 + 1.6 * (p_res - 0.5) + 0.5 * c.sentiment - 0.15 * np.minimum(c.wait / 120.0, 3.0)
@@ -211,7 +216,7 @@ def _raw_table(c: _Context, verified: np.ndarray) -> OutcomeTable:
     csat = csat - a["offer_retention_discount"] * (0.4 * c.non_price + 0.4 * c.vulnerable)
     csat = csat - (a["offer_retention_discount"] + a["offer_plan_change"]) * 0.3 * c.no_marketing * (1 - c.asked_offer)
     csat = csat - a["offer_plan_change"] * 0.8 * c.complaint_open - a["transfer_specialist"] * 0.3
-    csat = csat - a["send_knowledge_article"] * 0.3 * c.angry - a["verify_identity"] * 0.3
+    csat = csat - a["send_knowledge_article"] * 0.3 * c.angry - a["verify_identity"] * (0.3 + 0.4 * c.verified)
     csat = csat + a["close_with_survey"] * (0.3 * (c.sentiment > 0.3) - 0.8 * (c.sentiment < -0.2))
     csat = np.clip(csat, 1.0, 5.0)
 
@@ -226,7 +231,9 @@ def _raw_table(c: _Context, verified: np.ndarray) -> OutcomeTable:
     churn = churn - a["offer_plan_change"] * c.is_reason["cancel"] * (0.8 * short_tenure + 0.2 * high_tenure)
     churn = churn + a["offer_plan_change"] * 0.8 * c.complaint_open - a["apologise_acknowledge"] * 0.3 * c.angry
     churn = churn + a["close_with_survey"] * 0.4 * (1 - c.handled)
-    p_churn = _sigmoid(churn)
+    # Mid-contact, a customer is lost to a verification only by hanging up and leaving: rarely.
+    abandon = np.log(c.churn_risk / (1 - c.churn_risk)) - 3.0 + 0.5 * c.angry
+    p_churn = _sigmoid(np.where(a["verify_identity"] > 0, abandon, churn))
 
     cost = (a["offer_refund_small"] * np.clip(np.maximum(c.amount, 10.0), 0, SMALL_REFUND) / 300
             + a["offer_refund_large"] * np.maximum(c.amount, 50.0) / 600
@@ -242,19 +249,7 @@ def outcome_table(contexts: pd.DataFrame | Mapping[str, Any]) -> OutcomeTable:
     ``contexts`` is a history DataFrame (or one row as a mapping) holding ``TRUTH_COLUMNS``; raises
     KeyError for a missing column and ValueError for an unknown reason.
     """
-    c = _Context(contexts)
-    table = _raw_table(c, c.verified)
-    after = _raw_table(c, np.ones_like(c.verified))
-    best = np.argmax(np.delete(after.values(), _A["verify_identity"], axis=1), axis=1)
-    best = best + (best >= _A["verify_identity"])
-    rows, v = np.arange(c.n), _A["verify_identity"]
-    todo = c.verified[:, 0] < 0.5
-    table.resolve[todo, v] = VERIFY_DISCOUNT * after.resolve[rows, best][todo]
-    table.csat[todo, v] = np.clip(after.csat[rows, best][todo] - 0.1, 1.0, 5.0)
-    table.escalate[todo, v] = after.escalate[rows, best][todo]
-    table.churn[todo, v] = after.churn[rows, best][todo]
-    table.cost[todo, v] = after.cost[rows, best][todo]
-    return table
+    return _raw_table(_Context(contexts))
 
 
 def action_values(contexts: pd.DataFrame | Mapping[str, Any]) -> np.ndarray:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import shap
 
-from models.explain import contributions, explain_row, group_contributions
+from models.context import served_history
+from models.explain import contrast_rows, contributions, explain_row, group_contributions
 from models.features import FEATURES, context_row, feature_matrix
 from tests.models.trained import small_history, small_model
 
@@ -63,3 +64,32 @@ def test_reasons_are_plain_words_with_direction_and_size():
                                              f"sentiment {mood} lowers a retention offer"]
     assert why.reasons[0].direction == "raises" and why.reasons[0].weight == 0.3
     assert abs(group_contributions(row)["reason"] - 0.15) < 1e-12
+
+
+def test_contrastive_attributions_add_up_to_the_value_difference_of_every_action_pair_within_1e_9():
+    models, _ = small_model()
+    frame = _rows()
+    X = feature_matrix(served_history(frame))
+    rows = {a: contributions(models.value_models[a], X) for a in models.actions}
+    values = {a: models.value_models[a].predict(X, raw_score=True) for a in models.actions}
+    for i in range(len(X)):
+        context = context_row(frame, i)
+        for shown in models.actions:
+            for versus in models.actions:
+                if shown != versus:
+                    gap = contrast_rows(rows[shown][i], rows[versus][i], context, "this", versus, "that").value_gap
+                    assert abs(gap - (values[shown][i] - values[versus][i])) <= 1e-9, (shown, versus)
+
+
+def test_contrastive_reasons_say_which_fact_favours_the_shown_action_over_the_runner_up_in_points():
+    context = context_row(small_history(), 0) | {"tenure_months": 84}
+    shown, runner_up = np.zeros(len(FEATURES) + 1), np.zeros(len(FEATURES) + 1)
+    shown[FEATURES.index("tenure_months")], runner_up[FEATURES.index("tenure_months")] = 0.10, 0.04
+    runner_up[FEATURES.index("identity_verified")] = 0.02
+    why = contrast_rows(shown, runner_up, context | {"identity_verified": True}, "a retention offer",
+                        "offer_plan_change", "a plan change")
+    assert [r.text for r in why.reasons] == [
+        "tenure 7 yrs favours a retention offer over a plan change (+6 pts)",
+        "identity verified counts against a retention offer over a plan change (-2 pts)"]
+    assert [(r.direction, r.versus) for r in why.reasons] == [("raises", "offer_plan_change"),
+                                                              ("lowers", "offer_plan_change")]

@@ -64,3 +64,22 @@ def test_each_action_appears_once_and_limit_stops_early():
     assert [g.action for g in out] == ["verify_identity"]
     assert len(guard(["apologise_acknowledge", "schedule_callback", "close_with_survey"])) == 3
     assert len(apply_guardrails(["apologise_acknowledge", "schedule_callback"], BASE, load_catalog(), limit=1)) == 1
+
+
+def test_an_unidentified_unverified_caller_is_asked_to_verify_before_anything_else():
+    out = guard(["schedule_callback", "apologise_acknowledge", "verify_identity"], caller_identified=False,
+                identity_verified=False)
+    assert [g.action for g in out] == ["verify_identity", "schedule_callback", "apologise_acknowledge"]
+    assert (out[0].proposed, out[0].title) == ("schedule_callback", "Verify identity first")
+    assert out[0].notes == ("caller not identified: verify identity before anything else",)
+
+
+def test_identity_first_leaves_identified_or_verified_callers_to_the_model():
+    ranked = ["schedule_callback", "verify_identity"]
+    assert guard(ranked, caller_identified=True, identity_verified=False)[0].action == "schedule_callback"
+    assert guard(ranked, caller_identified=False, identity_verified=True)[0].action == "schedule_callback"
+
+
+def test_identity_first_steps_aside_once_the_check_is_no_longer_offered():
+    out = guard(["schedule_callback", "apologise_acknowledge"], caller_identified=False, identity_verified=False)
+    assert [g.action for g in out] == ["schedule_callback", "apologise_acknowledge"]

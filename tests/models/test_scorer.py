@@ -31,6 +31,20 @@ def test_suggestions_follow_the_value_ranking_and_skip_excluded_actions():
     assert best not in [s.action for s in scorer.suggest(context, k=3, exclude=frozenset({best}))]
 
 
+def test_each_suggestion_is_contrasted_with_the_next_action_policy_allows():
+    models, _ = small_model()
+    scorer = Scorer(models)
+    context = context_row(small_history(), 7) | {"identity_verified": True, "consent_marketing": True,
+                                                  "vulnerable": False, "open_complaint": False,
+                                                  "refund_amount": 0.0}
+    first, second = scorer.suggest(context, k=2)
+    _, values = scorer.rank(context)
+    value = dict(zip(models.actions, values, strict=True))
+    assert first.contrast is not None and first.contrast.versus == second.action
+    assert abs(first.contrast.value_gap - (value[first.action] - value[second.action])) <= 1e-9
+    assert first.contrast.reasons and all(r.versus == second.action for r in first.contrast.reasons)
+
+
 def test_guardrail_changes_reach_the_suggestion():
     models, _ = small_model()
     scorer = Scorer(models)

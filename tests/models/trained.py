@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,12 @@ def small_history() -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def small_model() -> tuple[TrainedModels, Split]:
     return train(small_history(), SMALL)
+
+
+@lru_cache(maxsize=1)
+def logged_context_model() -> TrainedModels:
+    """The small model trained on history as logged, not as the service sees it (to show the skew)."""
+    return train(small_history(), replace(SMALL, context="full"))[0]
 
 
 def saved_model(root: Path, version: str = "v1") -> Path:

@@ -83,8 +83,25 @@ def test_identity_must_be_verified_before_an_account_change() -> None:
     unverified = context(reason="refund", refund_amount=20.0, identity_verified=False)
     verified = context(reason="refund", refund_amount=20.0, identity_verified=True)
     assert value(unverified, "offer_refund_small") < value(verified, "offer_refund_small") - 0.3
-    assert oracle_action(unverified) == "verify_identity"
-    assert oracle_action(verified) != "verify_identity"
+
+
+def test_a_verification_resolves_nothing_and_costs_nothing_by_itself() -> None:
+    check = expected_outcome(context(reason="refund", identity_verified=False), "verify_identity")
+    assert (check.resolve, check.cost) == (0.0, 0.0)
+    assert check.churn < 0.05
+
+
+def test_what_a_verification_enables_is_worth_more_than_anything_before_it() -> None:
+    unverified = context(reason="refund", refund_amount=20.0, identity_verified=False)
+    verified = context(reason="refund", refund_amount=20.0, identity_verified=True)
+    assert value(verified, "offer_refund_small") > action_values(unverified).max() + 0.3
+    assert value(unverified, "verify_identity") < value(verified, "offer_refund_small") - 1.0
+
+
+def test_checking_an_already_verified_customer_again_only_annoys_them() -> None:
+    again = expected_outcome(context(identity_verified=True), "verify_identity")
+    first = expected_outcome(context(identity_verified=False), "verify_identity")
+    assert again.resolve == 0.0 and again.csat < first.csat
 
 
 def test_refund_above_the_agents_limit_needs_a_supervisor() -> None:

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from simulator.world import generate_history, generate_world
+from simulator.world.history import MAX_STEPS
 
 
 def test_same_seed_gives_identical_history() -> None:
@@ -43,6 +44,18 @@ def test_later_steps_carry_the_previous_action(history: pd.DataFrame) -> None:
     later = ordered["journey_step"] > 0
     assert (ordered.loc[later, "previous_action"] == previous[later]).all()
     assert ordered.loc[~later, "previous_action"].isna().all()
+
+
+def test_a_verification_contact_is_never_resolved_and_its_session_goes_on_verified(history: pd.DataFrame) -> None:
+    checks = history[history["action"] == "verify_identity"]
+    assert not checks["resolved"].any()
+    following = history.groupby("journey_id").shift(-1)
+    stays = ~checks["churned"] & (checks["journey_step"] < MAX_STEPS - 1)
+    went_on = following.loc[checks.index[stays]]
+    went_on = went_on[went_on["journey_step"].notna()]  # the export window may end before the next contact
+    assert len(went_on) > 0.95 * stays.sum()
+    assert went_on["identity_verified"].all() and (went_on["wait_seconds"] == 0).all()
+    assert (went_on["channel"] == checks.loc[went_on.index, "channel"]).all()
 
 
 def test_customer_lookup_returns_the_row(world) -> None:  # type: ignore[no-untyped-def]

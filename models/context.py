@@ -1,0 +1,134 @@
+"""The context adapter: what the service knows of a contact, as the model's input columns.
+
+One function, ``served_context``, turns the facts the service holds into every column
+``models.features.CONTEXT_COLUMNS`` reads. The service calls it for a live journey
+(``assist.guidance.model.journey_context`` passes the journey's, the customer record's and the CRM events'
+facts); training calls it for history (``served_history`` hides what the service would not know, then
+passes the rest through the same function). So the model learns on the missingness it is served with:
+a live contact knows its customer's plan, temperament, prior contacts, order value and wait only when a
+CRM event supplied them (``CRM_FIELDS``), segment, lifetime value and churn risk only with the customer's
+profiling consent (``PROFILING_FIELDS``), and an unknown number is NaN, never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.features import CATEGORICAL, CONTEXT_COLUMNS
+
+__all__ = ["CRM_FIELDS", "PROFILING_FIELDS", "served_context", "served_history"]
+
+CRM_FIELDS: tuple[str, ...] = ("plan", "temperament", "prior_contacts_30d", "order_value", "wait_seconds",
+                               "open_complaint")
+"""Context columns the live service learns only from a CRM event (``journey.collected``). The customer
+record holds segment, tenure, lifetime value, churn risk, vulnerability and consent; the journey holds
+reason, channel, steps, apology, refund asked and the customer's words; the session holds the agent's
+refund limit. An open complaint is known without CRM only when the contact itself is a complaint."""
+
+PROFILING_FIELDS: tuple[str, ...] = ("segment", "lifetime_value", "churn_risk")
+"""Derived by profiling: the service shows them only with the customer's profiling consent
+(``assist.customers.masking.PROFILING_FIELDS``; a test checks the two agree). History holds them for
+everyone, so ``served_history`` hides them where ``consent_profiling`` is false, as serving does."""
+
+_NUMBERS = ("tenure_months", "lifetime_value", "churn_risk", "prior_contacts_30d", "order_value", "wait_seconds")
+"""Unknown (NaN) when absent: the model has to learn what not knowing means."""
+_FLAGS = ("vulnerable", "consent_marketing", "identity_verified", "apology_given")
+"""False when absent: not flagged, no consent on record, not verified, no apology yet."""
+_ABSENT_MEANS = {"journey_step": 0.0, "refund_amount": 0.0, "sentiment": 0.0}
+"""What absence means live: the journey's first contact, no refund asked, no customer words yet (neutral)."""
+
+
+def _length(known: Mapping[str, Any]) -> int | None:
+    for value in known.values():
+        if isinstance(value, pd.Series):
+            return len(value)
+    return None
+
+
+def _number(value: Any, absent: float, n: int | None) -> Any:
+    if isinstance(value, pd.Series):
+        return pd.to_numeric(value, errors="coerce").astype(np.float64).reset_index(drop=True)
+    if value is None or value is pd.NA or isinstance(value, bool):
+        number = absent if value is None else (math.nan if value is pd.NA else float(value))
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan  # an unreadable number is unknown, never 0
+    return number if n is None else pd.Series(np.full(n, number), dtype=np.float64)
+
+
+def _flag(value: Any, n: int | None) -> Any:
+    if isinstance(value, pd.Series):
+        return value.astype("boolean").fillna(False).astype(bool).reset_index(drop=True)
+    flag = bool(value) if value is not None and value is not pd.NA else False
+    return flag if n is None else pd.Series(np.full(n, flag), dtype=bool)
+
+
+def _category(value: Any, n: int | None) -> Any:
+    if isinstance(value, pd.Series):
+        text = value.astype("string").reset_index(drop=True)
+        return text.where(text != "unknown", pd.NA)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value) or value == "unknown":
+        return None if n is None else pd.Series([pd.NA] * n, dtype="string")
+    return str(value) if n is None else pd.Series([str(value)] * n, dtype="string")
+
+
+def served_context(known: Mapping[str, Any]) -> dict[str, Any]:
+    """Every ``CONTEXT_COLUMNS`` column, plus ``caller_identified``, from the facts in ``known``.
+
+    ``known`` holds scalars (one live contact) or equal-length pandas Series (history); a fact that is
+    absent is unknown: a category is None (all-zero one-hot), a number NaN, a flag False (see the module's
+    constants for the few columns where absence has a meaning). A number that cannot be read is unknown.
+    Raises KeyError when ``refund_limit`` is missing: guidance cannot run without the agent's authority.
+    """
+    if "refund_limit" not in known:
+        raise KeyError("the served context needs 'refund_limit' (the handling agent's refund authority)")
+    n = _length(known)
+    out: dict[str, Any] = {}
+    for column in (*CATEGORICAL, "plan"):
+        out[column] = _category(known.get(column), n)
+    for column in _NUMBERS:
+        out[column] = _number(known.get(column), math.nan, n)
+    for column in _FLAGS:
+        out[column] = _flag(known.get(column), n)
+    for column, absent in _ABSENT_MEANS.items():
+        out[column] = _number(known.get(column), absent, n)
+    out["refund_limit"] = _number(known["refund_limit"], math.nan, n)
+    complaint = out["reason"] == "complaint"
+    if n is not None:
+        complaint = complaint.fillna(False).astype(bool)
+    out["open_complaint"] = _flag(known.get("open_complaint"), n) | complaint
+    out["caller_identified"] = _flag(known.get("caller_identified", True), n)
+    missing = set(CONTEXT_COLUMNS) - set(out)
+    assert not missing, missing  # the adapter covers every feature column
+    return out
+
+
+def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = ()) -> pd.DataFrame:
+    """``history`` as the live service would see each contact: the context columns through ``served_context``
+    with the ``CRM_FIELDS`` the center's CRM does not send (all but ``crm_fields``) hidden, and the
+    ``PROFILING_FIELDS`` of customers who did not consent to profiling hidden.
+
+    Other columns (action, propensity, outcomes, times) are kept as they are. Raises ValueError for a
+    ``crm_fields`` entry outside ``CRM_FIELDS``.
+    """
+    supplied = set(crm_fields)
+    if unknown := supplied - set(CRM_FIELDS):
+        raise ValueError(f"not CRM fields: {sorted(unknown)} (see models.context.CRM_FIELDS)")
+    known = {c: history[c] for c in CONTEXT_COLUMNS if c in history.columns
+             and (c not in CRM_FIELDS or c in supplied)}
+    if "consent_profiling" in history.columns:
+        profiled = history["consent_profiling"].astype("boolean").fillna(False).astype(bool)
+        known.update({c: known[c].where(profiled) for c in PROFILING_FIELDS if c in known})
+    served = served_context(known)
+    served.pop("caller_identified")  # history rows name their customer
+    out = history.reset_index(drop=True).copy()
+    for column, values in served.items():
+        out[column] = values
+    return out

@@ -1,0 +1,85 @@
+"""Off-line estimates against the world's truth on fresh journeys: the table in docs/models.md."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from models.catalog import load_catalog
+from models.outcomes import rewards
+from models.scorer import Scorer
+from models.training import TrainedModels, train
+from simulator.policy_eval import PolicyRow, policy_table
+from simulator.world import ACTIONS, action_values, generate_history
+from tests.models.trained import SMALL, logged_context_model, small_history, small_model
+
+FRESH_ROWS = 100_000
+"""Enough for DR to show the old world's bias (+3 standard errors for the learned policy)."""
+
+
+@lru_cache(maxsize=1)
+def fresh_journeys() -> pd.DataFrame:
+    """Journeys of the small model's world (3) that it never saw: another random stream."""
+    return generate_history(3, FRESH_ROWS, seed=3_003)
+
+
+@lru_cache(maxsize=1)
+def table() -> tuple[PolicyRow, ...]:
+    models, _ = small_model()
+    return tuple(policy_table(models, fresh_journeys()))
+
+
+def test_the_logged_reward_of_every_action_has_the_truths_value_as_its_expectation() -> None:
+    fresh = fresh_journeys()
+    reward = rewards(fresh, load_catalog(), {"resolved": 3.0, "unresolved": 3.0})  # every survey is answered
+    logged = np.array([ACTIONS.index(a) for a in fresh["action"]])
+    gap = reward - action_values(fresh)[np.arange(len(fresh)), logged]
+    for k, action in enumerate(ACTIONS):
+        rows = gap[logged == k]
+        assert abs(rows.mean()) <= 3 * rows.std(ddof=1) / np.sqrt(len(rows)), action
+
+
+def test_ips_and_dr_intervals_hold_the_true_value_of_every_policy_on_fresh_journeys() -> None:
+    estimated = [row for row in table() if row.ips is not None]
+    assert len(estimated) == 7
+    for row in estimated:
+        assert row.covers_truth() == {"ips": True, "dr": True}, row  # 95 % intervals
+
+
+
+
+SKEW_ROWS = 30_000
+"""Fresh journeys for the as-served comparisons (paired: every model is judged on the same contacts)."""
+
+
+@lru_cache(maxsize=1)
+def skew_journeys() -> tuple[pd.DataFrame, np.ndarray]:
+    """The first fresh journeys and the true value of every action on them."""
+    fresh = fresh_journeys().head(SKEW_ROWS)
+    return fresh, action_values(fresh)
+
+
+def shown_value(models: TrainedModels, as_served: bool) -> float:
+    """True value of what the panel shows first (learned + guardrails) on the skew journeys, the model given
+    each contact as served or as logged."""
+    fresh, truth = skew_journeys()
+    actions = Scorer(models).choose(models.as_served(fresh) if as_served else fresh)
+    return float(truth[np.arange(len(fresh)), [ACTIONS.index(a) for a in actions]].mean())
+
+
+def test_a_model_trained_on_contexts_serving_never_has_loses_value_as_served():
+    logged = logged_context_model()
+    assert shown_value(logged, as_served=False) - shown_value(logged, as_served=True) > 0.02
+
+
+def test_training_as_served_is_worth_more_as_served_than_training_on_logged_contexts():
+    served, _ = small_model()
+    assert shown_value(served, as_served=True) > shown_value(logged_context_model(), as_served=True) + 0.02
+
+
+def test_as_served_with_the_crms_temperament_the_value_is_within_0_005_of_the_full_context_models():
+    served, _ = train(small_history(), replace(SMALL, crm_fields=("temperament",)))
+    assert shown_value(served, as_served=True) >= shown_value(logged_context_model(), as_served=False) - 0.005
