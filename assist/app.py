@@ -39,6 +39,7 @@ from assist.sessions.service import SessionService
 from assist.sessions.state import SessionStore
 from assist.settings import Settings
 from assist.stores.redis import EmbeddedRedis, RedisStore
+from assist.stores.schema import SchemaOutOfDate
 from assist.stores.sql import Database
 from assist.stream import endpoint as stream_endpoint
 from assist.stream import tickets as stream_tickets
@@ -65,7 +66,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(redis.close)
         db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
-        await db.create_schema()
+        try:
+            await (db.upgrade_schema() if settings.migrates_on_start else db.check_schema())
+        except SchemaOutOfDate as exc:
+            log.error("refusing to start: %s", exc)
+            raise
         app.state.redis = redis
         app.state.db = db
         await _start_stream(app, stack, settings, redis, db)
