@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from assist import health
+from assist import health, metrics
 from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
 from assist.auth.limits import RateLimitMiddleware
@@ -100,6 +100,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     app.state.guidance = guidance
     records = RecordWriter(RecordJournal(redis.client, redis.keys, redis.commands), db)
     await records.start()
+    app.state.records = records
     stack.push_async_callback(records.stop)
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
@@ -118,6 +119,7 @@ async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings
     routing = RoutingService(redis.client, redis.keys.key)
     bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
     routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
+    routing.on_decision = metrics.routing_decision
     sessions.hooks.append(bridge.on_session)
     sessions.status_hooks.append(bridge.on_status)
     await routing.start()
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware, settings=settings)  # inside the request context: 429s get ids
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
     app.include_router(customers_endpoints.router)

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = Field(default=12 * 3600, gt=0)
     jwt_issuer: str = "agent-assist"
 
+    metrics_token: SecretStr | None = None
+    """When set, ``GET /metrics`` answers only ``Authorization: Bearer <this>``; unset, it is open (scrape it on a
+    private network)."""
+
     log_level: str = "INFO"
     log_json: bool = True
 
