@@ -26,7 +26,7 @@ from assist.journeys.store import JourneyStore
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
 from assist.offers import OfferBridge, register_agents
-from assist.openapi import install_contract
+from assist.openapi import install_contract, operation_id
 from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Real-time guidance for contact-center agents, and skill-based routing for routing systems.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app, domain_errors=(RoutingError,))
