@@ -67,7 +67,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
         try:
-            await (db.upgrade_schema() if settings.migrates_on_start else db.check_schema())
+            await db.prepare_schema(settings.migrates_on_start)
         except SchemaOutOfDate as exc:
             log.error("refusing to start: %s", exc)
             raise

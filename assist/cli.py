@@ -57,31 +57,36 @@ def _token_create(args: argparse.Namespace) -> int:
 
 def _apikey_create(args: argparse.Namespace) -> int:
     from assist.auth.apikeys import create_api_key
+    from assist.stores.schema import SchemaOutOfDate
     from assist.stores.sql import Database
 
     async def run() -> str:
-        db = Database(Settings().resolved_database_url)
+        settings = Settings()
+        db = Database(settings.resolved_database_url)
         try:
-            await db.create_schema()
+            await db.prepare_schema(settings.migrates_on_start)
             async with db.session() as session:
                 return await create_api_key(session, args.name)
         finally:
             await db.close()
 
-    print(asyncio.run(run()))
+    try:
+        print(asyncio.run(run()))
+    except SchemaOutOfDate as exc:
+        print(f"assist: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     """Apply every missing migration: the explicit step before a production start (the Docker image runs it)."""
+    from assist.stores.schema import current_revisions
     from assist.stores.sql import Database
 
     async def run() -> tuple[set[str], set[str]]:
         db = Database(Settings().resolved_database_url, pool_size=1, max_overflow=0)
         try:
             before = await db.upgrade_schema()
-            from assist.stores.schema import current_revisions
-
             return before, await current_revisions(db.engine)
         finally:
             await db.close()
@@ -171,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"assist: error: {exc}", file=sys.stderr)
         return 2
+
 
 
 if __name__ == "__main__":

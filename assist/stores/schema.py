@@ -2,12 +2,18 @@
 
 The migrations (``assist/stores/migrations``) ship inside the package, so an installed service, the Docker
 image and the tests all run the same revisions. ``upgrade`` takes a lock on PostgreSQL, so several workers or
-replicas started at once apply each revision once; the others wait and then find nothing to do.
+replicas started at once apply each revision once; the others wait and then find nothing to do. On a SQLite
+file the same is done with a lock file beside it (``<file>.migrate-lock``): processes started together on a new
+file (``uvicorn --workers 2``) otherwise both create the first table and one fails.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +76,26 @@ async def upgrade(engine: AsyncEngine) -> set[str]:
     Raises whatever the database raises; on PostgreSQL a failed upgrade leaves the schema as it was (DDL is
     transactional there), on SQLite the revisions already applied stay applied.
     """
-    async with engine.begin() as conn:
+    async with _sqlite_file_lock(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         return await conn.run_sync(_upgrade)
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """An exclusive lock on ``<file>.migrate-lock`` for a SQLite file (waited for off the event loop), else
+    nothing: PostgreSQL's advisory lock does this job there, and an in-memory database has one connection."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock:
+        await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _upgrade(connection: Connection) -> set[str]:

@@ -60,6 +60,11 @@ class Database:
         """Raises ``schema.SchemaOutOfDate`` when the database lacks a migration this code needs."""
         await schema.check(self.engine)
 
+    async def prepare_schema(self, migrate: bool) -> None:
+        """Before serving: apply missing migrations (``migrate``, development and test), or refuse a database
+        that lacks one (production: migrating is an operator's step); raises ``schema.SchemaOutOfDate``."""
+        await (self.upgrade_schema() if migrate else self.check_schema())
+
     async def create_schema(self) -> None:
         """The schema at the migrations' head: kept for callers (seeding, tools, tests) that need the tables."""
         await self.upgrade_schema()

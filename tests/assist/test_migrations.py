@@ -4,6 +4,8 @@ database that lacks a migration instead of creating tables behind the operator's
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +137,33 @@ async def test_production_starts_on_a_migrated_database(tmp_path, redis_url):
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30):
         assert await app.state.db.ping()
+
+
+UPGRADE = """
+import asyncio, sys
+from assist.stores.sql import Database
+
+async def upgrade():
+    db = Database(sys.argv[1])
+    try:
+        await db.upgrade_schema()
+    finally:
+        await db.close()
+
+asyncio.run(upgrade())
+"""
+
+
+def upgrade_at_once(url: str, processes: int = 3) -> list[str]:
+    """Start ``processes`` upgrades of ``url`` together; the end of each failed one's stderr."""
+    started = [subprocess.Popen([sys.executable, "-c", UPGRADE, url], stderr=subprocess.PIPE, text=True)
+               for _ in range(processes)]
+    return [p.stderr.read()[-300:] for p in started if p.wait(timeout=120) != 0]  # type: ignore[union-attr]
+
+
+def test_processes_started_together_on_a_new_sqlite_file_all_migrate_it(tmp_path: Path):
+    assert upgrade_at_once(f"sqlite:///{tmp_path / 'shared.db'}") == []
+
+
+def test_replicas_started_together_on_an_empty_postgresql_all_migrate_it(empty_postgres):
+    assert upgrade_at_once(empty_postgres()) == []
