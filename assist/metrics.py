@@ -46,8 +46,8 @@ EVENT_TO_PROMPT = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 PROMPTS = Counter("assist_prompts", "Prompts shown to agents, by action and source (model, rules, degraded)",
                   ["action", "source"])
-ROUTING_DECISIONS = Counter("assist_routing_decisions", "Contacts routed by this process: offered to an agent or "
-                            "queued", ["queue", "outcome"])
+ROUTING_DECISIONS = Counter("assist_routing_decisions", "Routing decisions made by this process: a contact offered "
+                            "to an agent or queued (a queued contact offered later counts again)", ["queue", "outcome"])
 WEBSOCKETS = Gauge("assist_websocket_connections", "Agent stream websockets open on this process",
                    multiprocess_mode="livesum")
 STORE_ERRORS = Counter("assist_store_errors", "Requests and panel messages answered store_unavailable, by store "

@@ -79,7 +79,7 @@ class RoutingService(OfferSettlement):
         self.agents = AgentRegistry(self.store, self.mirror, clock, self.config.new_agent_status)
         self.on_offer = on_offer
         self.on_withdraw = on_withdraw
-        self.on_decision: Callable[[str, str], None] = _no_decision_hook
+        self.on_decision: Callable[[str, str], None] = lambda queue, outcome: None
         """Called with (queue, "offered" | "queued") for each contact routed: the service counts them."""
         self.worker_id = secrets.token_hex(6)
         self._tasks: list[asyncio.Task[None]] = []
@@ -419,7 +419,3 @@ async def _notify(hook: Callable[[Any], Awaitable[None]] | None, item: Offer | W
             await hook(item)
         except Exception:  # noqa: BLE001 - an undelivered offer simply expires and is re-routed
             log.exception("routing hook failed for %s", item.reservation_id)
-
-
-def _no_decision_hook(queue: str, outcome: str) -> None:
-    """``on_decision`` until the service sets one."""
