@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 __all__ = ["SchemaOutOfDate", "check", "current_revisions", "head_revisions", "metadata", "upgrade"]
 
 log = logging.getLogger(__name__)
-logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)  # its "Context impl SQLiteImpl" lines on
-# every start said nothing; an upgrade that ran is logged here once, with the revisions before and after
+# alembic's "Context impl SQLiteImpl." lines on every start said nothing: an upgrade that ran is logged here
+# once instead, with the revisions before and after
+logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UPGRADE_LOCK = 0x61737369  # "assi": the PostgreSQL advisory lock held while migrating
