@@ -22,4 +22,7 @@ USER assist
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"ASSIST_PORT\",\"8000\")}/healthz', timeout=2)"
-CMD ["assist", "serve"]
+# Migrations run explicitly before the service starts (it refuses a database that lacks one in production);
+# replicas started together take turns on PostgreSQL's advisory lock. To migrate as a separate release step
+# instead (a Kubernetes Job, a deploy hook), run `assist db upgrade` there and `assist serve` here.
+CMD ["sh", "-c", "assist db upgrade && exec assist serve"]

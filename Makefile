@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev clean bench
+.PHONY: run test install install-dev clean bench migrate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,14 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 
-## Start the service with demo data on embedded defaults (SQLite file, private Redis).
+## Migrate the database, then start the service with demo data on embedded defaults (SQLite file, private Redis).
 run: $(STAMP_RUN)
+	$(BIN)/assist db upgrade
 	$(BIN)/assist serve --demo
+
+## Apply every missing database migration (ASSIST_DATABASE_URL, else the SQLite file in var/).
+migrate: $(STAMP_RUN)
+	$(BIN)/assist db upgrade
 
 ## Install with dev extras and run the whole test suite.
 test: $(STAMP_DEV)

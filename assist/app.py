@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from assist import health
+from assist import health, metrics
 from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
 from assist.auth.limits import RateLimitMiddleware
@@ -27,7 +27,7 @@ from assist.knowledge import endpoints as knowledge_endpoints
 from assist.logs import configure_logging
 from assist.middleware import RequestContextMiddleware
 from assist.offers import OfferBridge, register_agents
-from assist.openapi import install_contract
+from assist.openapi import install_contract, operation_id
 from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
@@ -40,6 +40,7 @@ from assist.sessions.service import SessionService
 from assist.sessions.state import SessionStore
 from assist.settings import Settings
 from assist.stores.redis import EmbeddedRedis, RedisStore
+from assist.stores.schema import SchemaOutOfDate
 from assist.stores.sql import Database
 from assist.stream import endpoint as stream_endpoint
 from assist.stream import tickets as stream_tickets
@@ -66,7 +67,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(redis.close)
         db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
-        await db.create_schema()
+        try:
+            await db.prepare_schema(settings.migrates_on_start)
+        except SchemaOutOfDate as exc:
+            log.error("refusing to start: %s", exc)
+            raise
         app.state.redis = redis
         app.state.db = db
         await _start_stream(app, stack, settings, redis, db)
@@ -96,6 +101,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     app.state.guidance = guidance
     records = RecordWriter(RecordJournal(redis.client, redis.keys, redis.commands), db)
     await records.start()
+    app.state.records = records
     stack.push_async_callback(records.stop)
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
@@ -114,6 +120,7 @@ async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings
     routing = RoutingService(redis.client, redis.keys.key)
     bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
     routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
+    routing.on_decision = metrics.routing_decision
     sessions.hooks.append(bridge.on_session)
     sessions.status_hooks.append(bridge.on_status)
     await routing.start()
@@ -144,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Real-time guidance for contact-center agents, and skill-based routing for routing systems.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app, domain_errors=(RoutingError,))
@@ -151,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware, settings=settings)  # inside the request context: 429s get ids
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
     app.include_router(customers_endpoints.router)

@@ -57,18 +57,64 @@ def _token_create(args: argparse.Namespace) -> int:
 
 def _apikey_create(args: argparse.Namespace) -> int:
     from assist.auth.apikeys import create_api_key
+    from assist.stores.schema import SchemaOutOfDate
     from assist.stores.sql import Database
 
     async def run() -> str:
-        db = Database(Settings().resolved_database_url)
+        settings = Settings()
+        db = Database(settings.resolved_database_url)
         try:
-            await db.create_schema()
+            await db.prepare_schema(settings.migrates_on_start)
             async with db.session() as session:
                 return await create_api_key(session, args.name)
         finally:
             await db.close()
 
-    print(asyncio.run(run()))
+    try:
+        print(asyncio.run(run()))
+    except SchemaOutOfDate as exc:
+        print(f"assist: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    """Apply every missing migration: the explicit step before a production start (the Docker image runs it)."""
+    from assist.stores.schema import current_revisions
+    from assist.stores.sql import Database
+
+    async def run() -> tuple[set[str], set[str]]:
+        db = Database(Settings().resolved_database_url, pool_size=1, max_overflow=0)
+        try:
+            before = await db.upgrade_schema()
+            return before, await current_revisions(db.engine)
+        finally:
+            await db.close()
+
+    before, now = asyncio.run(run())
+    was = ", ".join(sorted(before)) or "none"
+    print(f"database schema at {', '.join(sorted(now))} (was {was})")
+    return 0
+
+
+def _db_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the database has every migration this release needs, else 1 with what to run."""
+    from assist.stores.schema import SchemaOutOfDate
+    from assist.stores.sql import Database
+
+    async def run() -> None:
+        db = Database(Settings().resolved_database_url, pool_size=1, max_overflow=0)
+        try:
+            await db.check_schema()
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(run())
+    except SchemaOutOfDate as exc:
+        print(f"assist: {exc}", file=sys.stderr)
+        return 1
+    print("database schema is up to date")
     return 0
 
 
@@ -102,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--name", required=True)
     key_create.set_defaults(handler=_apikey_create)
 
+    database = commands.add_parser("db", help="the SQL schema (Alembic migrations)").add_subparsers(
+        dest="action", required=True)
+    database.add_parser("upgrade", help="apply every missing migration (run before starting a new release)"
+                        ).set_defaults(handler=_db_upgrade)
+    database.add_parser("check", help="exit 1 if the database lacks a migration this release needs"
+                        ).set_defaults(handler=_db_check)
+
     for register in _library_commands():
         register(commands)
     return parser
@@ -123,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"assist: error: {exc}", file=sys.stderr)
         return 2
+
 
 
 if __name__ == "__main__":

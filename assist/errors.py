@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assist import metrics
+
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://agent-assist.dev/problems/"
@@ -241,6 +243,7 @@ def install_error_handlers(app: FastAPI, domain_errors: tuple[type[Exception], .
 
 def _store_unavailable(request: Request, unavailable: StoreUnavailable, cause: BaseException) -> JSONResponse:
     """503 with ``Retry-After``; one WARNING line without traceback: an outage is an operating condition."""
+    metrics.store_error(unavailable.store, "http")
     log.warning("store unavailable", extra={"path": request.url.path, "store": unavailable.store,
                                             "error": _short_reason(cause)})
     return problem_response(503, unavailable.code, unavailable.detail,

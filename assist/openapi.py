@@ -17,6 +17,11 @@ once, by rule rather than route by route:
 A route that can answer something else (a GET that answers 409, a 410) declares it in its own ``responses``;
 every 4xx/5xx answer in the document, declared or added, gets the ``Problem`` body.
 
+Operation ids are the endpoint functions' names (``list_skills``, ``get_customer``), so a generated client reads
+``client.get_customer(...)``, not ``get_customer_v1_customers__customer_id__get``; a function named only by
+its verb (``submit`` in ``routing.api``) is given its resource in ``OPERATION_IDS``. Ids stay stable while a
+function keeps its name, whatever happens to its path.
+
 The 405 answer's ``Allow`` header lists the document's methods for the path: Starlette's named only the
 methods of the route that answered, none at all for GET and POST ``/v1/practice/runs`` (two routes).
 """
@@ -30,12 +35,29 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assist.auth.limits import EXEMPT_PATHS
 from assist.errors import problem_response
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_SCHEMA", "allowed_methods", "document_problems", "install_contract"]
+__all__ = ["OPERATION_IDS", "PROBLEM_MEDIA_TYPE", "PROBLEM_SCHEMA", "allowed_methods", "document_problems",
+           "install_contract", "operation_id"]
+
+OPERATION_IDS = {
+    ("assist.adoption.endpoints", "summary"): "get_adoption_summary",
+    ("assist.agents.endpoints", "me"): "get_me",
+    ("assist.agents.endpoints", "agent"): "get_agent_profile",
+    ("assist.privacy.endpoints", "export"): "export_customer_data",
+    ("assist.privacy.endpoints", "erase"): "erase_customer",
+    ("routing.api", "submit"): "submit_contact",
+    ("routing.api", "accept"): "accept_reservation",
+    ("routing.api", "reject"): "reject_reservation",
+    ("routing.api", "complete"): "complete_reservation",
+    ("routing.api", "decisions"): "list_routing_decisions",
+    ("routing.api", "put_status"): "put_agent_status",
+}
+"""Operation ids for endpoint functions named by a verb or a noun alone, by (module, function name)."""
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEM_REF = "#/components/schemas/Problem"
@@ -146,6 +168,11 @@ def allowed_methods(schema: dict[str, Any], path: str) -> list[str]:
         if re.fullmatch(pattern, path):
             methods |= {method.upper() for method in item if method in _METHODS}
     return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
+def operation_id(route: APIRoute) -> str:
+    """The app's ``generate_unique_id_function``: the endpoint's name, or its entry in ``OPERATION_IDS``."""
+    return OPERATION_IDS.get((route.endpoint.__module__, route.name), route.name)
 
 
 def install_contract(app: FastAPI) -> None:

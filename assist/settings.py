@@ -32,10 +32,17 @@ class Settings(BaseSettings):
     """Pool size per process; a burst beyond it waits (up to 5 s) instead of failing."""
     database_pool_size: int = Field(default=10, gt=0)
     database_max_overflow: int = Field(default=20, ge=0)
+    database_migrate_on_start: bool | None = None
+    """Apply missing migrations when the service starts. Unset: yes in development and test, no in production,
+    where the service refuses to start on a database that lacks a migration (``assist db upgrade`` first)."""
 
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_ttl_seconds: int = Field(default=12 * 3600, gt=0)
     jwt_issuer: str = "agent-assist"
+
+    metrics_token: SecretStr | None = None
+    """When set, ``GET /metrics`` answers only ``Authorization: Bearer <this>``; unset, it is open (scrape it on a
+    private network)."""
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -68,6 +75,12 @@ class Settings(BaseSettings):
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("ASSIST_JWT_SECRET must be at least 32 characters")
         return self
+
+    @property
+    def migrates_on_start(self) -> bool:
+        if self.database_migrate_on_start is not None:
+            return self.database_migrate_on_start
+        return self.environment != "production"
 
     @property
     def resolved_database_url(self) -> str:

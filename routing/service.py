@@ -79,6 +79,8 @@ class RoutingService(OfferSettlement):
         self.agents = AgentRegistry(self.store, self.mirror, clock, self.config.new_agent_status)
         self.on_offer = on_offer
         self.on_withdraw = on_withdraw
+        self.on_decision: Callable[[str, str], None] = lambda queue, outcome: None
+        """Called with (queue, "offered" | "queued") for each contact routed: the service counts them."""
         self.worker_id = secrets.token_hex(6)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -272,6 +274,7 @@ class RoutingService(OfferSettlement):
         agent_id, _ = split_reservation_id(rid)
         self.mirror.note_reserved(agent_id, contact.channel, int(reserved[1]), int(reserved[2]), now)
         offer = Offer(rid, agent_id, contact, expires_at)
+        self.on_decision(contact.queue, "offered")
         await self._deliver(offer)
         return Routed(contact, decision, offer=offer)
 
@@ -288,6 +291,7 @@ class RoutingService(OfferSettlement):
 
     def _queued(self, contact: Contact, decision: Decision, rank: int, now: float) -> Routed:
         policy = self.policy(contact.queue)
+        self.on_decision(contact.queue, "queued")
         wait = estimate_wait(rank, self.mirror.index.servers(contact, policy, now), policy.handle_seconds)
         return Routed(contact, decision, position=rank, estimated_wait_seconds=wait)
 

@@ -102,7 +102,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_server
 def _truncate_all(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        ).fetchall()]
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 

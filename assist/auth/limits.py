@@ -37,7 +37,7 @@ __all__ = ["EXEMPT_PATHS", "RateLimitMiddleware", "RequestLimiter", "Verdict", "
 
 log = logging.getLogger(__name__)
 
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 """Orchestrators probe these every few seconds from one address; a limit there would restart healthy pods."""
 
 _COUNT = """

@@ -31,6 +31,7 @@ from assist.errors import as_store_unavailable
 from assist.ids import new_id
 from assist.journeys.state import JourneyState
 from assist.journeys.store import write_journey_row
+from assist.metrics import RECORD_WRITE_FAILURES
 from assist.records.journal import RecordJournal
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
@@ -116,6 +117,7 @@ class RecordWriter:
                 await asyncio.wait_for(self.flush(), self.lock_seconds / 2)
             except Exception as exc:  # noqa: BLE001 - the entries stay journaled; retried with backoff
                 failures += 1
+                RECORD_WRITE_FAILURES.inc()
                 if not self._failing:
                     log.warning("records wait in the journal: %s", as_store_unavailable(exc) or exc)
                 self._failing = True

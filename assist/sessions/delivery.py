@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from assist import metrics
 from assist.guidance.interface import Prompt
 from assist.records.journal import RecordJournal, Verdict, prompts_entry
 from assist.records.writer import RecordWriter
@@ -72,6 +73,7 @@ class Delivery:
             if isinstance(reply, Exception):
                 raise reply
         self.outbox.appended(session.agent_id, payloads, replies[-1])
+        metrics.prompts_shown(prompts)
 
     @staticmethod
     def messages(session: SessionState, prompts: list[Prompt]) -> list[str]:

@@ -7,9 +7,11 @@ panel and a channel system posting at once never lose each other's changes.
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
+from assist import metrics
 from assist.auth.principal import Principal
 from assist.customers.service import customer_view
 from assist.errors import Conflict, InvalidInput
@@ -63,6 +65,7 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     The journey's change, its prompts and the panel's messages are one commit (``LiveSessions``): one round
     trip on the worker that holds the session, repeated on a fresh read if anything moved meanwhile.
     """
+    started = time.perf_counter()
     live = service.live
     snapshot = live.get(event.session_id)
     while True:
@@ -96,6 +99,7 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         if await live.commit(snapshot, journey, messages, prompts) is not None:
             break
         snapshot = None
+    metrics.event_prompted(started, prompts)
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts

@@ -1,7 +1,8 @@
 """The SQL store: one async engine per process, sessions per unit of work.
 
 SQLite (aiosqlite) is the embedded default; PostgreSQL goes through psycopg 3. Plain URLs are given the
-async driver, so ``ASSIST_DATABASE_URL=postgresql://...`` works as written.
+async driver, so ``ASSIST_DATABASE_URL=postgresql://...`` works as written. The schema is Alembic's
+(``assist.stores.schema``): migrated by ``assist db upgrade``, checked or migrated when the service starts.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.guidance import registry as _model_registry  # noqa: F401 - model_version tables
 from assist.practice import tables as _practice_tables  # noqa: F401
-from assist.stores import tables  # noqa: F401 - registers the tables on SQLModel.metadata
+from assist.stores import schema, tables  # noqa: F401 - tables registers the tables on SQLModel.metadata
 
 
 def async_url(url: str) -> str:
@@ -37,7 +37,7 @@ def async_url(url: str) -> str:
 
 
 class Database:
-    """Engine plus session factory; ``create_schema`` makes missing tables (Alembic once v2 exists)."""
+    """Engine plus session factory; the schema is brought to the migrations' head by ``upgrade_schema``."""
 
     def __init__(self, url: str, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = async_url(url)
@@ -52,9 +52,22 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
+    async def upgrade_schema(self) -> set[str]:
+        """Apply every migration the database lacks; returns the revisions it was at before (empty: new)."""
+        return await schema.upgrade(self.engine)
+
+    async def check_schema(self) -> None:
+        """Raises ``schema.SchemaOutOfDate`` when the database lacks a migration this code needs."""
+        await schema.check(self.engine)
+
+    async def prepare_schema(self, migrate: bool) -> None:
+        """Before serving: apply missing migrations (``migrate``, development and test), or refuse a database
+        that lacks one (production: migrating is an operator's step); raises ``schema.SchemaOutOfDate``."""
+        await (self.upgrade_schema() if migrate else self.check_schema())
+
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+        """The schema at the migrations' head: kept for callers (seeding, tools, tests) that need the tables."""
+        await self.upgrade_schema()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

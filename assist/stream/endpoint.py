@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.websockets import WebSocketState
 
+from assist import metrics
 from assist.auth.principal import Principal
 from assist.auth.tokens import verify_token
 from assist.errors import AssistError, DomainError, as_store_unavailable
@@ -148,6 +149,7 @@ def _resume_point(websocket: WebSocket) -> tuple[int | None, str | None]:
 
 
 @router.websocket("/v1/agents/{agent_id}/stream")
+@metrics.counted_connection
 async def agent_stream(websocket: WebSocket, agent_id: str) -> None:
     await websocket.accept()
     try:
@@ -164,6 +166,7 @@ async def agent_stream(websocket: WebSocket, agent_id: str) -> None:
                        INTERNAL_ERROR, "internal error")
         else:
             log.warning("agent stream closed: %s unavailable", unavailable.store, extra={"agent_id": agent_id})
+            metrics.store_error(unavailable.store, "websocket")
             await _end(websocket, error(unavailable.code, unavailable.detail), TRY_AGAIN_LATER, unavailable.code)
     finally:
         if websocket.application_state != WebSocketState.DISCONNECTED:
@@ -314,6 +317,7 @@ async def _run_message(message: InboundMessage, principal: Principal, service: S
             return error(exc.code, exc.detail, message.id)
         unavailable = as_store_unavailable(exc)
         if unavailable is not None:  # not a bug: the panel may send again once the store is back
+            metrics.store_error(unavailable.store, "websocket")
             log.warning("panel message refused: %s unavailable", unavailable.store,
                         extra={"type": message.type, "agent_id": principal.subject})
             return error(unavailable.code, unavailable.detail, message.id)
