@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from routing.engine import AgentState, AgentStatus, Candidate, Decision
 from routing.records import Routed
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_:@-]{0,127}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (novice) to 5 (expert)")]
-Capacity = Annotated[int, Field(ge=0, le=100, description="sessions the agent can hold at once")]
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's ``integer``: a number without a fraction (``2.0`` too), never a boolean or a numeric string,
+    which pydantic's lax mode would read as 1 or 3 although the document calls them invalid."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+_NOT_BOOL_OR_STR = BeforeValidator(_json_integer)  # after the bounds, which must stay on the int to be documented
+Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (novice) to 5 (expert)"), _NOT_BOOL_OR_STR]
+Capacity = Annotated[int, Field(ge=0, le=100, description="sessions the agent can hold at once"), _NOT_BOOL_OR_STR]
+Priority = Annotated[int, Field(ge=0, le=100), _NOT_BOOL_OR_STR]
+_NAMED_KEYS_ONLY = {"additionalProperties": False}
+"""For ``dict[Name, ...]``: pydantic documents the key pattern as ``patternProperties`` only, which leaves every
+other key valid in the document while the service refuses it."""
 
 
 class _In(BaseModel):
@@ -31,9 +46,10 @@ class SkillOut(BaseModel):
 class AgentIn(_In):
     """An agent's profile; ``status`` is optional (a new agent starts away unless given)."""
 
-    skills: dict[Name, Level]
+    skills: dict[Name, Level] = Field(json_schema_extra=_NAMED_KEYS_ONLY)
     languages: list[Name] = Field(default_factory=list, max_length=50)
-    capacity: dict[Name, Capacity] = Field(description="channel -> concurrent sessions, e.g. {'chat': 3}")
+    capacity: dict[Name, Capacity] = Field(description="channel -> concurrent sessions, e.g. {'chat': 3}",
+                                           json_schema_extra=_NAMED_KEYS_ONLY)
     groups: list[Name] = Field(default_factory=list, max_length=50)
     status: AgentStatus | None = None
 
@@ -90,10 +106,10 @@ class ContactIn(_In):
     contact_id: Identifier
     channel: Name
     queue: Name = "default"
-    required_skills: dict[Name, Level] = Field(default_factory=dict)
-    preferred_skills: dict[Name, Level] = Field(default_factory=dict)
+    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
+    preferred_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
     language: Name | None = None
-    priority: int = Field(0, ge=0, le=100, description="0..100; VIP and at-risk customers higher")
+    priority: Priority = Field(0, description="0..100; VIP and at-risk customers higher")
     customer_id: str | None = Field(None, max_length=128)
     last_agent_id: Identifier | None = Field(None, description="last agent or journey owner (sticky)")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BeforeValidator
 
 from assist.adoption.schemas import AdoptionSummary
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
@@ -14,13 +16,27 @@ from assist.dependencies import SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/adoption", tags=["adoption"])
 
+_ISO_DATETIME = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+                 r"([Zz]|[+-]\d{2}(:?\d{2})?)?$")
+
+
+def _iso_only(value: object) -> object:
+    """A number would pass as seconds since the epoch (pydantic's lax mode): ``since=0.5`` meant 1970."""
+    if isinstance(value, str) and not re.fullmatch(_ISO_DATETIME, value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
 
 @router.get("/summary", response_model=AdoptionSummary,
             summary="Prompt feedback so far: accepted/dismissed/ignored counts and rates, per agent and action")
 async def summary(
     session: SessionDep,
     _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))],
-    since: Annotated[datetime | None, Query(description="only prompts shown at or after (ISO 8601)")] = None,
+    since: Annotated[IsoDateTime | None, Query(description=(
+        "only prompts shown at or after this time (ISO 8601; without a zone, UTC)"))] = None,
     practice: Annotated[bool, Query(description="practice prompts instead of live ones")] = False,
     ignore_after_seconds: Annotated[float, Query(gt=0, le=86_400, description=(
         "an unanswered prompt older than this counts as ignored; newer ones are still open"))]

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from assist.customers.schemas import CustomerView, Purpose
+from assist.customers.schemas import ERASED, CustomerView, Purpose
 from assist.customers.service import read_customer
 from assist.dependencies import PrincipalDep, RequestIdDep, SessionDep
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
-@router.get("/{customer_id}", response_model=CustomerView, response_model_exclude_unset=True,
+@router.get("/{customer_id}", response_model=CustomerView, response_model_exclude_unset=True, responses=ERASED,
             summary="A customer as the caller's role may see them (agents: only while serving them); audited")
 async def get_customer(
     request: Request,

@@ -41,3 +41,7 @@ class CustomerView(BaseModel):
         """Fields never set (withheld for the role or by consent) are never serialised, not even as null."""
         data: dict[str, Any] = handler(self)
         return {k: v for k, v in data.items() if k in self.model_fields_set or k in ("consent", "withheld")}
+
+
+ERASED: dict[int | str, dict[str, Any]] = {410: {"description": "The customer was erased (`customer_erased`)"}}
+"""The extra answer of routes that read one customer, for the OpenAPI document (its body is a Problem)."""

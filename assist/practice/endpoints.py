@@ -61,13 +61,16 @@ async def assign_trainees(run_id: str, body: AssignRequest, service: PracticeDep
     return await service.assign(run_id, body.trainees)
 
 
-@router.get("/sessions/{practice_id}/debrief", response_model=DebriefView,
+_UNFINISHED = {409: {"description": "The practice session has not finished yet"}}
+
+
+@router.get("/sessions/{practice_id}/debrief", response_model=DebriefView, responses=_UNFINISHED,
             summary="A finished session's debrief: score, rubric and turning points (trainers, or the trainee)")
 async def get_debrief(practice_id: str, service: PracticeDep, principal: PrincipalDep) -> DebriefView:
     return await service.debrief(principal, practice_id)
 
 
-@router.get("/sessions/{practice_id}/replay", response_model=ReplayCheck,
+@router.get("/sessions/{practice_id}/replay", response_model=ReplayCheck, responses=_UNFINISHED,
             summary="Replay a finished session from its stored events and compare")
 async def replay_session(practice_id: str, service: PracticeDep, _: TrainerDep) -> ReplayCheck:
     return await service.replay_check(practice_id)

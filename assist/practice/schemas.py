@@ -5,24 +5,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from simulator.practice import SCENARIOS
 
 AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
+ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$"),
+                         WithJsonSchema({"type": "string", "enum": sorted(SCENARIOS)})]
+"""Documented as the library's names; the service refuses others with ``unknown_scenario`` and the list."""
+_UNIQUE = {"uniqueItems": True}
+"""Documented; the service refuses a repeat with ``duplicate_scenario`` / ``duplicate_trainee``."""
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's ``integer`` (``2.0`` too), never ``true`` or ``"3"``, which pydantic's lax mode accepts."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
 
 
 class RunCreate(BaseModel):
     """A cohort run: every trainee plays every scenario, one at a time, in the order given."""
 
     name: str = Field(min_length=1, max_length=200)
-    scenarios: list[ScenarioName] = Field(min_length=1, max_length=20)
-    trainees: list[AgentId] = Field(default_factory=list, max_length=100)
-    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    scenarios: list[ScenarioName] = Field(min_length=1, max_length=20, json_schema_extra=_UNIQUE)
+    trainees: list[AgentId] = Field(default_factory=list, max_length=100, json_schema_extra=_UNIQUE)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = None
     """Same seed, same scenario, same trainee behaviour -> same customer; random when omitted."""
 
 
 class AssignRequest(BaseModel):
-    trainees: list[AgentId] = Field(min_length=1, max_length=100)
+    trainees: list[AgentId] = Field(min_length=1, max_length=100, json_schema_extra=_UNIQUE)
 
 
 class TriggerView(BaseModel):
