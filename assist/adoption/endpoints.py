@@ -1,18 +1,30 @@
-"""HTTP: the prompt feedback recorded so far, for supervisors (read-only)."""
+"""HTTP: adoption analytics for supervisors and trainers (an agent reads only their own figures), read-only."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
-from assist.adoption.schemas import AdoptionSummary
+from assist.adoption.adherence import adherence
+from assist.adoption.funnel import Dimension, funnel
+from assist.adoption.lift import MIN_PER_SIDE, lift_report
+from assist.adoption.schemas import AdherenceReport, AdoptionSummary, FunnelReport, FunnelRow, LiftReport
+from assist.adoption.scope import ScopeDep
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
 from assist.auth.principal import Principal, Role
 from assist.dependencies import SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/adoption", tags=["adoption"])
+
+IgnoreAfter = Annotated[float, Query(gt=0, le=86_400, description=(
+    "an unanswered prompt of a contact still going counts as ignored after this long (one of a closed "
+    "contact always does)"))]
+By = Annotated[Dimension, Query(description="group prompts by agent, team, action or week (Monday, UTC)")]
 
 
 @router.get("/summary", response_model=AdoptionSummary,
@@ -22,11 +34,54 @@ async def summary(
     _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))],
     since: Annotated[datetime | None, Query(description="only prompts shown at or after (ISO 8601)")] = None,
     practice: Annotated[bool, Query(description="practice prompts instead of live ones")] = False,
-    ignore_after_seconds: Annotated[float, Query(gt=0, le=86_400, description=(
-        "an unanswered prompt older than this counts as ignored; newer ones are still open"))]
-        = DEFAULT_IGNORE_AFTER_SECONDS,
+    ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS,
 ) -> AdoptionSummary:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)  # a time without a zone is read as UTC, like every stored time
     return await summarise_feedback(session, since=since, practice=practice,
                                     ignore_after_seconds=ignore_after_seconds)
+
+
+@router.get("/funnel", response_model=FunnelReport,
+            summary="The guidance funnel (shown, accepted, followed, overridden, outcome) by agent, team, action "
+                    "or week")
+async def get_funnel(session: SessionDep, scope: ScopeDep, by: By = Dimension.WEEK,
+                     ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> FunnelReport:
+    return await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
+
+
+@router.get("/funnel.csv", response_class=Response, summary="The same funnel as CSV, one row per group",
+            responses={200: {"content": {"text/csv": {}}, "description": "a header row, then one row per group"}})
+async def get_funnel_csv(session: SessionDep, scope: ScopeDep, by: By = Dimension.WEEK,
+                         ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> Response:
+    report = await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
+    out = io.StringIO()
+    columns = list(FunnelRow.model_fields)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([by.value if c == "key" else c for c in columns])
+    for row in report.rows:
+        writer.writerow(["" if (v := getattr(row, c)) is None else _cell(v) for c in columns])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="adoption-funnel-by-{by.value}.csv"'})
+
+
+def _cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula (an agent id or action could start with '=')."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@router.get("/lift", response_model=LiftReport,
+            summary="Resolution when guidance was followed vs not, with 95% intervals (observational)")
+async def get_lift(session: SessionDep, scope: ScopeDep,
+                   min_per_side: Annotated[int, Query(ge=1, le=100_000, description=(
+                       "fewer prompts than this on either side and the report warns"))] = MIN_PER_SIDE,
+                   ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> LiftReport:
+    return await lift_report(session, scope, ignore_after_seconds=ignore_after_seconds, min_per_side=min_per_side)
+
+
+@router.get("/adherence", response_model=AdherenceReport,
+            summary="Checklist items covered in closed contacts, per contact reason, agent and team")
+async def get_adherence(session: SessionDep, scope: ScopeDep) -> AdherenceReport:
+    return await adherence(session, scope)

@@ -1,8 +1,9 @@
 """Summaries of prompt feedback: how often agents follow, dismiss or ignore guidance, and how fast they act.
 
 Counting happens in SQL (one GROUP BY over prompts joined with their feedback), so the cost grows with the
-number of agent x action groups, not with the number of prompts. A prompt with no feedback row is either
-still ``open`` (shown recently: the agent may yet answer) or ``ignored`` (left unanswered too long).
+number of agent x action groups, not with the number of prompts. A prompt with no feedback row is ``ignored``
+when its contact closed (its interaction was recorded) or it was left unanswered too long, and only otherwise
+still ``open`` (shown recently on a contact still going: the agent may yet answer).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.schemas import ActionTally, AdoptionSummary, AgentTally, DismissalReason, Tally
-from assist.stores.tables import PromptFeedback, PromptRecord
+from assist.stores.tables import Interaction, PromptFeedback, PromptRecord
 
 __all__ = ["DEFAULT_IGNORE_AFTER_SECONDS", "summarise_feedback"]
 
@@ -71,13 +72,15 @@ async def summarise_feedback(session: AsyncSession, *, since: datetime | None = 
     """
     now = now or datetime.now(UTC)
     cutoff = now - timedelta(seconds=ignore_after_seconds)
-    old = case((col(PromptRecord.shown_at) < cutoff, 1), else_=0).label("old")
+    contact = Interaction.__table__  # type: ignore[attr-defined]
+    old = case((or_(col(PromptRecord.shown_at) < cutoff, contact.c.id.is_not(None)), 1), else_=0).label("old")
     query = (  # sqlmodel types select() for at most four columns; the seven here are all plain scalars
         select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,  # type: ignore[call-overload]
                func.count(col(PromptRecord.id)), func.sum(col(PromptFeedback.seconds_to_act)),
                func.count(col(PromptFeedback.seconds_to_act)))
         .select_from(PromptRecord)
         .outerjoin(PromptFeedback, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
+        .outerjoin(contact, contact.c.id == literal("I-") + col(PromptRecord.session_id))  # recorded at close
         .where(PromptRecord.practice == practice)
         .group_by(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old)
     )
