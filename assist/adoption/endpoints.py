@@ -31,7 +31,7 @@ By = Annotated[Dimension, Query(description="group prompts by agent, team, actio
             summary="Prompt feedback so far: accepted/dismissed/ignored counts and rates, per agent and action")
 async def summary(
     session: SessionDep,
-    _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))],
+    _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.TRAINER, Role.ADMIN))],
     since: Annotated[datetime | None, Query(description="only prompts shown at or after (ISO 8601)")] = None,
     practice: Annotated[bool, Query(description="practice prompts instead of live ones")] = False,
     ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS,
