@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,13 +14,17 @@ from fastapi.responses import Response
 from assist.adoption.adherence import adherence
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import MIN_PER_SIDE, lift_report
+from assist.adoption.rollup import roll
 from assist.adoption.schemas import AdherenceReport, AdoptionSummary, FunnelReport, FunnelRow, LiftReport
 from assist.adoption.scope import ScopeDep
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
 from assist.auth.principal import Principal, Role
-from assist.dependencies import SessionDep, require_roles
+from assist.dependencies import DatabaseDep, SessionDep, require_roles
+from assist.errors import as_store_unavailable
+from assist.stores.sql import Database
 
 router = APIRouter(prefix="/v1/adoption", tags=["adoption"])
+log = logging.getLogger(__name__)
 
 IgnoreAfter = Annotated[float, Query(gt=0, le=86_400, description=(
     "an unanswered prompt of a contact still going counts as ignored after this long (one of a closed "
@@ -42,18 +47,31 @@ async def summary(
                                     ignore_after_seconds=ignore_after_seconds)
 
 
+async def _roll_settled_days(db: Database) -> None:
+    """Bring the daily roll-up forward before a report (nothing to do but one read most of the time); a
+    roll that fails leaves the report reading raw prompts, slower but the same figures."""
+    try:
+        await roll(db)
+    except Exception as exc:  # noqa: BLE001 - the report does not need the roll-up to be right
+        if as_store_unavailable(exc) is not None:
+            raise
+        log.warning("adoption roll-up failed, reports read raw prompts: %s", exc)
+
+
 @router.get("/funnel", response_model=FunnelReport,
             summary="The guidance funnel (shown, accepted, followed, overridden, outcome) by agent, team, action "
                     "or week")
-async def get_funnel(session: SessionDep, scope: ScopeDep, by: By = Dimension.WEEK,
+async def get_funnel(session: SessionDep, db: DatabaseDep, scope: ScopeDep, by: By = Dimension.WEEK,
                      ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> FunnelReport:
+    await _roll_settled_days(db)
     return await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
 
 
 @router.get("/funnel.csv", response_class=Response, summary="The same funnel as CSV, one row per group",
             responses={200: {"content": {"text/csv": {}}, "description": "a header row, then one row per group"}})
-async def get_funnel_csv(session: SessionDep, scope: ScopeDep, by: By = Dimension.WEEK,
+async def get_funnel_csv(session: SessionDep, db: DatabaseDep, scope: ScopeDep, by: By = Dimension.WEEK,
                          ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> Response:
+    await _roll_settled_days(db)
     report = await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
     out = io.StringIO()
     columns = list(FunnelRow.model_fields)
@@ -74,10 +92,11 @@ def _cell(value: object) -> object:
 
 @router.get("/lift", response_model=LiftReport,
             summary="Resolution when guidance was followed vs not, with 95% intervals (observational)")
-async def get_lift(session: SessionDep, scope: ScopeDep,
+async def get_lift(session: SessionDep, db: DatabaseDep, scope: ScopeDep,
                    min_per_side: Annotated[int, Query(ge=1, le=100_000, description=(
                        "fewer prompts than this on either side and the report warns"))] = MIN_PER_SIDE,
                    ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> LiftReport:
+    await _roll_settled_days(db)
     return await lift_report(session, scope, ignore_after_seconds=ignore_after_seconds, min_per_side=min_per_side)
 
 

@@ -1,7 +1,8 @@
 """The guidance funnel per prompt: shown -> accepted -> followed -> overridden -> outcome, grouped in SQL.
 
-One GROUP BY over the prompt facts (``assist.adoption.facts``) per report, by agent, team, action or week, so
-the cost grows with the number of groups, not of prompts; rates are computed here from the sums.
+One GROUP BY over the prompt facts (``assist.adoption.facts``) per report, by agent, team, action or week, and
+one over the daily roll-up for the days it holds (``assist.adoption.rollup``); rates are computed here from
+the sums.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Facts, Scope, prompt_facts
+from assist.adoption.rollup import rolled_rows, split, watermark
 from assist.adoption.schemas import FunnelReport, FunnelRow
 from assist.adoption.sql import week_start
 from assist.stores.tables import PromptRecord
@@ -36,6 +38,7 @@ def _key(facts: Facts, by: Dimension) -> Any:
 
 _SUMS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",
          "transferred")
+_FIELDS = (*_SUMS, "csat_sum", "csat_n", "handle_sum", "handle_n")
 
 
 def funnel_row(key: str, sums: dict[str, Any]) -> FunnelRow:
@@ -70,19 +73,30 @@ def _aggregates(facts: Facts) -> list[Any]:
 async def funnel(session: AsyncSession, scope: Scope, by: Dimension, *, ignore_after_seconds: float,
                  now: datetime | None = None) -> FunnelReport:
     """The funnel of the prompts in ``scope``, one row per ``by`` value (weeks in order, others by prompts
-    shown, most first) plus the totals; an empty scope gives no rows and zero totals with rates None."""
+    shown, most first) plus the totals; an empty scope gives no rows and zero totals with rates None.
+
+    Whole days before the roll-up's watermark are read from ``adoption_day``, the rest from the prompts."""
     now = now or datetime.now(UTC)
-    facts = prompt_facts(scope, now, ignore_after_seconds)
-    key = _key(facts, by).label("key")
-    grouped = facts.select(key, *_aggregates(facts)).group_by(key)
-    raw = [dict(r._mapping) for r in (await session.exec(grouped)).all()]
-    rows = [funnel_row(str(r["key"]), r) for r in raw]
+    parts = split(scope, await watermark(session))
+    sums: dict[str, dict[str, float]] = {}
+    pieces: list[Any] = []
+    for piece in parts.raw:
+        facts = prompt_facts(piece, now, ignore_after_seconds)
+        key = _key(facts, by).label("key")
+        pieces.append(facts.select(key, *_aggregates(facts)).group_by(key))
+    if parts.rolled is not None:
+        pieces.append(rolled_rows(parts.rolled, by.value))
+    for query in pieces:
+        for r in (await session.exec(query)).all():
+            row = sums.setdefault(str(r.key), dict.fromkeys(_FIELDS, 0.0))
+            for name in _FIELDS:
+                row[name] += float(getattr(r, name) or 0)
+    rows = [funnel_row(k, v) for k, v in sums.items()]
     if by == Dimension.WEEK:
         rows.sort(key=lambda r: r.key)
     else:
         rows.sort(key=lambda r: (-r.shown, r.key))
-    total = {name: sum(float(r[name] or 0) for r in raw) for name in (*_SUMS, "csat_sum", "csat_n", "handle_sum",
-                                                                        "handle_n")}
+    total = {name: sum(v[name] for v in sums.values()) for name in _FIELDS}
     return FunnelReport(generated_at=now, by=by.value, start=scope.start, end=scope.end, team=scope.team,
                         agent_id=scope.agent_id, practice=scope.practice,
                         ignore_after_seconds=ignore_after_seconds, totals=funnel_row("all", total),

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Scope, prompt_facts
+from assist.adoption.rollup import rolled_rows, split, watermark
 from assist.adoption.schemas import Lift, LiftReport, RateInterval
 from assist.stores.tables import PromptRecord
 
@@ -66,15 +67,31 @@ async def lift_report(session: AsyncSession, scope: Scope, *, ignore_after_secon
                       min_per_side: int = MIN_PER_SIDE, now: datetime | None = None) -> LiftReport:
     """Resolution lift of followed guidance overall and per action (most prompts first) in ``scope``."""
     now = now or datetime.now(UTC)
-    facts = prompt_facts(scope, now, ignore_after_seconds)
+    parts = split(scope, await watermark(session))
     action = PromptRecord.__table__.c.action  # type: ignore[attr-defined]
-    followed = facts.followed.label("followed")
-    query = (facts.select(action, followed, func.count().label("n"), func.sum(facts.resolved).label("resolved"))
-             .where(facts.closed == 1)
-             .group_by(action, followed))
     counts: dict[str, dict[int, tuple[int, int]]] = {}
-    for row in (await session.exec(query)).all():
-        counts.setdefault(row.action, {})[int(row.followed)] = (int(row.resolved or 0), int(row.n))
+
+    def add(key: str, flag: int, resolved: int, n: int) -> None:
+        r0, n0 = counts.setdefault(key, {}).get(flag, (0, 0))
+        counts[key][flag] = (r0 + resolved, n0 + n)
+
+    for piece in parts.raw:
+        facts = prompt_facts(piece, now, ignore_after_seconds)
+        followed = facts.followed.label("followed")
+        query = (facts.select(action, followed, func.count().label("n"),
+                              func.sum(facts.resolved).label("resolved"))
+                 .where(facts.closed == 1)
+                 .group_by(action, followed))
+        for row in (await session.exec(query)).all():
+            add(row.action, int(row.followed), int(row.resolved or 0), int(row.n))
+    if parts.rolled is not None:
+        for row in (await session.exec(rolled_rows(parts.rolled, "action"))).all():
+            closed, resolved = int(row.closed or 0), int(row.resolved or 0)
+            followed_n, followed_resolved = int(row.followed_closed or 0), int(row.followed_resolved or 0)
+            if followed_n:
+                add(row.key, 1, followed_resolved, followed_n)
+            if closed - followed_n:
+                add(row.key, 0, resolved - followed_resolved, closed - followed_n)
 
     def sides(by_flag: dict[int, tuple[int, int]]) -> tuple[RateInterval, RateInterval]:
         return wilson(*by_flag.get(1, (0, 0))), wilson(*by_flag.get(0, (0, 0)))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-__all__ = ["action_step", "seconds_between", "step_done", "steps_count", "week_start"]
+__all__ = ["action_step", "day_start", "seconds_between", "step_done", "steps_count", "week_start"]
 
 
 class step_done(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it stands for
@@ -107,3 +107,23 @@ def action_step(action: ColumnElement[str]) -> ColumnElement[str]:
 
     whens = [(action == literal(a), literal(step)) for a, step in sorted(ACTION_STEPS.items())]
     return case(*whens, else_=action)
+
+
+class day_start(FunctionElement[Any]):  # noqa: N801
+    """Midnight (UTC) of a timestamp's day, in the form the backend stores ``UTCDateTime`` values, so a rolled-up
+    day compares equal to the bound ``datetime`` of that midnight."""
+
+    inherit_cache = True
+    name = "day_start"
+
+
+@compiles(day_start, "sqlite")
+def _day_start_sqlite(element: day_start, compiler: Any, **kw: Any) -> str:
+    (when,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m-%d 00:00:00.000000', {when})"
+
+
+@compiles(day_start, "postgresql")
+def _day_start_postgresql(element: day_start, compiler: Any, **kw: Any) -> str:
+    (when,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(date_trunc('day', {when} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"

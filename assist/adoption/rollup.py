@@ -1,0 +1,198 @@
+"""A daily roll-up of settled prompts, so the dashboard reads a year without scanning a year of prompts.
+
+``adoption_day`` holds the funnel's sums per (day, agent, action, live/practice) for the days before a
+watermark; reports add them to a raw GROUP BY over what is newer (and over partial days at a range's edges),
+so the answer is the same as a scan of every prompt, as the tests check.
+
+Which days are rolled, and why that is safe:
+
+- a day is rolled once it ended ``SETTLE_DAYS`` ago: every prompt on it is settled (``ignore_after_seconds``
+  is at most a day), and its contacts have closed or are not coming back;
+- each roll redoes the ``LATE_DAYS`` before the watermark, so records the journal wrote late (a database
+  outage of up to that long, ``assist/records``) still count;
+- a roll covers at most ``MAX_DAYS_PER_ROLL`` days, so the first one after install (a year of history) is
+  spread over many requests instead of timing one out; what is not rolled yet is read raw meanwhile;
+- the watermark row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so two
+  workers rolling at once write each day once.
+
+The roll-up keeps the team an agent was in when the day was rolled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Select, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assist.adoption.facts import Facts, Scope, prompt_facts
+from assist.adoption.sql import day_start, week_start
+from assist.stores.sql import Database
+from assist.stores.tables import PromptRecord, UTCDateTime
+
+__all__ = ["AdoptionDay", "AdoptionRollup", "COUNTS", "LATE_DAYS", "MAX_DAYS_PER_ROLL", "SETTLE_DAYS",
+           "Split", "roll", "rolled_rows", "split", "watermark"]
+
+log = logging.getLogger(__name__)
+
+SETTLE_DAYS = 2
+LATE_DAYS = 3
+MAX_DAYS_PER_ROLL = 14
+_NAME = "prompts"
+
+COUNTS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",
+          "transferred", "followed_closed", "followed_resolved")
+MEASURES = ("csat_sum", "csat_n", "handle_sum", "handle_n")
+
+
+class AdoptionDay(SQLModel, table=True):
+    """The funnel's sums for one agent's prompts of one action on one (UTC) day."""
+
+    __tablename__ = "adoption_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    agent_id: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
+    team: str = Field(index=True, max_length=64)
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    followed: int = 0
+    overridden: int = 0
+    closed: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    followed_closed: int = 0
+    followed_resolved: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+
+
+class AdoptionRollup(SQLModel, table=True):
+    """How far the roll-up goes: every day before ``rolled_through`` is in ``adoption_day``."""
+
+    __tablename__ = "adoption_rollup"
+    name: str = Field(primary_key=True, max_length=32)
+    rolled_through: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def midnight(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _ceil_midnight(when: datetime) -> datetime:
+    day = midnight(when)
+    return day if day == when else day + timedelta(days=1)
+
+
+async def watermark(session: AsyncSession) -> datetime | None:
+    """The end of the rolled days (None when nothing is rolled)."""
+    row = await session.get(AdoptionRollup, _NAME)
+    return row.rolled_through if row is not None else None
+
+
+def measures(facts: Facts) -> list[Any]:
+    """The sums a roll-up row keeps, as aggregates over the facts (names as ``AdoptionDay``'s columns)."""
+    sums = [func.sum(getattr(facts, name)).label(name) for name in COUNTS[:10]]
+    return [*sums, func.sum(facts.followed * facts.closed).label("followed_closed"),
+            func.sum(facts.followed * facts.resolved).label("followed_resolved"),
+            func.coalesce(func.sum(facts.csat), 0).label("csat_sum"), func.count(facts.csat).label("csat_n"),
+            func.coalesce(func.sum(facts.handle_seconds), 0.0).label("handle_sum"),
+            func.count(facts.handle_seconds).label("handle_n")]
+
+
+async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DAYS_PER_ROLL) -> datetime | None:
+    """Roll settled days up (at most ``max_days`` past the watermark); returns the new watermark, None when
+    there is nothing to roll yet. One transaction: a failure leaves the roll-up as it was."""
+    now = now or datetime.now(UTC)
+    target = midnight(now) - timedelta(days=SETTLE_DAYS)
+    async with db.session() as s:
+        dialect = sqlite if db.is_sqlite else postgresql
+        await s.exec(dialect.insert(AdoptionRollup).values(name=_NAME, rolled_through=None)  # type: ignore[call-overload]
+                     .on_conflict_do_nothing(index_elements=["name"]))
+        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == _NAME)  # type: ignore[call-overload]
+                              .with_for_update())).scalar_one()
+        done = state.rolled_through
+        if done is not None and done >= target:
+            return done
+        if done is None:
+            first = (await s.exec(select(func.min(col(PromptRecord.shown_at))))).scalar_one()  # type: ignore[call-overload]
+            if first is None:
+                return None
+            start = midnight(first if first.tzinfo else first.replace(tzinfo=UTC))
+        else:
+            start = done - timedelta(days=LATE_DAYS)
+        stop = min(target, (done or start) + timedelta(days=max_days))
+        if stop <= start:
+            return done
+        day_col = col(AdoptionDay.day)
+        await s.exec(delete(AdoptionDay).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
+        for practice in (False, True):
+            await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
+        state.rolled_through = stop
+        s.add(state)
+    log.info("adoption roll-up through %s (rolled from %s)", stop.date(), start.date())
+    return stop
+
+
+def _roll_insert(scope: Scope, now: datetime) -> Any:
+    facts = prompt_facts(scope, now, ignore_after_seconds=1.0)  # every prompt of a rolled day is settled
+    prompt = PromptRecord.__table__  # type: ignore[attr-defined]
+    day = day_start(prompt.c.shown_at)
+    chosen = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
+                          func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
+    columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
+    return insert(AdoptionDay).from_select(columns, chosen)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A report's scope cut into whole rolled days and the raw pieces around them."""
+
+    rolled: Scope | None
+    raw: list[Scope]
+
+
+def split(scope: Scope, rolled_through: datetime | None) -> Split:
+    """The whole days of ``scope`` before ``rolled_through`` (read from the roll-up) and the rest (read raw)."""
+    if rolled_through is None:
+        return Split(None, [scope])
+    first = _ceil_midnight(scope.start) if scope.start is not None else None
+    last = min(midnight(scope.end), rolled_through) if scope.end is not None else rolled_through
+    if first is not None and first >= last:
+        return Split(None, [scope])
+    raw = []
+    if scope.start is not None and first is not None and scope.start < first:
+        raw.append(replace(scope, end=first))
+    if scope.end is None or last < scope.end:
+        raw.append(replace(scope, start=last))
+    return Split(replace(scope, start=first, end=last), raw)
+
+
+def rolled_rows(scope: Scope, key: str) -> Select[Any]:
+    """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
+    midnights."""
+    table = AdoptionDay.__table__  # type: ignore[attr-defined]
+    keys = {"agent": table.c.agent_id, "team": table.c.team, "action": table.c.action,
+            "week": week_start(table.c.day)}
+    group = keys[key].label("key")
+    query = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
+             .where(table.c.practice == scope.practice).group_by(group))
+    if scope.start is not None:
+        query = query.where(table.c.day >= scope.start)
+    if scope.end is not None:
+        query = query.where(table.c.day < scope.end)
+    if scope.team is not None:
+        query = query.where(table.c.team == scope.team)
+    if scope.agent_id is not None:
+        query = query.where(table.c.agent_id == scope.agent_id)
+    return query
