@@ -7,8 +7,10 @@ table and writes ``bench/out/adoption.json``.
 The events: ``--prompts`` prompts over a year, three per contact, each contact with its journey (1-4 steps
 done) and its interaction (outcome, CSAT, handle time), 500 agents in 25 teams, 70 % of prompts answered.
 Rows go in with COPY on PostgreSQL (a fresh database, dropped at the end) and ``executemany`` into a new
-SQLite file. The queries are the service's own (``assist.adoption``), each run three times, the median kept,
-for the two views a supervisor opens: the whole year, and the dashboard's default (last 12 weeks, one team).
+SQLite file. Then the daily roll-up is brought up to date (``assist.adoption.rollup.roll`` until it stops
+moving, timed), and the queries, the service's own (``assist.adoption``), each run ``--repeats`` times, the
+median kept, for the two views a supervisor opens: the whole year, and the dashboard's default (last 12
+weeks, one team). ``--raw`` also times them before the roll-up exists (one run each: a full scan).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -36,6 +39,7 @@ from assist.adoption.adherence import adherence  # noqa: E402
 from assist.adoption.facts import Scope  # noqa: E402
 from assist.adoption.funnel import Dimension, funnel  # noqa: E402
 from assist.adoption.lift import lift_report  # noqa: E402
+from assist.adoption.rollup import roll  # noqa: E402
 from assist.adoption.service import summarise_feedback  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
 from models.features import ACTIONS, REASONS  # noqa: E402
@@ -177,20 +181,44 @@ async def time_queries(url: str, repeats: int) -> dict[str, dict[str, float]]:
     return out
 
 
-async def bench_backend(backend: str, n_prompts: int, repeats: int) -> dict[str, Any]:
+async def roll_up(url: str) -> dict[str, float]:
+    """Roll every settled day (as successive dashboard requests would); the whole catch-up and the next
+    day's increment, timed."""
+    db = Database(url)
+    try:
+        started, rolls, last = time.perf_counter(), 0, None
+        while (mark := await roll(db, now=NOW)) != last:
+            last, rolls = mark, rolls + 1
+        catch_up = time.perf_counter() - started
+        started = time.perf_counter()
+        await roll(db, now=NOW + timedelta(days=1))
+        return {"catch_up_seconds": catch_up, "rolls": rolls, "next_day_seconds": time.perf_counter() - started}
+    finally:
+        await db.close()
+
+
+async def measure(url: str, repeats: int, raw: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if raw:
+        out["raw_queries"] = await time_queries(url, 1)
+    out["rollup"] = await roll_up(url)
+    out["queries"] = await time_queries(url, repeats)
+    return out
+
+
+async def bench_backend(backend: str, n_prompts: int, repeats: int, raw: bool) -> dict[str, Any]:
     if backend == "sqlite":
         directory = Path(tempfile.mkdtemp(prefix="adoption-bench-"))
         url = f"sqlite:///{directory / 'bench.db'}"
-        db = Database(url)
-        await db.create_schema()
-        await db.close()
-        started = time.perf_counter()
-        load_sqlite(directory / "bench.db", n_prompts)
-        load_seconds = time.perf_counter() - started
         try:
-            return {"load_seconds": load_seconds, "queries": await time_queries(url, repeats)}
+            db = Database(url)
+            await db.create_schema()
+            await db.close()
+            started = time.perf_counter()
+            load_sqlite(directory / "bench.db", n_prompts)
+            return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats, raw)}
         finally:
-            (directory / "bench.db").unlink(missing_ok=True)
+            shutil.rmtree(directory, ignore_errors=True)
     import psycopg
 
     name = f"adoption_bench_{uuid.uuid4().hex[:8]}"
@@ -203,8 +231,7 @@ async def bench_backend(backend: str, n_prompts: int, repeats: int) -> dict[str,
         await db.close()
         started = time.perf_counter()
         load_postgres(url, n_prompts)
-        load_seconds = time.perf_counter() - started
-        return {"load_seconds": load_seconds, "queries": await time_queries(url, repeats)}
+        return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats, raw)}
     finally:
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -215,17 +242,23 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=1_000_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--raw", action="store_true", help="also time each query before the roll-up exists")
     args = parser.parse_args()
     results: dict[str, Any] = {"prompts": args.prompts, "contacts": args.prompts // PROMPTS_PER_CONTACT,
                                "backends": {}}
     for backend in args.backends.split(","):
         print(f"{backend}: loading {args.prompts:,} prompts ...", flush=True)
-        result = asyncio.run(bench_backend(backend, args.prompts, args.repeats))
+        result = asyncio.run(bench_backend(backend, args.prompts, args.repeats, args.raw))
         results["backends"][backend] = result
-        print(f"{backend}: loaded in {result['load_seconds']:.0f} s")
+        rolled = result["rollup"]
+        print(f"{backend}: loaded in {result['load_seconds']:.0f} s; roll-up caught up in "
+              f"{rolled['catch_up_seconds']:.1f} s ({rolled['rolls']} rolls), next day's roll "
+              f"{rolled['next_day_seconds']:.2f} s")
         for view, timings in result["queries"].items():
             for name, seconds in timings.items():
-                print(f"  {view:<20} {name:<28} {seconds * 1000:9.0f} ms")
+                before = result.get("raw_queries", {}).get(view, {}).get(name)
+                print(f"  {view:<20} {name:<28} {seconds * 1000:9.0f} ms" +
+                      (f"   (no roll-up: {before * 1000:.0f} ms)" if before is not None else ""))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2))
     print(f"wrote {OUT}")

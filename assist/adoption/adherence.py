@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import DEFAULT_TEAM, Scope
 from assist.adoption.schemas import AdherenceReport, AdherenceRow, ItemCoverage
-from assist.adoption.sql import step_done
+from assist.adoption.sql import any_step_done
 from assist.stores.tables import Agent, Interaction, Journey
 from models.checklists import Checklists, load_checklists
 
@@ -35,7 +35,7 @@ def _sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
         required = contact.c.intent.in_(reasons) if reasons else literal(False)
         if item_id in checklists.default:
             required = or_(required, contact.c.intent.not_in(list(checklists.reasons)))
-        covered = or_(*(step_done(journey.c.state, literal(step)) == 1 for step in sorted(item.steps))) \
+        covered = any_step_done(journey.c.state, *(literal(step) for step in sorted(item.steps))) \
             if item.steps else literal(False)
         columns.append(func.sum(case((required, 1), else_=0)).label(f"r_{item_id}"))
         columns.append(func.sum(case((and_(required, covered), 1), else_=0)).label(f"c_{item_id}"))

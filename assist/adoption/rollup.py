@@ -1,8 +1,9 @@
 """A daily roll-up of settled prompts, so the dashboard reads a year without scanning a year of prompts.
 
 ``adoption_day`` holds the funnel's sums per (day, agent, action, live/practice) for the days before a
-watermark; reports add them to a raw GROUP BY over what is newer (and over partial days at a range's edges),
-so the answer is the same as a scan of every prompt, as the tests check.
+watermark, ``adoption_team_day`` the same per team (what views without an agent read); reports add them to
+a raw GROUP BY over what is newer (and over partial days at a range's edges), so the answer is the same as
+a scan of every prompt, as the tests check.
 
 Which days are rolled, and why that is safe:
 
@@ -35,8 +36,8 @@ from assist.adoption.sql import day_start, week_start
 from assist.stores.sql import Database
 from assist.stores.tables import PromptRecord, UTCDateTime
 
-__all__ = ["AdoptionDay", "AdoptionRollup", "COUNTS", "LATE_DAYS", "MAX_DAYS_PER_ROLL", "SETTLE_DAYS",
-           "Split", "roll", "rolled_rows", "split", "watermark"]
+__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "LATE_DAYS", "MAX_DAYS_PER_ROLL",
+           "SETTLE_DAYS", "Split", "roll", "rolled_rows", "split", "watermark"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,33 @@ class AdoptionDay(SQLModel, table=True):
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
     team: str = Field(index=True, max_length=64)
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    followed: int = 0
+    overridden: int = 0
+    closed: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    followed_closed: int = 0
+    followed_resolved: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+
+
+class AdoptionTeamDay(SQLModel, table=True):
+    """The same sums per team rather than per agent (a twentieth of the rows with teams of twenty): what the
+    team, week and action views read."""
+
+    __tablename__ = "adoption_team_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    team: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
     shown: int = 0
     accepted: int = 0
     dismissed: int = 0
@@ -134,10 +162,12 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
         stop = min(target, (done or start) + timedelta(days=max_days))
         if stop <= start:
             return done
-        day_col = col(AdoptionDay.day)
-        await s.exec(delete(AdoptionDay).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
+        for table in (AdoptionDay, AdoptionTeamDay):
+            day_col = col(table.day)
+            await s.exec(delete(table).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
         for practice in (False, True):
             await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
+        await s.exec(_team_insert(start, stop))  # type: ignore[call-overload]
         state.rolled_through = stop
         s.add(state)
     log.info("adoption roll-up through %s (rolled from %s)", stop.date(), start.date())
@@ -152,6 +182,15 @@ def _roll_insert(scope: Scope, now: datetime) -> Any:
                           func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
     columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
     return insert(AdoptionDay).from_select(columns, chosen)
+
+
+def _team_insert(start: datetime, stop: datetime) -> Any:
+    agents = AdoptionDay.__table__  # type: ignore[attr-defined]
+    sums = [func.sum(agents.c[name]) for name in (*COUNTS, *MEASURES)]
+    chosen = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
+              .where(agents.c.day >= start, agents.c.day < stop)
+              .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
+    return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
 
 
 @dataclass(frozen=True)
@@ -180,11 +219,11 @@ def split(scope: Scope, rolled_through: datetime | None) -> Split:
 
 def rolled_rows(scope: Scope, key: str) -> Select[Any]:
     """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
-    midnights."""
-    table = AdoptionDay.__table__  # type: ignore[attr-defined]
-    keys = {"agent": table.c.agent_id, "team": table.c.team, "action": table.c.action,
-            "week": week_start(table.c.day)}
-    group = keys[key].label("key")
+    midnights: from the per-team table unless an agent is asked for."""
+    per_agent = key == "agent" or scope.agent_id is not None
+    table = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[attr-defined]
+    keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
+    group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
     query = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
              .where(table.c.practice == scope.practice).group_by(group))
     if scope.start is not None:

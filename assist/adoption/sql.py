@@ -14,7 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-__all__ = ["action_step", "day_start", "seconds_between", "step_done", "steps_count", "week_start"]
+__all__ = ["action_step", "any_step_done", "day_start", "seconds_between", "step_done", "steps_count", "week_start"]
 
 
 class step_done(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it stands for
@@ -127,3 +127,24 @@ def _day_start_sqlite(element: day_start, compiler: Any, **kw: Any) -> str:
 def _day_start_postgresql(element: day_start, compiler: Any, **kw: Any) -> str:
     (when,) = (compiler.process(c, **kw) for c in element.clauses)
     return f"(date_trunc('day', {when} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+
+
+class any_step_done(FunctionElement[bool]):  # noqa: N801
+    """True when the JSON ``state`` column's ``steps_done`` array holds any of the given steps (one test per
+    checklist item instead of one per step)."""
+
+    inherit_cache = True
+    name = "any_step_done"
+
+
+@compiles(any_step_done, "sqlite")
+def _any_step_done_sqlite(element: any_step_done, compiler: Any, **kw: Any) -> str:
+    state, *steps = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"EXISTS (SELECT 1 FROM json_each({state}, '$.steps_done') AS sd "
+            f"WHERE sd.value IN ({', '.join(steps)}))")
+
+
+@compiles(any_step_done, "postgresql")
+def _any_step_done_postgresql(element: any_step_done, compiler: Any, **kw: Any) -> str:
+    state, *steps = (compiler.process(c, **kw) for c in element.clauses)
+    return f"COALESCE(jsonb_exists_any({state} -> 'steps_done', ARRAY[{', '.join(steps)}]::text[]), false)"
