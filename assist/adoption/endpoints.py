@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import Response
 
 from assist.adoption.adherence import adherence
@@ -48,30 +48,32 @@ async def summary(
 
 
 async def _roll_settled_days(db: Database) -> None:
-    """Bring the daily roll-up forward before a report (nothing to do but one read most of the time); a
-    roll that fails leaves the report reading raw prompts, slower but the same figures."""
+    """Bring the daily roll-up forward after a report was sent (one read, most days nothing more): a day's
+    roll takes seconds at millions of prompts, which no request should wait for. Reports are right without
+    it (what is not rolled is read raw), so a failure is logged, never raised."""
     try:
         await roll(db)
     except Exception as exc:  # noqa: BLE001 - the report does not need the roll-up to be right
-        if as_store_unavailable(exc) is not None:
-            raise
-        log.warning("adoption roll-up failed, reports read raw prompts: %s", exc)
+        log.warning("adoption roll-up not brought forward, reports read raw prompts meanwhile: %s",
+                    as_store_unavailable(exc) or exc)
 
 
 @router.get("/funnel", response_model=FunnelReport,
             summary="The guidance funnel (shown, accepted, followed, overridden, outcome) by agent, team, action "
                     "or week")
-async def get_funnel(session: SessionDep, db: DatabaseDep, scope: ScopeDep, by: By = Dimension.WEEK,
+async def get_funnel(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
+                     by: By = Dimension.WEEK,
                      ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> FunnelReport:
-    await _roll_settled_days(db)
+    background.add_task(_roll_settled_days, db)
     return await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
 
 
 @router.get("/funnel.csv", response_class=Response, summary="The same funnel as CSV, one row per group",
             responses={200: {"content": {"text/csv": {}}, "description": "a header row, then one row per group"}})
-async def get_funnel_csv(session: SessionDep, db: DatabaseDep, scope: ScopeDep, by: By = Dimension.WEEK,
+async def get_funnel_csv(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
+                         by: By = Dimension.WEEK,
                          ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> Response:
-    await _roll_settled_days(db)
+    background.add_task(_roll_settled_days, db)
     report = await funnel(session, scope, by, ignore_after_seconds=ignore_after_seconds)
     out = io.StringIO()
     columns = list(FunnelRow.model_fields)
@@ -92,11 +94,11 @@ def _cell(value: object) -> object:
 
 @router.get("/lift", response_model=LiftReport,
             summary="Resolution when guidance was followed vs not, with 95% intervals (observational)")
-async def get_lift(session: SessionDep, db: DatabaseDep, scope: ScopeDep,
+async def get_lift(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
                    min_per_side: Annotated[int, Query(ge=1, le=100_000, description=(
                        "fewer prompts than this on either side and the report warns"))] = MIN_PER_SIDE,
                    ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> LiftReport:
-    await _roll_settled_days(db)
+    background.add_task(_roll_settled_days, db)
     return await lift_report(session, scope, ignore_after_seconds=ignore_after_seconds, min_per_side=min_per_side)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from assist.adoption.rollup import watermark
+from assist.stores.tables import PromptRecord
 from tests.adoption.events import known_events
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # roles do not depend on SQL
@@ -65,3 +68,15 @@ async def test_the_reports_are_documented_in_openapi(client):
     for path in ("/v1/adoption/funnel", "/v1/adoption/funnel.csv", "/v1/adoption/lift", "/v1/adoption/adherence"):
         assert path in spec["paths"]
     assert {"FunnelReport", "LiftReport", "AdherenceReport"} <= set(spec["components"]["schemas"])
+
+
+async def test_a_report_brings_the_roll_up_forward_after_answering(client, db, auth):
+    async with db.session() as s:
+        s.add(PromptRecord(id="P-old", session_id="S-old", agent_id="A1", action="verify_identity", confidence=0.8,
+                           source="rules", shown_at=datetime.now(UTC) - timedelta(days=5)))
+    first = await client.get("/v1/adoption/funnel?by=action", headers=auth("S1", "supervisor"))
+    async with db.session() as s:
+        assert await watermark(s) is not None  # rolled after the answer was sent
+    second = await client.get("/v1/adoption/funnel?by=action", headers=auth("S1", "supervisor"))
+    assert first.json()["rows"] == second.json()["rows"]
+    assert second.json()["totals"]["ignored"] == 1

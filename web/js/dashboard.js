@@ -1,7 +1,7 @@
 // The supervisor dashboard: guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
 // date range and team, routing's live snapshot (queues, agents by status) and the prompt feedback recorded
-// so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures,
-// which scan weeks of records, on Apply, "Refresh now" and once a minute.
+// so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
+// the feedback tallies, which read weeks of records, on Apply, "Refresh now" and once a minute.
 
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
@@ -152,7 +152,8 @@ async function refresh(event) {
   $("refreshing").textContent = "Updating…";
   const adoptionDue = event !== undefined || Date.now() - adoptionAt >= ADOPTION_REFRESH_MS;
   if (adoptionDue) adoptionAt = Date.now();
-  await Promise.all([loadQueues(), loadAgents(), loadFeedback(), adoptionDue ? loadAdoption(api) : null]);
+  await Promise.all([loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
+    adoptionDue ? loadAdoption(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   if (!paused) timer = setTimeout(() => refresh(), REFRESH_MS);
 }
