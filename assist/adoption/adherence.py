@@ -15,13 +15,22 @@ from sqlalchemy import Select, and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assist.adoption.adherence_rollup import CONTACTS_ITEM, agent_sums, team_sums
 from assist.adoption.facts import DEFAULT_TEAM, Scope
+from assist.adoption.rollup import Split, split, watermark
 from assist.adoption.schemas import AdherenceReport, AdherenceRow, ItemCoverage
-from assist.adoption.sql import any_step_done
+from assist.adoption.sql import any_step_done, day_start
 from assist.stores.tables import Agent, Interaction, Journey
 from models.checklists import Checklists, load_checklists
 
 __all__ = ["adherence"]
+
+
+def day_sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
+    """The sums of ``_sums_query`` per day (the contact's start, UTC) too: what the roll-up keeps."""
+    contact = Interaction.__table__  # type: ignore[attr-defined]
+    day = day_start(contact.c.started_at)
+    return _sums_query(scope, checklists).add_columns(day.label("day")).group_by(day)
 
 
 def _sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
@@ -64,13 +73,20 @@ class _Sums:
     def add(self, row: dict[str, Any], item_ids: list[str]) -> None:
         self.contacts += int(row["contacts"])
         for i in item_ids:
-            self.required[i] += int(row[f"r_{i}"] or 0)
-            self.covered[i] += int(row[f"c_{i}"] or 0)
+            self.add_item(i, int(row[f"r_{i}"] or 0), int(row[f"c_{i}"] or 0))
 
-    def row(self, key: str, checklists: Checklists) -> AdherenceRow:
+    def add_item(self, item: str, required: int, covered: int) -> None:
+        if item == CONTACTS_ITEM:
+            self.contacts += required
+        else:
+            self.required[item] += required
+            self.covered[item] += covered
+
+    def row(self, key: str, checklists: Checklists, with_items: bool = True) -> AdherenceRow:
         required, covered = sum(self.required.values()), sum(self.covered.values())
-        items = [ItemCoverage(item=i, label=checklists.items[i].label, required=n, covered=self.covered[i],
-                              rate=round(self.covered[i] / n, 4)) for i, n in self.required.items() if n]
+        items = [ItemCoverage(item=i, label=item.label, required=n, covered=self.covered[i],
+                              rate=round(self.covered[i] / n, 4))
+                 for i, item in checklists.items.items() if with_items and (n := self.required.get(i, 0))]
         return AdherenceRow(key=key, contacts=self.contacts, required=required, covered=covered,
                             rate=round(covered / required, 4) if required else None, items=items)
 
@@ -78,20 +94,32 @@ class _Sums:
 async def adherence(session: AsyncSession, scope: Scope, *, checklists: Checklists | None = None,
                     now: datetime | None = None) -> AdherenceReport:
     """Checklist coverage of the closed contacts started in ``scope``, overall and per reason, agent, team
-    (groups in order of contacts, most first)."""
+    (groups in order of contacts, most first; agents' rows without items). Whole rolled days come from the
+    roll-up unless one agent is asked for (the roll-up has no items per agent): then all is read raw."""
     checklists = checklists or load_checklists()
     item_ids = list(checklists.items)
     totals = _Sums()
     groups: dict[str, dict[str, _Sums]] = {"reason": defaultdict(_Sums), "agent": defaultdict(_Sums),
                                            "team": defaultdict(_Sums)}
-    for raw in (await session.exec(_sums_query(scope, checklists))).all():
-        row = dict(raw._mapping)
-        totals.add(row, item_ids)
-        for dimension, sums in groups.items():
-            sums[str(row[dimension])].add(row, item_ids)
+    parts = split(scope, await watermark(session)) if scope.agent_id is None else Split(None, [scope])
+    for piece in parts.raw:
+        for raw in (await session.exec(_sums_query(piece, checklists))).all():
+            row = dict(raw._mapping)
+            totals.add(row, item_ids)
+            for dimension, sums in groups.items():
+                sums[str(row[dimension])].add(row, item_ids)
+    if parts.rolled is not None:
+        for r in (await session.exec(team_sums(parts.rolled))).all():
+            for sums in (totals, groups["reason"][r.reason], groups["team"][r.team]):
+                sums.add_item(r.item, int(r.required or 0), int(r.covered or 0))
+        for r in (await session.exec(agent_sums(parts.rolled))).all():
+            agent = groups["agent"][r.agent_id]
+            agent.contacts += int(r.contacts or 0)
+            agent.required[CONTACTS_ITEM] += int(r.required or 0)  # item-less sums: agents list no items
+            agent.covered[CONTACTS_ITEM] += int(r.covered or 0)
 
     def rows(dimension: str) -> list[AdherenceRow]:
-        out = [s.row(k, checklists) for k, s in groups[dimension].items()]
+        out = [s.row(k, checklists, with_items=dimension != "agent") for k, s in groups[dimension].items()]
         return sorted(out, key=lambda r: (-r.contacts, r.key))
 
     return AdherenceReport(generated_at=now or datetime.now(UTC), start=scope.start, end=scope.end,

@@ -168,6 +168,9 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
         for practice in (False, True):
             await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
         await s.exec(_team_insert(start, stop))  # type: ignore[call-overload]
+        from assist.adoption.adherence_rollup import roll_adherence  # it reads adherence, which reads this
+
+        await roll_adherence(s, start, stop)
         state.rolled_through = stop
         s.add(state)
     log.info("adoption roll-up through %s (rolled from %s)", stop.date(), start.date())

@@ -149,7 +149,8 @@ class ItemCoverage(BaseModel):
 
 
 class AdherenceRow(BaseModel):
-    """Checklist steps covered in a group's closed contacts: ``covered`` of ``required`` item checks."""
+    """Checklist steps covered in a group's closed contacts: ``covered`` of ``required`` item checks, and the
+    same per item (except in an agent's row, which lists no items)."""
 
     key: str
     contacts: int

@@ -14,6 +14,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from assist.stores.tables import UTCDateTime
+
 __all__ = ["action_step", "any_step_done", "day_start", "seconds_between", "step_done", "steps_count", "week_start"]
 
 
@@ -113,6 +115,7 @@ class day_start(FunctionElement[Any]):  # noqa: N801
     """Midnight (UTC) of a timestamp's day, in the form the backend stores ``UTCDateTime`` values, so a rolled-up
     day compares equal to the bound ``datetime`` of that midnight."""
 
+    type = UTCDateTime()
     inherit_cache = True
     name = "day_start"
 

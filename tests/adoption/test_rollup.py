@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from assist.adoption.adherence import adherence
 from assist.adoption.facts import Scope
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import lift_report
@@ -78,3 +79,19 @@ def test_split_keeps_whole_days_and_cuts_the_edges():
     assert parts.rolled == Scope(start=(NOW - timedelta(days=2)).replace(hour=0), end=watermark)
     assert parts.raw == [Scope(start=scope.start, end=parts.rolled.start), Scope(start=watermark, end=NOW)]
     assert split(Scope(start=NOW - timedelta(hours=1)), watermark).rolled is None
+
+
+async def test_rolled_adherence_matches_a_full_scan(db):
+    await known_events(db)
+    await add_contact(db, "S4", "A1", "general", ["apologise_acknowledge"], outcome="resolved")
+
+    async def report(scope=EVERYTHING):
+        async with db.session() as s:
+            return (await adherence(s, scope, now=LATER)).model_dump(exclude={"generated_at"})
+
+    raw, raw_blue, raw_a1 = await report(), await report(Scope(team="blue")), await report(Scope(agent_id="A1"))
+    await roll(db, now=LATER)
+    assert await report() == raw
+    assert await report(Scope(team="blue")) == raw_blue
+    assert await report(Scope(agent_id="A1")) == raw_a1  # one agent: read raw, items and all
+    assert raw["totals"]["items"] and raw["by_agent"][0]["items"] == []  # agents' rows list no items
