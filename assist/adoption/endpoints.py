@@ -36,6 +36,8 @@ By = Annotated[Dimension, Query(description="group prompts by agent, team, actio
             summary="Prompt feedback so far: accepted/dismissed/ignored counts and rates, per agent and action")
 async def summary(
     session: SessionDep,
+    db: DatabaseDep,
+    background: BackgroundTasks,
     _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.TRAINER, Role.ADMIN))],
     since: Annotated[datetime | None, Query(description="only prompts shown at or after (ISO 8601)")] = None,
     practice: Annotated[bool, Query(description="practice prompts instead of live ones")] = False,
@@ -43,6 +45,7 @@ async def summary(
 ) -> AdoptionSummary:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)  # a time without a zone is read as UTC, like every stored time
+    background.add_task(_roll_settled_days, db)
     return await summarise_feedback(session, since=since, practice=practice,
                                     ignore_after_seconds=ignore_after_seconds)
 
@@ -104,5 +107,7 @@ async def get_lift(session: SessionDep, db: DatabaseDep, background: BackgroundT
 
 @router.get("/adherence", response_model=AdherenceReport,
             summary="Checklist items covered in closed contacts, per contact reason, agent and team")
-async def get_adherence(session: SessionDep, scope: ScopeDep) -> AdherenceReport:
+async def get_adherence(session: SessionDep, db: DatabaseDep, background: BackgroundTasks,
+                        scope: ScopeDep) -> AdherenceReport:
+    background.add_task(_roll_settled_days, db)
     return await adherence(session, scope)

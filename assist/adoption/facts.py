@@ -61,6 +61,7 @@ class Facts:
     transferred: ColumnElement[int]
     csat: ColumnElement[Any]
     handle_seconds: ColumnElement[Any]
+    seconds_to_act: ColumnElement[Any]
 
     def select(self, *columns: Any) -> Select[Any]:
         return Select(*columns).select_from(self.base).where(*self.where)
@@ -110,4 +111,5 @@ def prompt_facts(scope: Scope, now: datetime, ignore_after_seconds: float) -> Fa
         transferred=flag(contact.c.outcome == "transferred"),
         csat=contact.c.csat,
         handle_seconds=seconds_between(contact.c.started_at, contact.c.ended_at),
+        seconds_to_act=feedback.c.seconds_to_act,
     )

@@ -34,10 +34,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.adoption.facts import Facts, Scope, prompt_facts
 from assist.adoption.sql import day_start, week_start
 from assist.stores.sql import Database
-from assist.stores.tables import PromptRecord, UTCDateTime
+from assist.stores.tables import PromptFeedback, PromptRecord, UTCDateTime
 
-__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "LATE_DAYS", "MAX_DAYS_PER_ROLL",
-           "SETTLE_DAYS", "Split", "roll", "rolled_rows", "split", "watermark"]
+__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DismissalDay", "LATE_DAYS",
+           "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "roll", "rolled_dismissals", "rolled_rows", "split",
+           "watermark"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ _NAME = "prompts"
 
 COUNTS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",
           "transferred", "followed_closed", "followed_resolved")
-MEASURES = ("csat_sum", "csat_n", "handle_sum", "handle_n")
+MEASURES = ("csat_sum", "csat_n", "handle_sum", "handle_n", "act_sum", "act_n")
 
 
 class AdoptionDay(SQLModel, table=True):
@@ -76,6 +77,8 @@ class AdoptionDay(SQLModel, table=True):
     csat_n: int = 0
     handle_sum: float = 0.0
     handle_n: int = 0
+    act_sum: float = 0.0
+    act_n: int = 0
 
 
 class AdoptionTeamDay(SQLModel, table=True):
@@ -103,6 +106,18 @@ class AdoptionTeamDay(SQLModel, table=True):
     csat_n: int = 0
     handle_sum: float = 0.0
     handle_n: int = 0
+    act_sum: float = 0.0
+    act_n: int = 0
+
+
+class DismissalDay(SQLModel, table=True):
+    """How many prompts were dismissed for each reason on a day."""
+
+    __tablename__ = "dismissal_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    reason: str = Field(primary_key=True, max_length=128)
+    practice: bool = Field(primary_key=True)
+    count: int = 0
 
 
 class AdoptionRollup(SQLModel, table=True):
@@ -135,7 +150,9 @@ def measures(facts: Facts) -> list[Any]:
             func.sum(facts.followed * facts.resolved).label("followed_resolved"),
             func.coalesce(func.sum(facts.csat), 0).label("csat_sum"), func.count(facts.csat).label("csat_n"),
             func.coalesce(func.sum(facts.handle_seconds), 0.0).label("handle_sum"),
-            func.count(facts.handle_seconds).label("handle_n")]
+            func.count(facts.handle_seconds).label("handle_n"),
+            func.coalesce(func.sum(facts.seconds_to_act), 0.0).label("act_sum"),
+            func.count(facts.seconds_to_act).label("act_n")]
 
 
 async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DAYS_PER_ROLL) -> datetime | None:
@@ -162,12 +179,13 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
         stop = min(target, (done or start) + timedelta(days=max_days))
         if stop <= start:
             return done
-        for table in (AdoptionDay, AdoptionTeamDay):
+        for table in (AdoptionDay, AdoptionTeamDay, DismissalDay):
             day_col = col(table.day)
             await s.exec(delete(table).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
         for practice in (False, True):
             await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
         await s.exec(_team_insert(start, stop))  # type: ignore[call-overload]
+        await s.exec(_dismissals_insert(start, stop))  # type: ignore[call-overload]
         from assist.adoption.adherence_rollup import roll_adherence  # it reads adherence, which reads this
 
         await roll_adherence(s, start, stop)
@@ -194,6 +212,28 @@ def _team_insert(start: datetime, stop: datetime) -> Any:
               .where(agents.c.day >= start, agents.c.day < stop)
               .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
     return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
+
+
+def _dismissals_insert(start: datetime, stop: datetime) -> Any:
+    prompt, feedback = PromptRecord.__table__, PromptFeedback.__table__  # type: ignore[attr-defined]
+    day = day_start(prompt.c.shown_at)
+    chosen = (Select(day, feedback.c.reason, prompt.c.practice, func.count())
+              .select_from(feedback.join(prompt, prompt.c.id == feedback.c.prompt_id))
+              .where(feedback.c.verdict == "dismissed", prompt.c.shown_at >= start, prompt.c.shown_at < stop)
+              .group_by(day, feedback.c.reason, prompt.c.practice))
+    return insert(DismissalDay).from_select(["day", "reason", "practice", "count"], chosen)
+
+
+def rolled_dismissals(scope: Scope) -> Select[Any]:
+    """Dismissals per reason in the rolled ``scope``."""
+    table = DismissalDay.__table__  # type: ignore[attr-defined]
+    query = (Select(table.c.reason, func.sum(table.c.count).label("n")).where(table.c.practice == scope.practice)
+             .group_by(table.c.reason))
+    if scope.start is not None:
+        query = query.where(table.c.day >= scope.start)
+    if scope.end is not None:
+        query = query.where(table.c.day < scope.end)
+    return query
 
 
 @dataclass(frozen=True)

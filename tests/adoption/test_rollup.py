@@ -9,6 +9,7 @@ from assist.adoption.facts import Scope
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import lift_report
 from assist.adoption.rollup import LATE_DAYS, MAX_DAYS_PER_ROLL, roll, split
+from assist.adoption.service import summarise_feedback
 from tests.adoption.events import NOW, add_contact, add_prompt, known_events
 
 LATER = NOW + timedelta(days=10)  # every known prompt is settled by then
@@ -95,3 +96,18 @@ async def test_rolled_adherence_matches_a_full_scan(db):
     assert await report(Scope(team="blue")) == raw_blue
     assert await report(Scope(agent_id="A1")) == raw_a1  # one agent: read raw, items and all
     assert raw["totals"]["items"] and raw["by_agent"][0]["items"] == []  # agents' rows list no items
+
+
+async def test_rolled_summary_matches_a_full_scan(db):
+    await known_events(db)
+    await add_prompt(db, "P9", "S2", "A2", "offer_plan_change", verdict="dismissed")
+
+    async def summary(**kwargs):
+        async with db.session() as s:
+            return (await summarise_feedback(s, now=LATER, **kwargs)).model_dump(exclude={"generated_at"})
+
+    raw, raw_since = await summary(), await summary(since=NOW - timedelta(days=1))
+    await roll(db, now=LATER)
+    assert await summary() == raw
+    assert await summary(since=NOW - timedelta(days=1)) == raw_since
+    assert raw["dismissal_reasons"] == [{"reason": "no reason given", "count": 2}]
