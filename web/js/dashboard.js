@@ -1,12 +1,16 @@
-// The supervisor dashboard: routing's live snapshot (queues, agents by status) and the prompt feedback
-// recorded so far, refreshed every few seconds (with a pause, for WCAG 2.2.2).
+// The supervisor dashboard: guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
+// date range and team, routing's live snapshot (queues, agents by status) and the prompt feedback recorded
+// so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
+// the feedback tallies, which read weeks of records, on Apply, "Refresh now" and once a minute.
 
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
+import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 5000;
+const ADOPTION_REFRESH_MS = 60_000;
 const TARGET_SECONDS = 20;   // the usual "80/20" answer target; routing will publish its own figure later
 const STATUSES = ["available", "busy", "after_contact_work", "away"];
 const QUEUES_KEY = "assist.dashboard.queues";
@@ -14,6 +18,7 @@ const QUEUES_KEY = "assist.dashboard.queues";
 let api = null;
 let timer = null;
 let paused = false;
+let adoptionAt = 0;
 
 // ---- routing -----------------------------------------------------------------------------------------
 
@@ -142,12 +147,15 @@ function queueNames() {
   return raw.split(",").map((q) => q.trim()).filter(Boolean).slice(0, 20);
 }
 
-async function refresh() {
+async function refresh(event) {
   clearTimeout(timer);
   $("refreshing").textContent = "Updating…";
-  await Promise.all([loadQueues(), loadAgents(), loadFeedback()]);
+  const adoptionDue = event !== undefined || Date.now() - adoptionAt >= ADOPTION_REFRESH_MS;
+  if (adoptionDue) adoptionAt = Date.now();
+  await Promise.all([loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
+    adoptionDue ? loadAdoption(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
-  if (!paused) timer = setTimeout(refresh, REFRESH_MS);
+  if (!paused) timer = setTimeout(() => refresh(), REFRESH_MS);
 }
 
 function start(token) {
@@ -158,6 +166,7 @@ function start(token) {
 }
 
 function init() {
+  setupAdoption(() => api, () => refresh(new Event("apply")));
   $("queues").value = queueNames().join(", ");
   $("queues-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -180,7 +189,7 @@ function init() {
   setupSignIn({
     page: "dashboard",
     form: $("signin"),
-    roles: ["supervisor", "admin"],
+    roles: ["supervisor", "trainer", "admin"],
     verify: verifyToken,
     onSignedIn: start,
   });

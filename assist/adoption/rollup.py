@@ -1,0 +1,280 @@
+"""A daily roll-up of settled prompts, so the dashboard reads a year without scanning a year of prompts.
+
+``adoption_day`` holds the funnel's sums per (day, agent, action, live/practice) for the days before a
+watermark, ``adoption_team_day`` the same per team (what views without an agent read); reports add them to
+a raw GROUP BY over what is newer (and over partial days at a range's edges), so the answer is the same as
+a scan of every prompt, as the tests check.
+
+Which days are rolled, and why that is safe:
+
+- a day is rolled once it ended ``SETTLE_DAYS`` ago: every prompt on it is settled (``ignore_after_seconds``
+  is at most a day), and its contacts have closed or are not coming back;
+- each roll redoes the ``LATE_DAYS`` before the watermark, so records the journal wrote late (a database
+  outage of up to that long, ``assist/records``) still count;
+- a roll covers at most ``MAX_DAYS_PER_ROLL`` days, so the first one after install (a year of history) is
+  spread over many requests instead of timing one out; what is not rolled yet is read raw meanwhile;
+- the watermark row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so two
+  workers rolling at once write each day once.
+
+The roll-up keeps the team an agent was in when the day was rolled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Select, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from assist.adoption.facts import Facts, Scope, prompt_facts
+from assist.adoption.sql import day_start, week_start
+from assist.stores.sql import Database
+from assist.stores.tables import PromptFeedback, PromptRecord, UTCDateTime
+
+__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DismissalDay", "LATE_DAYS",
+           "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "roll", "rolled_dismissals", "rolled_rows", "split",
+           "watermark"]
+
+log = logging.getLogger(__name__)
+
+SETTLE_DAYS = 2
+LATE_DAYS = 3
+MAX_DAYS_PER_ROLL = 14
+_NAME = "prompts"
+
+COUNTS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",
+          "transferred", "followed_closed", "followed_resolved")
+MEASURES = ("csat_sum", "csat_n", "handle_sum", "handle_n", "act_sum", "act_n")
+
+
+class AdoptionDay(SQLModel, table=True):
+    """The funnel's sums for one agent's prompts of one action on one (UTC) day."""
+
+    __tablename__ = "adoption_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    agent_id: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
+    team: str = Field(index=True, max_length=64)
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    followed: int = 0
+    overridden: int = 0
+    closed: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    followed_closed: int = 0
+    followed_resolved: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+    act_sum: float = 0.0
+    act_n: int = 0
+
+
+class AdoptionTeamDay(SQLModel, table=True):
+    """The same sums per team rather than per agent (a twentieth of the rows with teams of twenty): what the
+    team, week and action views read."""
+
+    __tablename__ = "adoption_team_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    team: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    followed: int = 0
+    overridden: int = 0
+    closed: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    followed_closed: int = 0
+    followed_resolved: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+    act_sum: float = 0.0
+    act_n: int = 0
+
+
+class DismissalDay(SQLModel, table=True):
+    """How many prompts were dismissed for each reason on a day."""
+
+    __tablename__ = "dismissal_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    reason: str = Field(primary_key=True, max_length=128)
+    practice: bool = Field(primary_key=True)
+    count: int = 0
+
+
+class AdoptionRollup(SQLModel, table=True):
+    """How far the roll-up goes: every day before ``rolled_through`` is in ``adoption_day``."""
+
+    __tablename__ = "adoption_rollup"
+    name: str = Field(primary_key=True, max_length=32)
+    rolled_through: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def midnight(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _ceil_midnight(when: datetime) -> datetime:
+    day = midnight(when)
+    return day if day == when else day + timedelta(days=1)
+
+
+async def watermark(session: AsyncSession) -> datetime | None:
+    """The end of the rolled days (None when nothing is rolled)."""
+    row = await session.get(AdoptionRollup, _NAME)
+    return row.rolled_through if row is not None else None
+
+
+def measures(facts: Facts) -> list[Any]:
+    """The sums a roll-up row keeps, as aggregates over the facts (names as ``AdoptionDay``'s columns)."""
+    sums = [func.sum(getattr(facts, name)).label(name) for name in COUNTS[:10]]
+    return [*sums, func.sum(facts.followed * facts.closed).label("followed_closed"),
+            func.sum(facts.followed * facts.resolved).label("followed_resolved"),
+            func.coalesce(func.sum(facts.csat), 0).label("csat_sum"), func.count(facts.csat).label("csat_n"),
+            func.coalesce(func.sum(facts.handle_seconds), 0.0).label("handle_sum"),
+            func.count(facts.handle_seconds).label("handle_n"),
+            func.coalesce(func.sum(facts.seconds_to_act), 0.0).label("act_sum"),
+            func.count(facts.seconds_to_act).label("act_n")]
+
+
+async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DAYS_PER_ROLL) -> datetime | None:
+    """Roll settled days up (at most ``max_days`` past the watermark); returns the new watermark, None when
+    there is nothing to roll yet. One transaction: a failure leaves the roll-up as it was."""
+    now = now or datetime.now(UTC)
+    target = midnight(now) - timedelta(days=SETTLE_DAYS)
+    async with db.session() as s:
+        dialect = sqlite if db.is_sqlite else postgresql
+        await s.exec(dialect.insert(AdoptionRollup).values(name=_NAME, rolled_through=None)  # type: ignore[call-overload]
+                     .on_conflict_do_nothing(index_elements=["name"]))
+        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == _NAME)  # type: ignore[call-overload]
+                              .with_for_update())).scalar_one()
+        done = state.rolled_through
+        if done is not None and done >= target:
+            return done
+        if done is None:
+            first = (await s.exec(select(func.min(col(PromptRecord.shown_at))))).scalar_one()  # type: ignore[call-overload]
+            if first is None:
+                return None
+            start = midnight(first if first.tzinfo else first.replace(tzinfo=UTC))
+        else:
+            start = done - timedelta(days=LATE_DAYS)
+        stop = min(target, (done or start) + timedelta(days=max_days))
+        if stop <= start:
+            return done
+        for table in (AdoptionDay, AdoptionTeamDay, DismissalDay):
+            day_col = col(table.day)
+            await s.exec(delete(table).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
+        for practice in (False, True):
+            await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
+        await s.exec(_team_insert(start, stop))  # type: ignore[call-overload]
+        await s.exec(_dismissals_insert(start, stop))  # type: ignore[call-overload]
+        from assist.adoption.adherence_rollup import roll_adherence  # it reads adherence, which reads this
+
+        await roll_adherence(s, start, stop)
+        state.rolled_through = stop
+        s.add(state)
+    log.info("adoption roll-up through %s (rolled from %s)", stop.date(), start.date())
+    return stop
+
+
+def _roll_insert(scope: Scope, now: datetime) -> Any:
+    facts = prompt_facts(scope, now, ignore_after_seconds=1.0)  # every prompt of a rolled day is settled
+    prompt = PromptRecord.__table__  # type: ignore[attr-defined]
+    day = day_start(prompt.c.shown_at)
+    chosen = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
+                          func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
+    columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
+    return insert(AdoptionDay).from_select(columns, chosen)
+
+
+def _team_insert(start: datetime, stop: datetime) -> Any:
+    agents = AdoptionDay.__table__  # type: ignore[attr-defined]
+    sums = [func.sum(agents.c[name]) for name in (*COUNTS, *MEASURES)]
+    chosen = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
+              .where(agents.c.day >= start, agents.c.day < stop)
+              .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
+    return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
+
+
+def _dismissals_insert(start: datetime, stop: datetime) -> Any:
+    prompt, feedback = PromptRecord.__table__, PromptFeedback.__table__  # type: ignore[attr-defined]
+    day = day_start(prompt.c.shown_at)
+    chosen = (Select(day, feedback.c.reason, prompt.c.practice, func.count())
+              .select_from(feedback.join(prompt, prompt.c.id == feedback.c.prompt_id))
+              .where(feedback.c.verdict == "dismissed", prompt.c.shown_at >= start, prompt.c.shown_at < stop)
+              .group_by(day, feedback.c.reason, prompt.c.practice))
+    return insert(DismissalDay).from_select(["day", "reason", "practice", "count"], chosen)
+
+
+def rolled_dismissals(scope: Scope) -> Select[Any]:
+    """Dismissals per reason in the rolled ``scope``."""
+    table = DismissalDay.__table__  # type: ignore[attr-defined]
+    query = (Select(table.c.reason, func.sum(table.c.count).label("n")).where(table.c.practice == scope.practice)
+             .group_by(table.c.reason))
+    if scope.start is not None:
+        query = query.where(table.c.day >= scope.start)
+    if scope.end is not None:
+        query = query.where(table.c.day < scope.end)
+    return query
+
+
+@dataclass(frozen=True)
+class Split:
+    """A report's scope cut into whole rolled days and the raw pieces around them."""
+
+    rolled: Scope | None
+    raw: list[Scope]
+
+
+def split(scope: Scope, rolled_through: datetime | None) -> Split:
+    """The whole days of ``scope`` before ``rolled_through`` (read from the roll-up) and the rest (read raw)."""
+    if rolled_through is None:
+        return Split(None, [scope])
+    first = _ceil_midnight(scope.start) if scope.start is not None else None
+    last = min(midnight(scope.end), rolled_through) if scope.end is not None else rolled_through
+    if first is not None and first >= last:
+        return Split(None, [scope])
+    raw = []
+    if scope.start is not None and first is not None and scope.start < first:
+        raw.append(replace(scope, end=first))
+    if scope.end is None or last < scope.end:
+        raw.append(replace(scope, start=last))
+    return Split(replace(scope, start=first, end=last), raw)
+
+
+def rolled_rows(scope: Scope, key: str) -> Select[Any]:
+    """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
+    midnights: from the per-team table unless an agent is asked for."""
+    per_agent = key == "agent" or scope.agent_id is not None
+    table = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[attr-defined]
+    keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
+    group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
+    query = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
+             .where(table.c.practice == scope.practice).group_by(group))
+    if scope.start is not None:
+        query = query.where(table.c.day >= scope.start)
+    if scope.end is not None:
+        query = query.where(table.c.day < scope.end)
+    if scope.team is not None:
+        query = query.where(table.c.team == scope.team)
+    if scope.agent_id is not None:
+        query = query.where(table.c.agent_id == scope.agent_id)
+    return query

@@ -1,0 +1,63 @@
+"""Who may read which adoption figures, and the query's scope from its parameters.
+
+Supervisors, trainers and admins read any agent's or team's figures; an agent reads only their own (asking
+for nobody in particular means themselves; asking for someone else is refused, not quietly narrowed).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from assist.adoption.facts import Scope
+from assist.auth.principal import Principal, Role
+from assist.dependencies import require_roles
+from assist.errors import Forbidden, InvalidInput
+
+__all__ = ["ReaderDep", "ScopeDep", "scope_for"]
+
+READERS = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN, Role.AGENT)
+SEE_EVERYONE = frozenset({Role.SUPERVISOR, Role.TRAINER, Role.ADMIN})
+
+ReaderDep = Annotated[Principal, Depends(require_roles(*READERS))]
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    if when is not None and when.tzinfo is None:
+        return when.replace(tzinfo=UTC)  # a time without a zone is read as UTC, like every stored time
+    return when
+
+
+def scope_for(principal: Principal, *, start: datetime | None, end: datetime | None, team: str | None,
+              agent_id: str | None, practice: bool) -> Scope:
+    """The scope ``principal`` may read; raises Forbidden for an agent asking about another agent or a
+    team, InvalidInput for a range that ends before it starts."""
+    start, end = _utc(start), _utc(end)
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("'end' must be after 'start'", code="invalid_range")
+    if principal.role not in SEE_EVERYONE:
+        if agent_id not in (None, principal.subject):
+            raise Forbidden("an agent sees only their own figures", code="own_figures_only")
+        if team is not None:
+            raise Forbidden("an agent sees only their own figures, not a team's", code="own_figures_only")
+        agent_id = principal.subject
+    return Scope(start=start, end=end, team=team, agent_id=agent_id, practice=practice)
+
+
+async def _scope(
+    principal: ReaderDep,
+    start: Annotated[datetime | None, Query(description="prompts shown (contacts started) at or after, ISO 8601; "
+                                                        "UTC when no zone is given")] = None,
+    end: Annotated[datetime | None, Query(description="... and before this time")] = None,
+    team: Annotated[str | None, Query(min_length=1, max_length=64, description="one team's agents only")] = None,
+    agent_id: Annotated[str | None, Query(min_length=1, max_length=64,
+                                          description="one agent only (an agent may ask only for themselves)")]
+        = None,
+    practice: Annotated[bool, Query(description="practice runs instead of live work (never mixed)")] = False,
+) -> Scope:
+    return scope_for(principal, start=start, end=end, team=team, agent_id=agent_id, practice=practice)
+
+
+ScopeDep = Annotated[Scope, Depends(_scope)]

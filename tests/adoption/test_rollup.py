@@ -1,0 +1,113 @@
+"""The daily roll-up: reports read from it give the same figures as a scan of every prompt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assist.adoption.adherence import adherence
+from assist.adoption.facts import Scope
+from assist.adoption.funnel import Dimension, funnel
+from assist.adoption.lift import lift_report
+from assist.adoption.rollup import LATE_DAYS, MAX_DAYS_PER_ROLL, roll, split
+from assist.adoption.service import summarise_feedback
+from tests.adoption.events import NOW, add_contact, add_prompt, known_events
+
+LATER = NOW + timedelta(days=10)  # every known prompt is settled by then
+
+
+EVERYTHING = Scope()
+
+
+async def reports(db, scope=EVERYTHING):
+    async with db.session() as s:
+        funnels = [await funnel(s, scope, by, ignore_after_seconds=300, now=LATER) for by in Dimension]
+        return funnels, await lift_report(s, scope, ignore_after_seconds=300, now=LATER)
+
+
+def same(a, b):
+    (funnels_a, lift_a), (funnels_b, lift_b) = a, b
+    strip = {"generated_at"}
+    assert [f.model_dump(exclude=strip) for f in funnels_a] == [f.model_dump(exclude=strip) for f in funnels_b]
+    assert lift_a.model_dump(exclude=strip) == lift_b.model_dump(exclude=strip)
+
+
+async def test_rolled_days_give_the_figures_of_a_full_scan(db):
+    await known_events(db)
+    raw = await reports(db)
+    first_day = (NOW - timedelta(days=8)).replace(hour=0)  # P1's
+    assert await roll(db, now=LATER) == first_day + timedelta(days=MAX_DAYS_PER_ROLL)
+    same(await reports(db), raw)
+
+
+async def test_a_range_cutting_days_in_half_reads_the_edges_raw(db):
+    await known_events(db)
+    scope = Scope(start=NOW - timedelta(days=8, hours=1), end=NOW - timedelta(minutes=20))
+    raw = await reports(db, scope)
+    await roll(db, now=LATER)
+    same(await reports(db, scope), raw)
+    assert (await reports(db, scope))[0][0].totals.shown == 6  # P1 and P2-P5, P7; not P6 (1 minute ago)
+
+
+async def test_a_bounded_roll_leaves_the_rest_raw_with_the_same_figures(db):
+    await known_events(db)
+    raw = await reports(db)
+    first = await roll(db, now=LATER, max_days=1)
+    assert first == (NOW - timedelta(days=8)).replace(hour=0) + timedelta(days=1)  # P1's day only
+    same(await reports(db), raw)
+
+
+async def test_records_written_late_count_at_the_next_roll(db):
+    await known_events(db)
+    assert await roll(db, now=NOW + timedelta(days=3)) == NOW.replace(hour=0) + timedelta(days=1)
+    # the journal writes a contact of that day only now (after a database outage)
+    await add_contact(db, "S8", "A1", "refund", ["identity_verified"], outcome="resolved")
+    await add_prompt(db, "P8", "S8", "A1", "verify_identity", verdict="accepted", minutes_ago=60)
+    assert (await reports(db))[0][0].totals.shown == 7  # the rolled day does not know it yet
+    await roll(db, now=NOW + timedelta(days=4))  # the next day's roll redoes the LATE_DAYS before its start
+    assert LATE_DAYS >= 1
+    totals = (await reports(db))[0][0].totals
+    assert (totals.shown, totals.followed) == (8, 3)
+
+
+async def test_nothing_to_roll_gives_no_watermark(db):
+    assert await roll(db, now=LATER) is None
+
+
+def test_split_keeps_whole_days_and_cuts_the_edges():
+    watermark = NOW.replace(hour=0)
+    scope = Scope(start=NOW - timedelta(days=3, hours=5), end=NOW)
+    parts = split(scope, watermark)
+    assert parts.rolled == Scope(start=(NOW - timedelta(days=2)).replace(hour=0), end=watermark)
+    assert parts.raw == [Scope(start=scope.start, end=parts.rolled.start), Scope(start=watermark, end=NOW)]
+    assert split(Scope(start=NOW - timedelta(hours=1)), watermark).rolled is None
+
+
+async def test_rolled_adherence_matches_a_full_scan(db):
+    await known_events(db)
+    await add_contact(db, "S4", "A1", "general", ["apologise_acknowledge"], outcome="resolved")
+
+    async def report(scope=EVERYTHING):
+        async with db.session() as s:
+            return (await adherence(s, scope, now=LATER)).model_dump(exclude={"generated_at"})
+
+    raw, raw_blue, raw_a1 = await report(), await report(Scope(team="blue")), await report(Scope(agent_id="A1"))
+    await roll(db, now=LATER)
+    assert await report() == raw
+    assert await report(Scope(team="blue")) == raw_blue
+    assert await report(Scope(agent_id="A1")) == raw_a1  # one agent: read raw, items and all
+    assert raw["totals"]["items"] and raw["by_agent"][0]["items"] == []  # agents' rows list no items
+
+
+async def test_rolled_summary_matches_a_full_scan(db):
+    await known_events(db)
+    await add_prompt(db, "P9", "S2", "A2", "offer_plan_change", verdict="dismissed")
+
+    async def summary(**kwargs):
+        async with db.session() as s:
+            return (await summarise_feedback(s, now=LATER, **kwargs)).model_dump(exclude={"generated_at"})
+
+    raw, raw_since = await summary(), await summary(since=NOW - timedelta(days=1))
+    await roll(db, now=LATER)
+    assert await summary() == raw
+    assert await summary(since=NOW - timedelta(days=1)) == raw_since
+    assert raw["dismissal_reasons"] == [{"reason": "no reason given", "count": 2}]

@@ -1,0 +1,94 @@
+"""The dashboard's adoption charts in real Chromium: funnel, weekly trend, lift with its interval, adherence,
+the team filter and the CSV export, over prompts put in the live server's database for one fresh team."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import Page, expect
+
+from assist.stores.sql import Database
+from assist.stores.tables import Agent, Customer, Interaction, Journey, PromptFeedback, PromptRecord
+from tests.conftest import LiveServer
+from tests.web.conftest import WIDE_VIEWPORT, assert_accessible, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+WEEKS = 4
+CONTACTS_PER_WEEK = 5
+
+
+async def seed_team(server: LiveServer) -> tuple[str, int]:
+    """Four weeks of contacts for a fresh team's agent, one verify_identity prompt each: in every week three
+    accepted and done (resolved), one accepted but not done and one dismissed (both unresolved).
+    Returns the team and the number of prompts."""
+    n = uuid.uuid4().hex[:8]
+    team, agent_id, customer_id = f"team-{n}", f"D{n}", f"C-D{n}"
+    monday = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    monday -= timedelta(days=monday.weekday())
+    db = Database(server.settings.resolved_database_url)
+    try:
+        async with db.session() as s:
+            s.add(Agent(id=agent_id, name="Dee", team=team))
+            s.add(Customer(id=customer_id))
+            await s.flush()
+            for week in range(WEEKS):
+                for i in range(CONTACTS_PER_WEEK):
+                    sid = f"S-{n}-{week}-{i}"
+                    when = monday - timedelta(weeks=WEEKS - 1 - week) + timedelta(minutes=i)
+                    done = i < 4
+                    s.add(Journey(id=f"J-{sid}", customer_id=customer_id, reason="refund",
+                                  state={"steps_done": ["identity_verified"] if i < 3 else ["refund_issued"]}))
+                    s.add(Interaction(id=f"I-{sid}", customer_id=customer_id, journey_id=f"J-{sid}", channel="chat",
+                                      agent_id=agent_id, started_at=when, ended_at=when + timedelta(minutes=6),
+                                      intent="refund", outcome="resolved" if i < 3 else "unresolved", csat=4))
+                    s.add(PromptRecord(id=f"P-{sid}", session_id=sid, journey_id=f"J-{sid}", agent_id=agent_id,
+                                       action="verify_identity", confidence=0.8, source="rules", shown_at=when))
+                    await s.flush()
+                    s.add(PromptFeedback(prompt_id=f"P-{sid}", agent_id=agent_id,
+                                         verdict="accepted" if done else "dismissed", seconds_to_act=3.0))
+    finally:
+        await db.close()
+    return team, WEEKS * CONTACTS_PER_WEEK
+
+
+async def test_the_adoption_charts_for_one_team(page: Page, web_server: LiveServer) -> None:
+    team, shown = await seed_team(web_server)
+    await page.set_viewport_size(WIDE_VIEWPORT)
+    await sign_in(page, web_server, "/ui/dashboard.html", web_server.token("S1", "supervisor"))
+    await expect(page.locator(f"#team option[value='{team}']")).to_have_count(1)
+    await page.select_option("#team", team)
+    await page.click("#adoption-filters button[type=submit]")
+
+    await expect(page.locator("[data-tile=a-shown] .value")).to_have_text(str(shown))
+    await expect(page.locator("[data-tile=a-accepted] .value")).to_have_text("80%")  # 4 of 5 each week
+    await expect(page.locator("[data-tile=a-followed] .value")).to_have_text("75%")  # 3 of the 4 accepted
+    funnel = page.locator("svg[data-chart=funnel]")
+    await expect(funnel.locator("rect")).to_have_count(6)
+    await expect(funnel.locator("title")).to_have_text("Guidance funnel: what happened to each prompt")
+    trend = page.locator("svg[data-chart=trend]")
+    await expect(trend.locator("polyline")).to_have_count(3)  # accepted, followed, resolved
+    await expect(trend.locator("circle[data-series=follow_rate]")).to_have_count(WEEKS)
+    # followed: 12 of 12 resolved; not followed: 0 of 8 -> +100 pts, too few (12 and 8 of 30) to read
+    lift = page.locator("svg[data-chart=lift]")
+    await expect(lift.locator("line[data-lift=all]")).to_have_count(1)
+    await expect(page.locator("[data-lift-summary]")).to_contain_text("difference +100 pts")
+    await expect(page.locator("[data-lift-warning]")).to_contain_text("Too small a sample")
+    await expect(page.locator("[data-caveat]")).to_contain_text("Observational")
+    # refund: verify_identity covered 12 times, explain_timeline (refund_issued) 8 times, of 4 x 20
+    await expect(page.locator("#adherence-body [data-coverage=refund]")).to_contain_text("25% (20/80)")
+    await expect(page.locator(f"[data-team='{team}']")).to_have_count(1)
+    await screenshot(page, "dashboard-adoption")
+    await assert_accessible(page, "dashboard-adoption")
+
+    await page.select_option("#export-by", "week")
+    async with page.expect_download() as info:
+        await page.click("#export-csv")
+    download = await info.value
+    rows = list(csv.DictReader(io.StringIO(open(await download.path(), encoding="utf-8").read())))  # noqa: ASYNC230
+    assert [(r["shown"], r["followed"]) for r in rows] == [("5", "3")] * WEEKS
+    assert download.suggested_filename == "adoption-funnel-by-week.csv"
