@@ -5,20 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import Response
-from pydantic import BeforeValidator
 
 from assist.adoption.adherence import adherence
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import MIN_PER_SIDE, lift_report
 from assist.adoption.rollup import roll
 from assist.adoption.schemas import AdherenceReport, AdoptionSummary, FunnelReport, FunnelRow, LiftReport
-from assist.adoption.scope import ScopeDep
+from assist.adoption.scope import IsoDateTime, ScopeDep
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
 from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, SessionDep, require_roles
@@ -32,19 +30,6 @@ IgnoreAfter = Annotated[float, Query(gt=0, le=86_400, description=(
     "an unanswered prompt of a contact still going counts as ignored after this long (one of a closed "
     "contact always does)"))]
 By = Annotated[Dimension, Query(description="group prompts by agent, team, action or week (Monday, UTC)")]
-
-_ISO_DATETIME = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
-                 r"([Zz]|[+-]\d{2}(:?\d{2})?)?$")
-
-
-def _iso_only(value: object) -> object:
-    """A number would pass as seconds since the epoch (pydantic's lax mode): ``since=0.5`` meant 1970."""
-    if isinstance(value, str) and not re.fullmatch(_ISO_DATETIME, value):
-        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z")
-    return value
-
-
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 @router.get("/summary", response_model=AdoptionSummary,

@@ -6,22 +6,37 @@ for nobody in particular means themselves; asking for someone else is refused, n
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
+from pydantic import BeforeValidator
 
 from assist.adoption.facts import Scope
 from assist.auth.principal import Principal, Role
 from assist.dependencies import require_roles
 from assist.errors import Forbidden, InvalidInput
 
-__all__ = ["ReaderDep", "ScopeDep", "scope_for"]
+__all__ = ["IsoDateTime", "ReaderDep", "ScopeDep", "scope_for"]
 
 READERS = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN, Role.AGENT)
 SEE_EVERYONE = frozenset({Role.SUPERVISOR, Role.TRAINER, Role.ADMIN})
 
 ReaderDep = Annotated[Principal, Depends(require_roles(*READERS))]
+
+_ISO_DATETIME = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+                 r"([Zz]|[+-]\d{2}(:?\d{2})?)?$")
+
+
+def _iso_only(value: object) -> object:
+    """A number would pass as seconds since the epoch (pydantic's lax mode): ``since=0.5`` meant 1970."""
+    if isinstance(value, str) and not re.fullmatch(_ISO_DATETIME, value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 def _utc(when: datetime | None) -> datetime | None:
@@ -48,9 +63,9 @@ def scope_for(principal: Principal, *, start: datetime | None, end: datetime | N
 
 async def _scope(
     principal: ReaderDep,
-    start: Annotated[datetime | None, Query(description="prompts shown (contacts started) at or after, ISO 8601; "
+    start: Annotated[IsoDateTime | None, Query(description="prompts shown (contacts started) at or after, ISO 8601; "
                                                         "UTC when no zone is given")] = None,
-    end: Annotated[datetime | None, Query(description="... and before this time")] = None,
+    end: Annotated[IsoDateTime | None, Query(description="... and before this time")] = None,
     team: Annotated[str | None, Query(min_length=1, max_length=64, description="one team's agents only")] = None,
     agent_id: Annotated[str | None, Query(min_length=1, max_length=64,
                                           description="one agent only (an agent may ask only for themselves)")]

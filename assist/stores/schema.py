@@ -47,7 +47,8 @@ def metadata() -> MetaData:
     """Every table of the service, registered by importing the modules that define them."""
     from sqlmodel import SQLModel
 
-    from assist.stores import sql  # noqa: F401 - imports every table module
+    from assist.adoption import adherence_rollup, rollup  # noqa: F401 - the adoption roll-up's tables
+    from assist.stores import sql  # noqa: F401 - imports every other table module
 
     return SQLModel.metadata
 
