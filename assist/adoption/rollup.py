@@ -52,7 +52,31 @@ COUNTS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "over
 MEASURES = ("csat_sum", "csat_n", "handle_sum", "handle_n", "act_sum", "act_n")
 
 
-class AdoptionDay(SQLModel, table=True):
+class FunnelSums(SQLModel):
+    """The funnel's counts (``COUNTS``) and the sums behind its averages (``MEASURES``), as one day's rows keep
+    them per agent and per team."""
+
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    open: int = 0
+    followed: int = 0
+    overridden: int = 0
+    closed: int = 0
+    resolved: int = 0
+    transferred: int = 0
+    followed_closed: int = 0
+    followed_resolved: int = 0
+    csat_sum: float = 0.0
+    csat_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+    act_sum: float = 0.0
+    act_n: int = 0
+
+
+class AdoptionDay(FunnelSums, table=True):
     """The funnel's sums for one agent's prompts of one action on one (UTC) day."""
 
     __tablename__ = "adoption_day"
@@ -61,27 +85,9 @@ class AdoptionDay(SQLModel, table=True):
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
     team: str = Field(index=True, max_length=64)
-    shown: int = 0
-    accepted: int = 0
-    dismissed: int = 0
-    ignored: int = 0
-    open: int = 0
-    followed: int = 0
-    overridden: int = 0
-    closed: int = 0
-    resolved: int = 0
-    transferred: int = 0
-    followed_closed: int = 0
-    followed_resolved: int = 0
-    csat_sum: float = 0.0
-    csat_n: int = 0
-    handle_sum: float = 0.0
-    handle_n: int = 0
-    act_sum: float = 0.0
-    act_n: int = 0
 
 
-class AdoptionTeamDay(SQLModel, table=True):
+class AdoptionTeamDay(FunnelSums, table=True):
     """The same sums per team rather than per agent (a twentieth of the rows with teams of twenty): what the
     team, week and action views read."""
 
@@ -90,24 +96,6 @@ class AdoptionTeamDay(SQLModel, table=True):
     team: str = Field(primary_key=True, max_length=64)
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
-    shown: int = 0
-    accepted: int = 0
-    dismissed: int = 0
-    ignored: int = 0
-    open: int = 0
-    followed: int = 0
-    overridden: int = 0
-    closed: int = 0
-    resolved: int = 0
-    transferred: int = 0
-    followed_closed: int = 0
-    followed_resolved: int = 0
-    csat_sum: float = 0.0
-    csat_n: int = 0
-    handle_sum: float = 0.0
-    handle_n: int = 0
-    act_sum: float = 0.0
-    act_n: int = 0
 
 
 class DismissalDay(SQLModel, table=True):

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from asgi_lifespan import LifespanManager
@@ -21,7 +22,7 @@ from sqlmodel import SQLModel
 
 from assist.app import create_app
 from assist.cli import main
-from assist.stores.schema import SchemaOutOfDate, current_revisions, head_revisions, metadata
+from assist.stores.schema import SchemaOutOfDate, alembic_config, current_revisions, head_revisions, metadata
 from assist.stores.sql import Database
 from tests.conftest import POSTGRES_URL, make_settings
 
@@ -101,11 +102,19 @@ async def test_a_second_upgrade_finds_the_database_at_head_and_changes_nothing(t
         await db.close()
 
 
+def _tables_of_the_last_release_without_migrations(connection: Connection) -> None:
+    """What that release's ``create_all`` made: the initial revision's tables, with no ``alembic_version``."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "0001")
+    connection.exec_driver_sql("DROP TABLE alembic_version")
+
+
 async def test_a_database_made_by_create_all_before_migrations_is_adopted_at_the_initial_revision(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         async with db.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+            await conn.run_sync(_tables_of_the_last_release_without_migrations)
         await db.upgrade_schema()
         assert await current_revisions(db.engine) == head_revisions()
     finally:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-05 08:13:25.321344
+Create Date: 2026-12-05 08:17:09.543613
 """
 
 from __future__ import annotations
@@ -41,11 +41,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'team', 'reason', 'item', 'practice')
     )
     op.create_table('adoption_day',
-    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('agent_id', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=64), nullable=False),
-    sa.Column('practice', sa.Boolean(), nullable=False),
-    sa.Column('team', sa.String(length=64), nullable=False),
     sa.Column('shown', sa.Integer(), nullable=False),
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('dismissed', sa.Integer(), nullable=False),
@@ -64,6 +59,11 @@ def upgrade() -> None:
     sa.Column('handle_n', sa.Integer(), nullable=False),
     sa.Column('act_sum', sa.Float(), nullable=False),
     sa.Column('act_n', sa.Integer(), nullable=False),
+    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('practice', sa.Boolean(), nullable=False),
+    sa.Column('team', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('day', 'agent_id', 'action', 'practice')
     )
     with op.batch_alter_table('adoption_day', schema=None) as batch_op:
@@ -75,10 +75,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('adoption_team_day',
-    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('team', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=64), nullable=False),
-    sa.Column('practice', sa.Boolean(), nullable=False),
     sa.Column('shown', sa.Integer(), nullable=False),
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('dismissed', sa.Integer(), nullable=False),
@@ -97,6 +93,10 @@ def upgrade() -> None:
     sa.Column('handle_n', sa.Integer(), nullable=False),
     sa.Column('act_sum', sa.Float(), nullable=False),
     sa.Column('act_n', sa.Integer(), nullable=False),
+    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('team', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('practice', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'team', 'action', 'practice')
     )
     op.create_table('dismissal_day',
