@@ -38,6 +38,39 @@ POSTGRES_URL = os.environ.get("ASSIST_TEST_POSTGRES_URL", "postgresql://postgres
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
 
+_PREFIXES: set[tuple[str, str]] = set()
+"""(Redis URL, key prefix) of every prefix a test made, for ``_delete_test_keys`` to clean up at the end."""
+
+
+def key_prefix(redis_url: str) -> str:
+    """A fresh key prefix on ``redis_url`` for one test's app or store; its keys are deleted when the run ends."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    _PREFIXES.add((redis_url, prefix))
+    return prefix
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_test_keys() -> Iterator[None]:
+    """Delete every key the run made under its prefixes (servers, apps and stores alike), so the shared Redis
+    keeps nothing of the tests; a private server that is gone already took its keys with it."""
+    yield
+    by_url: dict[str, list[str]] = {}
+    for url, prefix in _PREFIXES:
+        by_url.setdefault(url, []).append(prefix)
+    for url, prefixes in by_url.items():
+        if not _redis_answers(url):
+            continue
+        try:
+            client = sync_redis.Redis.from_url(url, socket_connect_timeout=1)
+            for prefix in prefixes:
+                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+                for start in range(0, len(keys), 500):
+                    client.delete(*keys[start:start + 500])
+            client.close()
+        except sync_redis.RedisError:
+            continue
+
+
 def _redis_answers(url: str) -> bool:
     try:
         return bool(sync_redis.Redis.from_url(url, socket_connect_timeout=1).ping())
@@ -112,7 +145,7 @@ def make_settings(tmp_path: Path, redis_url: str, database_url: str, **overrides
     """Settings for one test: its own Redis key prefix, so tests never see each other's keys."""
     values: dict[str, object] = {
         "environment": "test", "data_dir": tmp_path, "database_url": database_url, "redis_url": redis_url,
-        "redis_prefix": f"t{uuid.uuid4().hex[:12]}", "jwt_secret": TEST_SECRET, "log_json": False,
+        "redis_prefix": key_prefix(redis_url), "jwt_secret": TEST_SECRET, "log_json": False,
         "log_level": "WARNING",
     }
     values.update(overrides)
@@ -251,7 +284,7 @@ def server_env(tmp: Path, redis_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
     env.update({"ASSIST_ENVIRONMENT": "test", "ASSIST_REDIS_URL": redis_url,
                 "ASSIST_DATABASE_URL": f"sqlite:///{tmp / 'assist.db'}", "ASSIST_DATA_DIR": str(tmp),
-                "ASSIST_REDIS_PREFIX": f"t{uuid.uuid4().hex[:12]}", "ASSIST_JWT_SECRET": TEST_SECRET,
+                "ASSIST_REDIS_PREFIX": key_prefix(redis_url), "ASSIST_JWT_SECRET": TEST_SECRET,
                 "ASSIST_LOG_LEVEL": "WARNING"})
     env.update(extra)
     return env

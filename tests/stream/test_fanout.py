@@ -4,7 +4,6 @@ worker and on another, and one appended with no panel connected waits in the out
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,11 +12,12 @@ from assist.stores.redis import RedisStore
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope
+from tests.conftest import key_prefix
 
 
 @pytest.fixture
 async def redis(redis_url) -> AsyncIterator[RedisStore]:
-    store = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
+    store = RedisStore(redis_url, key_prefix(redis_url))
     yield store
     await store.close()
 

@@ -3,7 +3,6 @@ the session or the journey moved behind that worker's back (against the real Red
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +14,7 @@ from assist.stores.redis import RedisStore
 from assist.stores.tables import Customer
 from assist.stream.outbox import Outbox
 from assist.stream.protocol import Envelope
+from tests.conftest import key_prefix
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Stores:
 
 @pytest.fixture
 async def stores(redis_url, database):
-    redis = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
+    redis = RedisStore(redis_url, key_prefix(redis_url))
     yield Stores(redis, SessionStore(redis.client, redis.keys, 60, redis.commands),
                  JourneyStore(redis.client, redis.keys, database, 60, redis.commands),
                  Outbox(redis.client, redis.keys, 100, 60, redis.commands))

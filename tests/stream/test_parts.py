@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -19,11 +18,12 @@ from assist.stores.redis import RedisStore
 from assist.stores.tables import Customer, CustomerIdentifier
 from assist.stream.outbox import Outbox, stored
 from assist.stream.protocol import Envelope, EventData
+from tests.conftest import key_prefix
 
 
 @pytest.fixture
 async def redis(redis_url):
-    store = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
+    store = RedisStore(redis_url, key_prefix(redis_url))
     yield store
     await store.close()
 

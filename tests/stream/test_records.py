@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -22,11 +21,12 @@ from assist.sessions.delivery import PromptLog
 from assist.stores.redis import RedisStore
 from assist.stores.tables import Customer, Interaction, Journey, PromptFeedback, PromptRecord
 from assist.stream.protocol import PromptFeedbackData
+from tests.conftest import key_prefix
 
 
 @pytest.fixture
 async def redis(redis_url):
-    store = RedisStore(redis_url, f"t{uuid.uuid4().hex[:10]}")
+    store = RedisStore(redis_url, key_prefix(redis_url))
     yield store
     keys = [key async for key in store.client.scan_iter(match=f"{store.keys.prefix}:*")]
     if keys:
