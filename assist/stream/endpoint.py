@@ -90,7 +90,18 @@ class PanelConnection:
                 return False
             for frame in frames:
                 await self._deliver(frame)
+            if listener.behind:
+                listener.behind = False
+                await self._catch_up()
         return True
+
+    async def _catch_up(self) -> None:
+        """Send what the outbox holds past this connection's position (of a new epoch: all of it)."""
+        backlog = await self.outbox.read(self.agent_id, self.position.seq)
+        if backlog.head.epoch is not None and backlog.head.epoch != self.position.epoch:
+            backlog = await self.outbox.read(self.agent_id, 0)
+        for frame in backlog.frames:
+            await self._deliver(frame)
 
     async def _deliver(self, frame: Frame) -> None:
         position = self.position

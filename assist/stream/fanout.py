@@ -37,6 +37,9 @@ class Listener:
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self.overflowed = False
+        self.behind = False
+        """Frames may have been published while this worker's pub/sub was reconnecting: the connection reads
+        the outbox past what it sent (``PanelConnection.flush``)."""
         self._frames: deque[Frame] = deque()
         self._ready = asyncio.Event()
         self._position = Position()
@@ -51,9 +54,14 @@ class Listener:
             self._frames.append(frame)
         self._ready.set()
 
+    def catch_up(self) -> None:
+        """Pub/sub was down a while: whatever was published then never reached ``put``."""
+        self.behind = True
+        self._ready.set()
+
     @property
     def pending(self) -> bool:
-        return bool(self._frames) or self.overflowed
+        return bool(self._frames) or self.overflowed or self.behind
 
     async def wait(self) -> None:
         """Until a frame (or an overflow) is pending; it may have been taken by the time the caller looks."""
@@ -86,6 +94,9 @@ class Fanout:
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._subscribed = asyncio.Event()
+        self._missed: set[str] = set()
+        """Channels whose subscription was lost with the connection: once subscribed again, their listeners
+        catch up from the outbox (a frame published between Redis coming back and the subscription)."""
         self._unconfirmed: dict[str, int] = {}
         """Per channel, SUBSCRIBE/UNSUBSCRIBE commands sent whose confirmation has not been read yet."""
 
@@ -122,6 +133,7 @@ class Fanout:
                 self._listeners[channel].discard(listener)
                 if not self._listeners[channel]:
                     del self._listeners[channel]
+                    self._missed.discard(channel)
                     self._sent(channel)
                     await self._pubsub.unsubscribe(channel)
 
@@ -155,6 +167,7 @@ class Fanout:
                 failing = True
                 for channel in self._listeners:
                     self._sent(channel)
+                    self._missed.add(channel)
                 await asyncio.sleep(0.5)
                 continue
             if failing:
@@ -164,6 +177,10 @@ class Fanout:
                 continue
             if message["type"] in ("subscribe", "unsubscribe"):
                 self._confirmed(message["channel"])
+                if message["type"] == "subscribe" and message["channel"] in self._missed:
+                    self._missed.discard(message["channel"])
+                    for listener in tuple(self._listeners.get(message["channel"], ())):
+                        listener.catch_up()
                 continue
             if message["type"] != "message":
                 continue

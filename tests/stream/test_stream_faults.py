@@ -73,6 +73,25 @@ async def test_an_open_panel_gets_the_next_offer_after_redis_lost_its_data(serve
     assert (after["seq"], after["epoch"] != before[0]["epoch"]) == (1, True)
 
 
+async def test_a_frame_appended_while_pub_sub_reconnects_reaches_the_open_panel_without_a_next_frame(
+        server_on_private_redis, private_redis):
+    server = server_on_private_redis
+    panel = await open_panel(server, "E6")
+    await panel.expect("hello")
+    await offer(server, "E6")
+    await panel.expect("offer")
+    private_redis.restart()
+    store = RedisStore(private_redis.url, server.settings.redis_prefix)
+    try:  # appended at once, before the worker's pub/sub has subscribed again: published to nobody
+        await Outbox(store.client, store.keys, max_len=100, ttl_seconds=60).append(
+            "E6", Envelope(type="status", data={"status": "away"}))
+    finally:
+        await store.close()
+    caught_up = await panel.expect("status", timeout=10)
+    await panel.close()
+    assert (caught_up["seq"], caught_up["data"]["status"]) == (1, "away")
+
+
 async def test_a_panel_resuming_from_the_old_epoch_gets_resume_gap_then_the_new_epochs_frames(
         server_on_private_redis, private_redis):
     server = server_on_private_redis
