@@ -94,7 +94,8 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
                 "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
         if mark != journey_mark(journey) or (event.kind == "utterance" and event.speaker == "agent"
                                              and ticks_an_item(journey, event.text)):
-            messages.append(journey_update(state, journey))  # before the prompts it explains
+            # before the prompts it explains, with the checklist their evaluation ticked
+            messages.append(journey_update(state, journey, prompts[0].checklist if prompts else None))
         messages += service.delivery.messages(state, prompts)
         if await live.commit(snapshot, journey, messages, prompts) is not None:
             break

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assist.guidance.interface import ChecklistItem
 from assist.journeys.state import JourneyState
 from assist.sessions.state import SessionState
 from assist.stream.protocol import Envelope
@@ -21,13 +22,6 @@ __all__ = ["JourneyMark", "JourneyUpdate", "journey_mark", "journey_update", "ti
 
 JourneyMark = tuple[Any, ...]
 """What the journey card shows, cheap to take and compare before and after an event."""
-
-
-class ChecklistTick(BaseModel):
-    id: str
-    label: str
-    done: bool
-    evidence: str | None = None
 
 
 class JourneyUpdate(BaseModel):
@@ -42,7 +36,7 @@ class JourneyUpdate(BaseModel):
     pending: list[str]
     collected: dict[str, Any]
     handled_by: list[dict[str, Any]]
-    checklist: list[ChecklistTick] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
     """The contact reason's checklist ticked from the steps done and what the agent said."""
 
 
@@ -52,10 +46,10 @@ def journey_mark(journey: JourneyState) -> JourneyMark:
             tuple(sorted((k, repr(v)) for k, v in journey.collected.items())), len(journey.handled_by))
 
 
-def _checklist(journey: JourneyState) -> tuple[ChecklistTick, ...]:
+def _checklist(journey: JourneyState) -> list[ChecklistItem]:
     agent_said = [t.text for t in journey.transcript if t.speaker == "agent"]
     status = load_checklists().tick(journey.reason, journey.steps_done, agent_said)
-    return tuple(ChecklistTick(id=i.id, label=i.label, done=i.done, evidence=i.evidence) for i in status.items)
+    return [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence) for i in status.items]
 
 
 def ticks_an_item(journey: JourneyState, agent_line: str) -> bool:
@@ -72,11 +66,14 @@ def ticks_an_item(journey: JourneyState, agent_line: str) -> bool:
     return False
 
 
-def journey_update(session: SessionState, journey: JourneyState) -> Envelope:
-    """The ``journey`` message for ``session`` showing ``journey`` as it is now."""
+def journey_update(session: SessionState, journey: JourneyState,
+                   checklist: list[ChecklistItem] | None = None) -> Envelope:
+    """The ``journey`` message for ``session`` showing ``journey`` as it is now. ``checklist``: the one the
+    evaluation of this same journey already ticked for its first prompt; ticking the whole transcript again
+    cost about 110 us on the event path."""
     update = JourneyUpdate(
         session_id=session.id, journey_id=journey.id, practice=session.practice, status=journey.status,
         channels=list(journey.channels), steps_done=list(journey.steps_done), pending=list(journey.pending),
         collected=dict(journey.collected), handled_by=[h.model_dump() for h in journey.handled_by],
-        checklist=list(_checklist(journey)))
+        checklist=checklist if checklist else _checklist(journey))
     return Envelope(type="journey", data=update.model_dump(mode="json"))
