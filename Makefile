@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev clean bench migrate
+.PHONY: run test lint install install-dev clean bench migrate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ migrate: $(STAMP_RUN)
 ## Install with dev extras and run the whole test suite.
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lint (ruff) the code and the tests; CI runs it before the tests.
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check assist models routing simulator tests bench
 
 bench: $(STAMP_DEV)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
