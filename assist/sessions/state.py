@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
@@ -71,17 +71,20 @@ class SessionStore:
     async def put(self, state: SessionState) -> str:
         """Store ``state``; returns the value written."""
         raw = state.model_dump_json()
-        await self.client.set(self.key(state.id), raw, ex=self.ttl_seconds)
-        await self._track(state)
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(self.key(state.id), raw, ex=self.ttl_seconds)
+            self._track(pipe, state)
+            await pipe.execute()
         return raw
 
-    async def _track(self, state: SessionState) -> None:
-        """Keep the agent's set of live sessions in step with the session's status."""
+    def _track(self, pipe: Any, state: SessionState) -> None:
+        """Queue on ``pipe`` what keeps the agent's set of live sessions (read by need-to-know customer
+        access) in step with the session's status: one round trip with the write, not three."""
         if state.status in ("offered", "open"):
-            await self.client.sadd(self._agent_set(state.agent_id), state.id)
-            await self.client.expire(self._agent_set(state.agent_id), self.ttl_seconds)
+            pipe.sadd(self._agent_set(state.agent_id), state.id)
+            pipe.expire(self._agent_set(state.agent_id), self.ttl_seconds)
         else:
-            await self.client.srem(self._agent_set(state.agent_id), state.id)
+            pipe.srem(self._agent_set(state.agent_id), state.id)
 
     async def claim(self, session_id: str, expected: SessionStatus, new: SessionStatus) -> SessionState | None:
         """Move a session from ``expected`` to ``new`` atomically; None if someone else moved it first."""
@@ -101,10 +104,16 @@ class SessionStore:
                 await pipe.execute()
             except WatchError:  # another worker won the race
                 return None
-        await self._track(state)
+        async with self.client.pipeline(transaction=False) as track:
+            self._track(track, state)
+            await track.execute()
         return state
 
     async def for_agent(self, agent_id: str) -> list[SessionState]:
-        ids = await self.client.smembers(self._agent_set(agent_id))
-        states = [await self.get(i) for i in sorted(ids)]
+        ids = sorted(await self.client.smembers(self._agent_set(agent_id)))
+        async with self.client.pipeline(transaction=False) as pipe:  # a cluster spreads sessions over slots
+            for session_id in ids:
+                pipe.get(self.key(session_id))
+            raws = await pipe.execute()
+        states = [self.parse(raw) for raw in raws]
         return [s for s in states if s is not None and s.status in ("offered", "open")]
