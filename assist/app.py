@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from assist import health, metrics
 from assist.adoption import endpoints as adoption_endpoints
 from assist.agents import endpoints as agents_endpoints
+from assist.auth import endpoints as auth_endpoints
 from assist.auth.limits import RateLimitMiddleware
 from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(adoption_endpoints.router)
     app.include_router(agents_endpoints.router)
+    app.include_router(auth_endpoints.router)
     app.include_router(customers_endpoints.router)
     app.include_router(knowledge_endpoints.router)
     app.include_router(practice_endpoints.router)

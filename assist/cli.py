@@ -55,8 +55,10 @@ def _token_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apikey_create(args: argparse.Namespace) -> int:
-    from assist.auth.apikeys import create_api_key
+def _apikey(args: argparse.Namespace) -> int:
+    """``assist apikey create|list|rotate|revoke``: one database session around one ``assist.auth.apikeys`` call."""
+    from assist.auth import apikeys
+    from assist.errors import AssistError
     from assist.stores.schema import SchemaOutOfDate
     from assist.stores.sql import Database
 
@@ -66,13 +68,19 @@ def _apikey_create(args: argparse.Namespace) -> int:
         try:
             await db.prepare_schema(settings.migrates_on_start)
             async with db.session() as session:
-                return await create_api_key(session, args.name)
+                if args.action == "create":
+                    return (await apikeys.issue_api_key(session, args.name)).key
+                if args.action == "rotate":
+                    return (await apikeys.rotate_api_key(session, args.name, args.grace)).key
+                if args.action == "revoke":
+                    return (await apikeys.revoke_api_key(session, args.name)).model_dump_json()
+                return "\n".join(k.model_dump_json() for k in await apikeys.list_api_keys(session))
         finally:
             await db.close()
 
     try:
         print(asyncio.run(run()))
-    except SchemaOutOfDate as exc:
+    except (SchemaOutOfDate, AssistError, ValueError) as exc:
         print(f"assist: error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -144,9 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     apikey = commands.add_parser("apikey", help="API keys for routing systems").add_subparsers(dest="action",
                                                                                                required=True)
-    key_create = apikey.add_parser("create", help="print a new API key")
-    key_create.add_argument("--name", required=True)
-    key_create.set_defaults(handler=_apikey_create)
+    apikey.add_parser("create", help="print a new API key").add_argument("--name", required=True)
+    apikey.add_parser("list", help="every key as JSON lines: name, created, last used, revoked")
+    key_rotate = apikey.add_parser("rotate", help="print a new secret for the key; the old one works for --grace s")
+    key_rotate.add_argument("--name", required=True)
+    key_rotate.add_argument("--grace", type=int, default=3600, help="seconds the replaced key keeps working")
+    apikey.add_parser("revoke", help="revoke the key at once").add_argument("--name", required=True)
+    for action in apikey.choices.values():
+        action.set_defaults(handler=_apikey)
 
     database = commands.add_parser("db", help="the SQL schema (Alembic migrations)").add_subparsers(
         dest="action", required=True)

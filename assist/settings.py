@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_SECRET)
     jwt_ttl_seconds: int = Field(default=12 * 3600, gt=0)
     jwt_issuer: str = "agent-assist"
+    jwt_secret_fallbacks: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Earlier signing secrets, comma-separated in ``ASSIST_JWT_SECRET_FALLBACKS``: tokens they signed are still
+    accepted, new ones are signed with ``jwt_secret`` only. Rotating: the old secret moves here, a new one
+    becomes ``jwt_secret``; after ``jwt_ttl_seconds`` no token of the old one is alive and it can go."""
 
     metrics_token: SecretStr | None = None
     """When set, ``GET /metrics`` answers only ``Authorization: Bearer <this>``; unset, it is open (scrape it on a
@@ -67,6 +71,13 @@ class Settings(BaseSettings):
     rate_limit_bad_credentials: int = Field(default=30, gt=0)
     """Invalid tokens or API keys one address may send per failure window before it gets 429."""
     rate_limit_bad_credentials_window_seconds: int = Field(default=300, gt=0)
+
+    @field_validator("jwt_secret_fallbacks", mode="before")
+    @classmethod
+    def _split_fallbacks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

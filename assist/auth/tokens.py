@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
+from pydantic import SecretStr
 
 from assist.auth.principal import PEOPLE_ROLES, Principal, Role
 from assist.errors import Unauthorized
@@ -29,8 +31,7 @@ def create_token(settings: Settings, agent_id: str, role: Role | str, ttl_second
 def verify_token(settings: Settings, token: str) -> Principal:
     """The principal a token names; raises Unauthorized when it is malformed, forged or expired."""
     try:
-        claims = jwt.decode(token, settings.jwt_secret.get_secret_value(), algorithms=[ALGORITHM],
-                            issuer=settings.jwt_issuer, options={"require": ["sub", "role", "exp", "iss"]})
+        claims = _decode(settings, token)
         role = Role(claims["role"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token expired", code="token_expired") from exc
@@ -39,3 +40,21 @@ def verify_token(settings: Settings, token: str) -> Principal:
     if role not in PEOPLE_ROLES:
         raise Unauthorized("invalid token", code="invalid_token")
     return Principal(subject=str(claims["sub"]), role=role)
+
+
+def _decode(settings: Settings, token: str) -> dict[str, Any]:
+    """The claims of a token signed with the current secret or, during a rotation, a fallback one."""
+    *earlier, last = (settings.jwt_secret, *settings.jwt_secret_fallbacks)
+    for secret in earlier:
+        try:
+            return _claims(settings, token, secret)
+        except jwt.InvalidSignatureError:
+            continue
+    return _claims(settings, token, last)
+
+
+def _claims(settings: Settings, token: str, secret: SecretStr) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, secret.get_secret_value(), algorithms=[ALGORITHM],
+                                        issuer=settings.jwt_issuer,
+                                        options={"require": ["sub", "role", "exp", "iss"]})
+    return claims

@@ -152,6 +152,11 @@ class ApiKey(SQLModel, table=True):
     scopes: list[str] = _json(list)
     created_at: datetime = _when()
     revoked_at: datetime | None = _when(nullable=True)
+    last_used_at: datetime | None = _when(nullable=True)
+    """Noted at most once a minute per process: enough to find a key nobody uses, cheap on the hot path."""
+    previous_key_hash: str | None = None
+    previous_valid_until: datetime | None = _when(nullable=True)
+    """After a rotation the replaced key keeps working until then, so the client can switch without a gap."""
 
 
 class PromptRecord(SQLModel, table=True):
