@@ -1,5 +1,5 @@
 # Agent Assist: one stateless app process; point it at Redis and PostgreSQL with ASSIST_* variables.
-FROM python:3.11-slim
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     ASSIST_HOST=0.0.0.0 ASSIST_PORT=8000 ASSIST_DATA_DIR=/data ASSIST_WEB_DIR=/app/web \
