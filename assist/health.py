@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from assist.dependencies import DatabaseDep, RedisDep
 from assist.errors import problem_response
@@ -14,9 +15,13 @@ from assist.errors import problem_response
 router = APIRouter(tags=["health"])
 
 
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
 @router.get("/healthz", summary="The process is up")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> Alive:
+    return Alive()
 
 
 @router.get("/readyz", summary="Redis and the database answer", responses={503: {"description": "not ready"}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from routing.engine import AgentState, AgentStatus, Candidate, Decision
 from routing.records import Routed
@@ -25,9 +26,14 @@ _NOT_BOOL_OR_STR = BeforeValidator(_json_integer)  # after the bounds, which mus
 Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (novice) to 5 (expert)"), _NOT_BOOL_OR_STR]
 Capacity = Annotated[int, Field(ge=0, le=100, description="sessions the agent can hold at once"), _NOT_BOOL_OR_STR]
 Priority = Annotated[int, Field(ge=0, le=100), _NOT_BOOL_OR_STR]
-_NAMED_KEYS_ONLY = {"additionalProperties": False}
+_NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 """For ``dict[Name, ...]``: pydantic documents the key pattern as ``patternProperties`` only, which leaves every
 other key valid in the document while the service refuses it."""
+
+
+def _examples(*examples: JsonDict) -> ConfigDict:
+    """An input model's configuration with the examples the API document shows."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 
 class _In(BaseModel):
@@ -36,6 +42,8 @@ class _In(BaseModel):
 
 class SkillIn(_In):
     description: str = Field("", max_length=500)
+
+    model_config = _examples({"description": "Refunds and billing disputes"})
 
 
 class SkillOut(BaseModel):
@@ -53,9 +61,14 @@ class AgentIn(_In):
     groups: list[Name] = Field(default_factory=list, max_length=50)
     status: AgentStatus | None = None
 
+    model_config = _examples({"skills": {"billing": 4, "refund": 3}, "languages": ["en", "es"],
+                              "capacity": {"chat": 3, "phone": 1}, "groups": ["tier1"], "status": "available"})
+
 
 class StatusIn(_In):
     status: AgentStatus
+
+    model_config = _examples({"status": "available"})
 
 
 class AgentOut(BaseModel):
@@ -112,6 +125,10 @@ class ContactIn(_In):
     priority: Priority = Field(0, description="0..100; VIP and at-risk customers higher")
     customer_id: str | None = Field(None, max_length=128)
     last_agent_id: Identifier | None = Field(None, description="last agent or journey owner (sticky)")
+
+    model_config = _examples({"contact_id": "K-1001", "channel": "chat", "queue": "default",
+                              "required_skills": {"billing": 2}, "language": "en", "priority": 10,
+                              "customer_id": "C000001"})
 
 
 class CandidateOut(BaseModel):

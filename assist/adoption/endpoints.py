@@ -72,7 +72,8 @@ async def get_funnel(session: SessionDep, db: DatabaseDep, background: Backgroun
 
 
 @router.get("/funnel.csv", response_class=Response, summary="The same funnel as CSV, one row per group",
-            responses={200: {"content": {"text/csv": {}}, "description": "a header row, then one row per group"}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                                 "description": "a header row, then one row per group"}})
 async def get_funnel_csv(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
                          by: By = Dimension.WEEK,
                          ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> Response:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from assist.audit import record_access
 from assist.auth.apikeys import ApiKeyView, IssuedApiKey, issue_api_key, list_api_keys, revoke_api_key, rotate_api_key
 from assist.auth.principal import Principal, Role
 from assist.dependencies import RequestIdDep, SessionDep, require_roles
+from assist.json_types import JsonInteger
 
 router = APIRouter(prefix="/v1/admin/api-keys", tags=["api keys"])
 AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
@@ -18,13 +19,17 @@ KEY_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 
 
 class NewApiKey(BaseModel):
-    name: str = Field(pattern=KEY_NAME, examples=["acd-east"])
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "acd-east", "scopes": ["routing"]}]})
+
+    name: str = Field(pattern=KEY_NAME)
     scopes: list[Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]] = Field(default=["routing"], max_length=8)
 
 
 class Rotation(BaseModel):
-    grace_seconds: int = Field(default=3600, ge=0, le=30 * 86400)
+    grace_seconds: JsonInteger = Field(default=3600, ge=0, le=30 * 86400)
     """How long the replaced key keeps working, so the client can switch without a gap (0: stops at once)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grace_seconds": 3600}]})
 
 
 @router.get("", summary="Every API key with its last use (never the secret)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from simulator.practice import SCENARIOS
 
@@ -33,8 +33,13 @@ class RunCreate(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = None
     """Same seed, same scenario, same trainee behaviour -> same customer; random when omitted."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Week 1 escalations", "scenarios": ["angry_billing_dispute"], "trainees": ["A1", "A2"], "seed": 7}]})
+
 
 class AssignRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"trainees": ["A3"]}]})
+
     trainees: list[AgentId] = Field(min_length=1, max_length=100, json_schema_extra=_UNIQUE)
 
 

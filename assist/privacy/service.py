@@ -8,7 +8,6 @@ keeps only its surrogate id, so later reads answer 410 Gone rather than 404.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +16,7 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.service import load_customer
 from assist.privacy.live import ErasureSubject
+from assist.privacy.schemas import CustomerExport, ExportedIdentifier
 from assist.stores.tables import AuditEntry, Customer, CustomerIdentifier, Interaction, Journey, utcnow
 
 PII_FIELDS = ("name", "email", "phone", "date_of_birth", "address", "account_number")
@@ -27,8 +27,8 @@ returns how many of each kind it touched."""
 
 
 async def export_customer(session: AsyncSession, principal: Principal, customer_id: str,
-                          request_id: str | None = None) -> dict[str, Any]:
-    """Everything held on the customer, as JSON-ready dicts; audited as ``export``."""
+                          request_id: str | None = None) -> CustomerExport:
+    """Everything held on the customer; audited as ``export``."""
     customer = await load_customer(session, customer_id)
     identifiers = (await session.exec(select(CustomerIdentifier)
                                       .where(CustomerIdentifier.customer_id == customer_id))).all()
@@ -39,13 +39,11 @@ async def export_customer(session: AsyncSession, principal: Principal, customer_
                                 .order_by(col(AuditEntry.at)))).all()
     await record_access(session, principal, customer_id, "export", purpose="data_subject_request",
                         reason="data subject access request", request_id=request_id)
-    return {
-        "customer": customer.model_dump(mode="json"),
-        "identifiers": [i.model_dump(mode="json", exclude={"id"}) for i in identifiers],
-        "interactions": [i.model_dump(mode="json") for i in interactions],
-        "journeys": [j.model_dump(mode="json") for j in journeys],
-        "audit": [a.model_dump(mode="json") for a in audit],
-    }
+    return CustomerExport(
+        customer=customer,
+        identifiers=[ExportedIdentifier.model_validate(i, from_attributes=True) for i in identifiers],
+        interactions=list(interactions), journeys=list(journeys), audit=list(audit),
+    )
 
 
 async def erase_customer(session: AsyncSession, principal: Principal, customer_id: str, *,

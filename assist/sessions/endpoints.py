@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 
 from assist.auth.principal import Principal, Role
 from assist.dependencies import PrincipalDep, require_roles
 from assist.errors import Forbidden, NotFound
 from assist.sessions.events import handle_event
-from assist.sessions.schemas import MachineEvent, OfferRequest, OfferResponse
+from assist.sessions.schemas import EventAnswer, MachineEvent, OfferRequest, OfferResponse, SessionView
 from assist.sessions.service import SessionService
+from assist.sessions.state import SERVER_ONLY
 from assist.stream.protocol import EventData
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -35,16 +37,17 @@ async def offer_contact(request: OfferRequest, service: ServiceDep, _: OffererDe
 
 @router.post("/sessions/{session_id}/events", summary="A live event from a channel system or CRM")
 async def post_event(session_id: str, event: MachineEvent, service: ServiceDep,
-                     principal: PrincipalDep) -> dict[str, Any]:
+                     principal: PrincipalDep) -> EventAnswer:
     prompts = await handle_event(service, principal, EventData(session_id=session_id, **event.model_dump()))
-    return {"session_id": session_id, "prompts": [p.model_dump() for p in prompts]}
+    return EventAnswer(session_id=session_id, prompts=prompts)
 
 
-@router.get("/sessions/{session_id}", summary="A live session (its agent, supervisors, admins)")
-async def get_session(session_id: str, service: ServiceDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/sessions/{session_id}", response_model=SessionView,
+            summary="A live session (its agent, supervisors, admins)")
+async def get_session(session_id: str, service: ServiceDep, principal: PrincipalDep) -> BaseModel:
     state = await service.sessions.get(session_id)
     if state is None:
         raise NotFound(f"no session {session_id!r}", code="unknown_session")
     if not principal.may_act_as(state.agent_id) and principal.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("that session belongs to another agent", code="other_agent")
-    return state.model_dump(mode="json", exclude={"candidates", "customer"})
+    return SessionView.model_validate(state.model_dump(exclude=SERVER_ONLY))

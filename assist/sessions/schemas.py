@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from assist.guidance.interface import Prompt
+from assist.sessions.state import SERVER_ONLY, SessionState
 from assist.stream.protocol import EventBody
 
 Channel = Literal["chat", "phone", "email"]
@@ -23,6 +25,9 @@ class OfferRequest(BaseModel):
     reservation_id: str | None = Field(default=None, max_length=64)
     expires_in_seconds: float = Field(default=30.0, gt=0, le=600, strict=True)
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"agent_id": "A1", "channel": "chat", "reason": "refund", "identifiers": {"customer_id": "C000001"}}]})
+
 
 class OfferResponse(BaseModel):
     session_id: str
@@ -33,3 +38,23 @@ class OfferResponse(BaseModel):
 
 class MachineEvent(EventBody):
     """An event posted over REST by a channel system (telephony transcription, CRM)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"kind": "utterance", "speaker": "customer", "text": "I was charged twice for my order"},
+        {"kind": "crm", "speaker": "system", "fields": {"plan": "premium", "order_value": 120.0}}]})
+
+
+class EventAnswer(BaseModel):
+    session_id: str
+    prompts: list[Prompt]
+    """The guidance the event produced (also pushed to the agent's panel)."""
+
+
+def _view_fields() -> dict[str, Any]:
+    return {name: (field.annotation, field) for name, field in SessionState.model_fields.items()
+            if name not in SERVER_ONLY}
+
+
+SessionView: type[BaseModel] = create_model(
+    "SessionView", __doc__="A live session as its agent, supervisors and admins read it.", **_view_fields())
+"""``SessionState`` without its server-only fields, derived so that a new session field shows here too."""

@@ -42,6 +42,10 @@ class SessionState(BaseModel):
     opened_at: float | None = None
 
 
+SERVER_ONLY = frozenset({"candidates", "customer"})
+"""Fields a session's readers outside the service never get: candidate ids and the cached customer view."""
+
+
 class SessionStore:
     """One JSON value per session (``{session:<id>}`` slot) plus each agent's set of live session ids."""
 
