@@ -25,7 +25,7 @@ from sqlmodel import col, select
 
 from assist.audit import record_access
 from assist.auth.principal import Principal, Role
-from assist.customers.masking import disclose
+from assist.customers.masking import FIELD_POLICY, Disclosure, disclose
 from assist.customers.schemas import CustomerView
 from assist.errors import Conflict, InvalidInput, NotFound
 from assist.ids import new_id
@@ -38,7 +38,7 @@ from assist.stores.sql import Database
 from assist.stores.tables import utcnow
 from assist.stream.protocol import ApprovalRequestData, RaiseHandData
 from assist.supervision.journal import JOURNAL_KIND
-from assist.supervision.schemas import VERDICTS, DecisionIn, RequestStatus, SupervisorRequestOut
+from assist.supervision.schemas import VERDICTS, DecisionIn, RequestKind, RequestStatus, SupervisorRequestOut
 from assist.supervision.tables import SupervisorRequest
 from models.guardrails import refund_above_limit
 
@@ -50,15 +50,24 @@ SUMMARY_FIELDS = ("name", "account_number")
 """What a supervisor needs to recognise the customer on the floor; nothing more is copied into a request."""
 
 
-def supervisor_view(view: CustomerView | None) -> dict[str, Any]:
-    """The customer as a supervisor may see them, from the agent's (already masked) view: the stricter of the
-    two policies, so a request never shows more than either role may see. Empty for an unidentified caller."""
+def supervisor_view(view: CustomerView | None, seen_as: Role = Role.AGENT) -> dict[str, Any]:
+    """The customer as a supervisor may see them, made from the view the agent (``seen_as``) had: a field the
+    agent saw in full is disclosed by the supervisor's policy, one already masked for the agent stays as it
+    is (masking it again would strip its stars), one hidden from either is withheld. So a request never shows
+    more than either role may see. Empty for an unidentified caller."""
     if view is None:
         return {}
     values = {f: getattr(view, f) for f in SUMMARY_FIELDS if f in view.model_fields_set}
-    shown, withheld = disclose(values, Role.SUPERVISOR, view.consent)
+    full = {f: v for f, v in values.items() if FIELD_POLICY.get(f, {}).get(seen_as, Disclosure.FULL) is Disclosure.FULL}
+    shown, withheld = disclose(full, Role.SUPERVISOR, view.consent)
+    for field, value in values.items():
+        if field not in full:
+            if FIELD_POLICY.get(field, {}).get(Role.SUPERVISOR) is Disclosure.HIDDEN:
+                withheld.append(field)
+            else:
+                shown[field] = value
     hidden = sorted({*withheld, *(f for f in SUMMARY_FIELDS if f in view.withheld)})
-    return {"id": view.id, **{k: v for k, v in shown.items() if v is not None}, "withheld": hidden}
+    return {"id": view.id, **{f: shown[f] for f in SUMMARY_FIELDS if shown.get(f) is not None}, "withheld": hidden}
 
 
 async def ask_approval(service: SessionService, principal: Principal,
@@ -113,13 +122,15 @@ async def _open_session(service: SessionService, principal: Principal, session_i
     return snapshot
 
 
-async def _create(service: SessionService, state: SessionState, *, kind: str, request_id: str, prompt_id: str | None,
-                  action: str | None, amount: float | None, reason: str) -> SupervisorRequestOut:
+async def _create(service: SessionService, state: SessionState, *, kind: RequestKind, request_id: str,
+                  prompt_id: str | None, action: str | None, amount: float | None,
+                  reason: str) -> SupervisorRequestOut:
     request = SupervisorRequestOut(
-        id=request_id, kind=kind, status="pending", agent_id=state.agent_id, session_id=state.id,  # type: ignore[arg-type]
-        journey_id=state.journey_id, prompt_id=prompt_id, customer=supervisor_view(state.customer),
-        channel=state.channel, contact_reason=state.reason, action=action, amount=amount, reason=reason,
-        practice=state.practice, created_at=datetime.fromtimestamp(time.time(), UTC))
+        id=request_id, kind=kind, status="pending", agent_id=state.agent_id, session_id=state.id,
+        journey_id=state.journey_id, prompt_id=prompt_id,
+        customer=supervisor_view(state.customer, Role(state.agent_role)), channel=state.channel,
+        contact_reason=state.reason, action=action, amount=amount, reason=reason, practice=state.practice,
+        created_at=datetime.fromtimestamp(time.time(), UTC))
     prompt_log = service.delivery.prompt_log
     await prompt_log.journal.append(JOURNAL_KIND, {**request.model_dump(mode="json"),
                                                    "customer_id": state.customer_id})
@@ -160,12 +171,12 @@ async def decide(db: Database, delivery: Delivery, principal: Principal, request
             raise InvalidInput(f"a {row.kind} request is answered with one of {sorted(VERDICTS[row.kind])}",
                                code="invalid_verdict")
         now = utcnow()
-        changed = await s.execute(
+        changed = await (await s.connection()).execute(
             update(SupervisorRequest).where(col(SupervisorRequest.id) == request_id,
                                             col(SupervisorRequest.status) == "pending")
             .values(status=decision.verdict, decided_at=now, decided_by=principal.subject, note=decision.note)
             .execution_options(synchronize_session=False))
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
+        if changed.rowcount != 1:
             raise Conflict(f"request {request_id!r} was already {row.status}", code="already_decided")
         await record_access(s, principal, row.customer_id, f"{row.kind}_{decision.verdict}",
                             fields=[f for f in ("amount", "action") if getattr(row, f) is not None],
