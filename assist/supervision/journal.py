@@ -17,6 +17,6 @@ def request_row(entry: dict[str, Any]) -> dict[str, Any]:
     row["customer"] = row["customer"] or {}
     row["note"] = row["note"] or ""
     for when in ("created_at", "decided_at"):
-        if row[when] is not None:
-            row[when] = datetime.fromisoformat(row[when])
+        if isinstance(value := row[when], str):
+            row[when] = datetime.fromisoformat(value)
     return row
