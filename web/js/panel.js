@@ -13,6 +13,7 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
+import { applyRequest, helpActions, helpFailed } from "./panel-help.js";
 import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
@@ -145,6 +146,10 @@ const actions = {
   },
 };
 
+Object.assign(actions, helpActions({
+  send: (type, data, about) => pending.set(stream.send(type, data), about), state: () => state, render,
+}));
+
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
   if (!document.activeElement?.closest?.(`[data-prompt-id="${CSS.escape(answeredId)}"]`)) return;
@@ -206,6 +211,10 @@ function onReply(message) {
       else prompt.feedback = { ...prompt.feedback, state: "failed", detail: `Not recorded: ${data.detail}` };
       return;
     }
+    case "help":
+      helpFailed(state, about);
+      notice(`Not sent to a supervisor: ${data.detail}`);
+      return;
     case "status":
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
@@ -260,7 +269,7 @@ function onMessage(event) {
   }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
-    const said = applyMessage(state, message);
+    const said = message.type === "supervisor_request" ? applyRequest(state, message) : applyMessage(state, message);
     if (said) announce(said);
   } else {
     onReply(message);
