@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, require_roles
 from assist.sessions.endpoints import ServiceDep
+from assist.supervision.floor import floor_view
 from assist.supervision.requests import decide, list_requests
-from assist.supervision.schemas import DecisionIn, RequestList, RequestStatus, SupervisorRequestOut
+from assist.supervision.schemas import DecisionIn, FloorView, RequestList, RequestStatus, SupervisorRequestOut
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -38,3 +39,15 @@ async def get_requests(
 async def post_decision(db: DatabaseDep, service: ServiceDep, principal: Supervisor,
                         request_id: Annotated[str, Path(max_length=80)], body: DecisionIn) -> SupervisorRequestOut:
     return await decide(db, service.delivery, principal, request_id, body)
+
+
+@router.get("/floor", response_model=FloorView,
+            summary="The live floor: per queue service level, ASA and abandonment, occupancy, agents and contacts")
+async def get_floor(
+    request: Request, db: DatabaseDep, service: ServiceDep, _: Reader,
+    window_seconds: Annotated[float, Query(gt=0, le=86_400, description=(
+        "queue figures cover the contacts that arrived this long ago or since"))] = 3600.0,
+    sl_seconds: Annotated[float, Query(ge=0, le=3600, description="the service level's answer target")] = 20.0,
+) -> FloorView:
+    return await floor_view(request.app.state.routing, db, service.sessions, service.journeys,
+                            window_seconds, sl_seconds)
