@@ -30,9 +30,9 @@ from assist.customers.schemas import CustomerView
 from assist.errors import Conflict, InvalidInput, NotFound
 from assist.ids import new_id
 from assist.sessions.delivery import Delivery
-from assist.sessions.events import journey_gone
+from assist.sessions.events import journey_gone, read_snapshot
 from assist.sessions.live import LiveSnapshot
-from assist.sessions.service import SessionService, allowed, unknown_session
+from assist.sessions.service import SessionService, allowed
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
 from assist.stores.tables import utcnow
@@ -109,15 +109,8 @@ async def raise_hand(service: SessionService, principal: Principal, data: RaiseH
 
 
 async def _open_session(service: SessionService, principal: Principal, session_id: str) -> LiveSnapshot:
-    snapshot = service.live.get(session_id)
-    if snapshot is None:
-        try:
-            snapshot = await service.live.read(session_id)
-        except KeyError:
-            allowed(principal, session_id, "open", await service.sessions.get(session_id))
-            raise journey_gone(session_id) from None
-    if snapshot is None:
-        raise unknown_session(session_id)
+    """The agent's open session, read afresh (not this worker's copy: the refund may have moved elsewhere)."""
+    snapshot = await read_snapshot(service, principal, session_id)
     allowed(principal, session_id, "open", snapshot.state)
     return snapshot
 

@@ -8,6 +8,7 @@ import { plain } from "./panel-words.js";
 
 const STATUS_TEXT = { pending: "Waiting for a supervisor", approved: "Approved", refused: "Refused",
                       acknowledged: "A supervisor is on it" };
+const sending = new Set();   // contacts with an ask on its way: not saved, so a reload never leaves them stuck
 const STATUS_BADGE = { pending: "badge-warn", approved: "badge-ok", refused: "badge-muted", acknowledged: "badge-info" };
 
 /** A prompt the empowerment guardrail made: asking approval is what it suggests. */
@@ -22,7 +23,7 @@ export function applyRequest(state, message) {
   const s = state.sessions[data.session_id];
   if (!s) return null;
   s.requests ??= {};
-  s.helpSending = null;
+  sending.delete(s.id);
   const was = s.requests[data.id];
   if (was && was.status !== "pending" && data.status === "pending") return null;
   if (was?.status === data.status) return null;
@@ -41,8 +42,8 @@ export function helpActions({ send, state, render }) {
   return {
     askApproval(sessionId, promptId) {
       const s = state().sessions[sessionId];
-      if (!s || s.closed || s.helpSending) return;
-      s.helpSending = `approval:${promptId}`;
+      if (!s || s.closed || sending.has(sessionId)) return;
+      sending.add(sessionId);
       send("approval_request", { session_id: sessionId, prompt_id: promptId }, { kind: "help", sessionId });
       // asking is doing what the prompt said: it counts as accepted, like its Accept button
       if (!s.prompts.find((p) => p.data.id === promptId)?.feedback) this.feedback?.(promptId, "accepted", "");
@@ -50,8 +51,8 @@ export function helpActions({ send, state, render }) {
     },
     raiseHand(sessionId, note) {
       const s = state().sessions[sessionId];
-      if (!s || s.closed || s.helpSending) return;
-      s.helpSending = "hand";
+      if (!s || s.closed || sending.has(sessionId)) return;
+      sending.add(sessionId);
       send("raise_hand", { session_id: sessionId, note }, { kind: "help", sessionId });
       const input = document.getElementById(`hand-note-${sessionId}`);
       if (input) input.value = "";
@@ -60,10 +61,10 @@ export function helpActions({ send, state, render }) {
   };
 }
 
-/** The service refused an ask (the contact ended, no approval needed...): the buttons are usable again. */
-export function helpFailed(state, about) {
-  const s = state.sessions[about.sessionId];
-  if (s) s.helpSending = null;
+/** The service answered an ask (ack, or an error: the contact ended, no approval needed...): the buttons are
+ * usable again. */
+export function helpSettled(about) {
+  sending.delete(about.sessionId);
 }
 
 export function helpSection(s, actions) {
@@ -84,13 +85,13 @@ export function helpSection(s, actions) {
       r.note ? h("p", { class: "small", text: `Note: ${r.note}` }) : null))) : null,
     askable.map((p) => h("button", {
       type: "button", class: "primary", "data-focus": `ask-approval:${p.data.id}`, "data-ask-approval": p.data.id,
-      disabled: !!s.helpSending, on: { click: () => actions.askApproval(s.id, p.data.id) } },
+      disabled: sending.has(s.id), on: { click: () => actions.askApproval(s.id, p.data.id) } },
       `${plain(p.data.title)}`)),
     s.closed ? null : h("div", { class: "row hand" },
       h("label", { for: noteId, class: "visually-hidden", text: "What you need help with (optional)" }),
       h("input", { id: noteId, placeholder: "What do you need? (optional)", autocomplete: "off", maxlength: "500",
                    "data-focus": `hand-note:${s.id}` }),
-      h("button", { type: "button", "data-focus": `raise-hand:${s.id}`, disabled: !!s.helpSending,
+      h("button", { type: "button", "data-focus": `raise-hand:${s.id}`, disabled: sending.has(s.id),
                     on: { click: () => actions.raiseHand(s.id, document.getElementById(noteId)?.value ?? "") } },
         "Raise hand")));
 }

@@ -13,7 +13,7 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
-import { applyRequest, helpActions, helpFailed } from "./panel-help.js";
+import { applyRequest, helpActions, helpSettled } from "./panel-help.js";
 import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
@@ -177,6 +177,7 @@ function onReply(message) {
   const data = message.data || {};
   const about = data.in_reply_to ? pending.get(data.in_reply_to) : null;
   if (data.in_reply_to) pending.delete(data.in_reply_to);
+  if (about?.kind === "help") helpSettled(about);
   if (message.type === "ack" && about?.kind === "feedback") {
     const prompt = findPrompt(state, about.promptId);
     if (prompt?.feedback) prompt.feedback.state = "recorded";
@@ -212,7 +213,6 @@ function onReply(message) {
       return;
     }
     case "help":
-      helpFailed(state, about);
       notice(`Not sent to a supervisor: ${data.detail}`);
       return;
     case "status":
