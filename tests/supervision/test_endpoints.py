@@ -81,3 +81,19 @@ async def test_the_decision_route_documents_its_problems(client):
     responses = schema["paths"]["/v1/supervision/requests/{request_id}/decision"]["post"]["responses"]
     assert {"403", "404", "409", "422"} <= set(responses)
     assert "already_decided" in responses["409"]["description"]
+
+
+async def test_a_supervisor_reads_the_floor(app, client, auth):
+    await pending_approval(app)  # agent A1 with an open refund contact
+    response = await client.get("/v1/supervision/floor?sl_seconds=30", headers=auth("S1", "supervisor"))
+    assert response.status_code == 200
+    floor = response.json()
+    assert floor["sl_seconds"] == 30
+    assert [q["queue"] for q in floor["queues"]] == ["default"]
+    [a1] = [a for a in floor["agents"] if a["agent_id"] == "A1"]
+    assert [(c["channel"], c["reason"]) for c in a1["contacts"]] == [("chat", "refund")]
+
+
+async def test_an_agent_may_not_read_the_floor(client, auth):
+    response = await client.get("/v1/supervision/floor", headers=auth("A1", "agent"))
+    assert response.status_code == 403
