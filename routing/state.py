@@ -300,10 +300,13 @@ class RoutingStore:
                                            "channel": contact.channel, "arrived": contact.arrived_at,
                                            "outcome": outcome, "at": at}))
 
-    async def floor_log(self, limit: int) -> list[dict[str, Any]]:
-        """The newest ``limit`` answered and abandoned contacts, oldest first."""
-        entries = await self.redis.xrevrange(self.floor_key, count=limit) or []
-        return [json.loads(str((fields or {})["f"])) for _, fields in reversed(entries)]
+    async def floor_log(self, since: float, limit: int) -> list[dict[str, Any]]:
+        """Contacts answered or abandoned since ``since`` (epoch seconds, by Redis's clock: the stream's ids),
+        oldest first, at most ``limit``. A contact that arrived after ``since`` settled after it too, so this
+        holds every settled contact of a window that starts there."""
+        entries = await self.redis.xrange(self.floor_key, min=str(max(0, int(since * 1000))), max="+",
+                                          count=limit) or []
+        return [json.loads(str((fields or {})["f"])) for _, fields in entries]
 
     async def recent_decisions(self, limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` decisions, newest first, each with its stream ``id`` (and, for an attempt

@@ -104,6 +104,10 @@ class SessionStore:
         await self._track(state)
         return state
 
+    def agent_sessions_cmd(self, agent_id: str) -> Command:
+        """The ids of the agent's live (offered or open) sessions, for callers that pipeline many agents."""
+        return ("SMEMBERS", self._agent_set(agent_id))
+
     async def for_agent(self, agent_id: str) -> list[SessionState]:
         ids = await self.client.smembers(self._agent_set(agent_id))
         states = [await self.get(i) for i in sorted(ids)]
