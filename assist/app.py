@@ -47,6 +47,7 @@ from assist.stream import endpoint as stream_endpoint
 from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
+from assist.supervision import endpoints as supervision_endpoints
 from routing.api import build_router
 from routing.errors import RoutingError
 from routing.service import RoutingService
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)
     app.include_router(stream_tickets.router)
+    app.include_router(supervision_endpoints.router)
     app.include_router(build_router(get_routing, require_routing_client))
 
     @app.get("/", include_in_schema=False)

@@ -17,7 +17,7 @@ from typing import Any
 
 from models.catalog import Catalog
 
-__all__ = ["UNIDENTIFIED_NOTE", "GuardedAction", "apply_guardrails"]
+__all__ = ["UNIDENTIFIED_NOTE", "GuardedAction", "apply_guardrails", "refund_above_limit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,14 @@ def _amount(context: Mapping[str, Any], name: str) -> float:
     return float(value) if value is not None else 0.0
 
 
+def refund_above_limit(amount: float, limit: float) -> str | None:
+    """The empowerment-limit note when a refund of ``amount`` needs a supervisor's approval, else None. The one
+    place the rule lives: the model's guardrail, the rules' prompt and the approval request all ask it."""
+    if amount > limit:
+        return f"empowerment limit: {amount:.2f} is above your {limit:.2f} refund limit"
+    return None
+
+
 def _check(action: str, context: Mapping[str, Any], catalog: Catalog) -> tuple[str | None, str, str | None]:
     """(replacement or None to withhold, title, note or None) for one proposed action."""
     spec = catalog[action]
@@ -60,10 +68,10 @@ def _check(action: str, context: Mapping[str, Any], catalog: Catalog) -> tuple[s
         verify = catalog[policy["verify_action"]]
         return verify.id, verify.title, f"identity not verified: verify before {spec.short}"
     if spec.kind == "money":
-        amount, limit = _amount(context, "refund_amount"), _amount(context, "refund_limit")
-        if amount > limit:
-            return (policy["supervisor_action"], f"Ask supervisor approval for a {amount:.2f} refund",
-                    f"empowerment limit: {amount:.2f} is above your {limit:.2f} refund limit")
+        amount = _amount(context, "refund_amount")
+        note = refund_above_limit(amount, _amount(context, "refund_limit"))
+        if note:
+            return policy["supervisor_action"], f"Ask supervisor approval for a {amount:.2f} refund", note
     return action, spec.title, None
 
 

@@ -318,14 +318,16 @@ class RoutingService(OfferSettlement):
                 contact_id, ContactState.QUEUED, ContactState.CANCELLED, now))
             if moved[0] == "ok":
                 await self.store.call(self.store.dequeue_cmd(record["queue"], contact_id))
+                await self._log_floor(moved, "abandoned", now)
                 return
         elif state == ContactState.OFFERED:
             settled = await self.store.call(self.store.settle_cmd("cancel", rid, now, 0))
             if settled[0] == "ok":
-                await self.store.send([
+                moved, _ = await self.store.send([
                     self.store.move_contact_cmd(contact_id, ContactState.OFFERED, ContactState.CANCELLED,
                                                 now, expect_rid=rid),
                     self.store.unschedule_expiry_cmd(rid)])
+                await self._log_floor(moved, "abandoned", now)
                 agent_id, _ = split_reservation_id(rid)
                 await self.mirror.refresh([agent_id])
                 await self._withdraw(Withdrawal(rid, agent_id, contact_id, "cancelled"))

@@ -40,13 +40,20 @@ class OfferSettlement:
         ``reservation_expired`` (409; the contact is re-routed)."""
         reply = await self._settle("accept", reservation_id)
         if reply[0] == "ok":
-            await self.store.send([
+            now = self.clock()
+            moved, _ = await self.store.send([
                 self.store.move_contact_cmd(reply[1], ContactState.OFFERED, ContactState.ACCEPTED,
-                                            self.clock(), expect_rid=reservation_id, rid=reservation_id,
+                                            now, expect_rid=reservation_id, rid=reservation_id,
                                             agent_id=split_reservation_id(reservation_id)[0]),
                 self.store.unschedule_expiry_cmd(reservation_id)])
+            await self._log_floor(moved, "answered", now)
             return await self.store.reservation(reservation_id)
         raise RoutingError("reservation_expired", 409, f"reservation {reservation_id!r} expired")
+
+    async def _log_floor(self, moved: Any, outcome: str, now: float) -> None:
+        """Log a contact's move (a ``contact_move`` reply) as answered or abandoned for the floor view."""
+        if not isinstance(moved, Exception) and moved[0] == "ok":
+            await self.store.call(self.store.floor_cmd(contact_from_json(moved[1]), outcome, now))
 
     async def reject(self, reservation_id: str) -> dict[str, str]:
         """Decline an offer: the slot is freed and the contact re-routed to someone else. Raises

@@ -60,6 +60,8 @@ class StoreSettings:
     settled_ttl_seconds: int = 3600
     contact_ttl_seconds: int = 86400
     decisions_maxlen: int = 10000
+    floor_maxlen: int = 50000
+    """Answered and abandoned contacts kept for the live floor view (``floor_log``): a busy day's worth."""
     single_node_scripts: bool = True
 
 
@@ -91,6 +93,7 @@ class RoutingStore:
         self.skills_key = key("routing", "skills", "catalog")
         self.expiry_key = key("routing", "reservations", "expiry")
         self.decisions_key = key("routing", "decisions", "stream")
+        self.floor_key = key("routing", "floor", "stream")
 
     def agent_key(self, agent_id: str) -> str:
         return self.key("agent", agent_id, "state")
@@ -287,6 +290,23 @@ class RoutingStore:
         """Append ``decision`` to the capped decision stream (why, for analytics) as one JSON field."""
         return ("XADD", self.decisions_key, "MAXLEN", "~", self.settings.decisions_maxlen, "*",
                 "d", _decision_entry(contact, decision, now, rid))
+
+    def floor_cmd(self, contact: Contact, outcome: str, at: float) -> Command:
+        """Log that ``contact`` was answered or abandoned at ``at``, with its queue, channel and arrival: what
+        service level, speed of answer and abandonment are computed from (the contact record itself is
+        overwritten as the contact moves on, and expires)."""
+        return ("XADD", self.floor_key, "MAXLEN", "~", self.settings.floor_maxlen, "*",
+                "f", _COMPACT_JSON.encode({"contact": contact.contact_id, "queue": contact.queue,
+                                           "channel": contact.channel, "arrived": contact.arrived_at,
+                                           "outcome": outcome, "at": at}))
+
+    async def floor_log(self, since: float, limit: int) -> list[dict[str, Any]]:
+        """Contacts answered or abandoned since ``since`` (epoch seconds, by Redis's clock: the stream's ids),
+        oldest first, at most ``limit``. A contact that arrived after ``since`` settled after it too, so this
+        holds every settled contact of a window that starts there."""
+        entries = await self.redis.xrange(self.floor_key, min=str(max(0, int(since * 1000))), max="+",
+                                          count=limit) or []
+        return [json.loads(str((fields or {})["f"])) for _, fields in entries]
 
     async def recent_decisions(self, limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` decisions, newest first, each with its stream ``id`` (and, for an attempt

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from assist.guidance.interface import GuidanceInput, Prompt, Reason
 from assist.guidance.sentiment import sentiment
+from models.guardrails import refund_above_limit
 
 ACCOUNT_REASONS = frozenset({"billing_dispute", "refund", "cancel", "account_change", "payment", "complaint"})
 TECH_REASONS = frozenset({"outage", "technical_issue"})
@@ -83,11 +84,11 @@ def refund_within_limits(given: GuidanceInput) -> Prompt | None:
         value = float(amount)
     except (TypeError, ValueError):
         return None
-    if value > given.refund_limit:
+    note = refund_above_limit(value, given.refund_limit)
+    if note:
         return Prompt(action="escalate_supervisor", title=f"Ask supervisor approval for a {value:.2f} refund",
                       text="The refund is above your limit: request approval instead of promising it.",
-                      confidence=0.9, guardrails=[f"empowerment limit: {value:.2f} is above your "
-                                                  f"{given.refund_limit:.2f} refund limit"],
+                      confidence=0.9, guardrails=[note],
                       reasons=[Reason(feature="refund_amount", text=f"refund requested: {value:.2f}")])
     action = "offer_refund_small" if value <= 50 else "offer_refund_large"
     return Prompt(action=action, title=f"Refund {value:.2f} is within your limit",

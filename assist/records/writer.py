@@ -35,6 +35,8 @@ from assist.metrics import RECORD_WRITE_FAILURES
 from assist.records.journal import RecordJournal
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
+from assist.supervision.journal import JOURNAL_KIND, request_row
+from assist.supervision.tables import SupervisorRequest
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,7 @@ class RecordWriter:
         journeys: list[dict[str, Any]] = []
         interactions: list[dict[str, Any]] = []
         feedback: list[tuple[dict[str, Any], float | None]] = []
+        requests: list[dict[str, Any]] = []
         for _, fields in entries:
             kind, entry = fields.get("k"), json.loads(fields["e"])
             if kind == "prompts":
@@ -160,6 +163,8 @@ class RecordWriter:
                 interactions.append(entry)
             elif kind == "feedback":
                 feedback.append((entry, float(fields["s"]) if fields.get("s") else None))
+            elif kind == JOURNAL_KIND:
+                requests.append(request_row(entry))
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
         async with self.db.session() as s:
@@ -179,6 +184,8 @@ class RecordWriter:
                     for i in interactions])
             for entry, shown_at in feedback:
                 await _insert_feedback(connection, entry, shown_at)
+            if requests:
+                await connection.execute(self._insert_new(SupervisorRequest), requests)
 
     def _insert_new(self, table: Any) -> Any:
         """An insert that skips rows whose primary key is already there."""

@@ -19,6 +19,7 @@ from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus, candidate_for
 from assist.journeys.state import JourneyState
 from assist.sessions.journey_update import journey_mark, journey_update, ticks_an_item
+from assist.sessions.live import LiveSnapshot
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
@@ -70,13 +71,7 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     snapshot = live.get(event.session_id)
     while True:
         if snapshot is None:
-            try:
-                snapshot = await live.read(event.session_id)
-            except KeyError:
-                allowed(principal, event.session_id, "open", await service.sessions.get(event.session_id))
-                raise journey_gone(event.session_id) from None
-            if snapshot is None:
-                raise unknown_session(event.session_id)
+            snapshot = await read_snapshot(service, principal, event.session_id)
         state = allowed(principal, event.session_id, "open", snapshot.state)
         if event.kind == "action" and event.action == "resolve_identity":
             live.forget(state.id)  # it changes the session: the copy must not change with it before the write
@@ -104,6 +99,20 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
     return prompts
+
+
+async def read_snapshot(service: SessionService, principal: Principal, session_id: str) -> LiveSnapshot:
+    """The session and its journey as stored now (not yet checked against ``principal``: the caller does).
+    Raises NotFound for an unknown session, and for a session whose journey is gone Forbidden/Conflict when
+    ``principal`` may not act on it or it is not open, else Conflict ``journey_gone``."""
+    try:
+        snapshot = await service.live.read(session_id)
+    except KeyError:
+        allowed(principal, session_id, "open", await service.sessions.get(session_id))
+        raise journey_gone(session_id) from None
+    if snapshot is None:
+        raise unknown_session(session_id)
+    return snapshot
 
 
 def journey_gone(session_id: str) -> Conflict:

@@ -113,6 +113,10 @@ class SessionStore:
             await track.execute()
         return state
 
+    def agent_sessions_cmd(self, agent_id: str) -> Command:
+        """The ids of the agent's live (offered or open) sessions, for callers that pipeline many agents."""
+        return ("SMEMBERS", self._agent_set(agent_id))
+
     async def for_agent(self, agent_id: str) -> list[SessionState]:
         ids = sorted(await self.client.smembers(self._agent_set(agent_id)))
         async with self.client.pipeline(transaction=False) as pipe:  # a cluster spreads sessions over slots

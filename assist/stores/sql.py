@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.guidance import registry as _model_registry  # noqa: F401 - model_version tables
 from assist.practice import tables as _practice_tables  # noqa: F401
 from assist.stores import schema, tables  # noqa: F401 - tables registers the tables on SQLModel.metadata
+from assist.supervision import tables as _supervision_tables  # noqa: F401
 
 
 def async_url(url: str) -> str:

@@ -8,6 +8,7 @@ from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
 from assist.stream.protocol import (
     Accept,
+    ApprovalRequest,
     Close,
     Decline,
     Envelope,
@@ -16,8 +17,10 @@ from assist.stream.protocol import (
     InboundMessage,
     Ping,
     PromptFeedback,
+    RaiseHand,
     Status,
 )
+from assist.supervision.requests import ask_approval, raise_hand
 
 
 async def dispatch(service: SessionService, principal: Principal, message: InboundMessage) -> Envelope | None:
@@ -40,6 +43,12 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             await service.close(principal, data)
         case Status(data=data):
             await service.set_status(principal, data.status)
+        case ApprovalRequest(data=data):
+            request = await ask_approval(service, principal, data)
+            return Envelope(type="ack", data={"in_reply_to": message.id, "request_id": request.id})
+        case RaiseHand(data=data):
+            request = await raise_hand(service, principal, data)
+            return Envelope(type="ack", data={"in_reply_to": message.id, "request_id": request.id})
         case Ping():
             return Envelope(type="pong", data={"in_reply_to": message.id})
     return None

@@ -82,6 +82,18 @@ class CloseData(BaseModel):
     summary: str = Field(default="", max_length=500)
 
 
+class ApprovalRequestData(BaseModel):
+    """Ask a supervisor to approve what a guardrail refused this agent (the prompt that said so)."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    prompt_id: str = Field(min_length=1, max_length=64)
+
+
+class RaiseHandData(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=500)
+
+
 class _Inbound(BaseModel):
     id: str | None = Field(default=None, max_length=64)
 
@@ -121,15 +133,25 @@ class Close(_Inbound):
     data: CloseData
 
 
+class ApprovalRequest(_Inbound):
+    type: Literal["approval_request"]
+    data: ApprovalRequestData
+
+
+class RaiseHand(_Inbound):
+    type: Literal["raise_hand"]
+    data: RaiseHandData
+
+
 class Ping(_Inbound):
     type: Literal["ping"]
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close | Ping,
-                           Field(discriminator="type")]
+InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close
+                           | ApprovalRequest | RaiseHand | Ping, Field(discriminator="type")]
 INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close",
-                           "ping"})
+                           "approval_request", "raise_hand", "ping"})
 inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 

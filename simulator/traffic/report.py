@@ -22,7 +22,7 @@ import pandas as pd
 
 from simulator.traffic.des import TrafficResult
 
-__all__ = ["Figures", "TrafficReport", "report_frame", "summarize"]
+__all__ = ["Figures", "TrafficReport", "figures", "occupancy", "report_frame", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +58,11 @@ class TrafficReport:
         return self.overall.offered / self.wall_seconds if self.wall_seconds > 0 else float("inf")
 
 
-def _figures(arrival: np.ndarray, answered_at: np.ndarray, abandoned_at: np.ndarray, handle: np.ndarray,
-             sl_seconds: float) -> Figures:
+def figures(arrival: np.ndarray, answered_at: np.ndarray, abandoned_at: np.ndarray, handle: np.ndarray,
+            sl_seconds: float) -> Figures:
+    """The figures of one set of contacts, by the definitions above: per contact its arrival, and when it was
+    answered or abandoned (NaN if not) and its handle time, in seconds. The live floor view
+    (``assist.supervision.floor``) computes its figures here too, so a run and the floor mean the same thing."""
     offered = len(arrival)
     answered = ~np.isnan(answered_at)
     wait = answered_at[answered] - arrival[answered]
@@ -79,27 +82,33 @@ def _figures(arrival: np.ndarray, answered_at: np.ndarray, abandoned_at: np.ndar
     )
 
 
+def occupancy(busy_slot_seconds: float, staffed_seconds: float) -> float:
+    """Slot-seconds worked (each contact's time over its agent's capacity on the channel) over staffed
+    seconds; NaN when nobody was staffed."""
+    return busy_slot_seconds / staffed_seconds if staffed_seconds else float("nan")
+
+
 def summarize(result: TrafficResult, sl_seconds: float = 20.0, warmup: float = 0.0) -> TrafficReport:
     """Figures of ``result`` for the contacts that arrived at or after ``warmup`` seconds."""
     c = result.contacts
     keep = c.arrival >= warmup
 
-    def figures(mask: np.ndarray) -> Figures:
-        return _figures(c.arrival[mask], result.answered_at[mask], result.abandoned_at[mask],
-                        result.handle[mask], sl_seconds)
+    def of(mask: np.ndarray) -> Figures:
+        return figures(c.arrival[mask], result.answered_at[mask], result.abandoned_at[mask],
+                       result.handle[mask], sl_seconds)
 
     queues = result.scenario.queues
-    by_queue = {spec.name: figures(keep & (c.queue == q)) for q, spec in enumerate(queues)}
+    by_queue = {spec.name: of(keep & (c.queue == q)) for q, spec in enumerate(queues)}
     skills = sorted({spec.skill for spec in queues})
     by_skill = {}
     for skill in skills:
         ids = [q for q, spec in enumerate(queues) if spec.skill == skill]
-        by_skill[skill] = figures(keep & np.isin(c.queue, ids))
+        by_skill[skill] = of(keep & np.isin(c.queue, ids))
     answered = keep & (result.agent >= 0)
     staffed = float(result.staffed.sum())
     return TrafficReport(
         scenario=result.scenario.name, policy=result.policy, agents=len(result.scenario.agents),
-        overall=figures(keep), occupancy=float(result.busy.sum()) / staffed if staffed else float("nan"),
+        overall=of(keep), occupancy=occupancy(float(result.busy.sum()), staffed),
         relaxed_share=float((result.step[answered] > 0).mean()) if answered.any() else 0.0,
         by_queue=by_queue, by_skill=by_skill, wall_seconds=result.wall_seconds,
     )

@@ -1,4 +1,5 @@
-// The supervisor dashboard: guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
+// The supervisor dashboard: agents' approval and help requests (dashboard-requests.js), the live floor
+// (dashboard-floor.js), guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
 // date range and team, routing's live snapshot (queues, agents by status) and the prompt feedback recorded
 // so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
 // the feedback tallies, which read weeks of records, on Apply, "Refresh now" and once a minute.
@@ -6,6 +7,8 @@
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
+import { loadFloor } from "./dashboard-floor.js";
+import { loadRequests } from "./dashboard-requests.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -152,7 +155,8 @@ async function refresh(event) {
   $("refreshing").textContent = "Updating…";
   const adoptionDue = event !== undefined || Date.now() - adoptionAt >= ADOPTION_REFRESH_MS;
   if (adoptionDue) adoptionAt = Date.now();
-  await Promise.all([loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
+  await Promise.all([loadRequests(api, $("requests-body"), $("requests-status")), loadFloor(api, $("floor-body")),
+    loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
     adoptionDue ? loadAdoption(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   if (!paused) timer = setTimeout(() => refresh(), REFRESH_MS);

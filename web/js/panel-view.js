@@ -3,6 +3,7 @@
 
 import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
+import { helpSection } from "./panel-help.js";
 import { plain, plainId } from "./panel-words.js";
 
 export { keepingFocus } from "./dom.js";
@@ -116,6 +117,7 @@ export function renderSession(root, state, actions) {
         h("span", { class: "small muted mono", text: s.id }))),
     closedBanner(s, actions),
     guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
+    helpSection(s, actions),
     checklistSection(s),
     knowledgeSection(s, state.reading ?? {}, actions),
     customerSection(s, actions),

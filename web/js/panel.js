@@ -13,6 +13,7 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
+import { applyRequest, helpActions, helpSettled } from "./panel-help.js";
 import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
@@ -145,6 +146,10 @@ const actions = {
   },
 };
 
+Object.assign(actions, helpActions({
+  send: (type, data, about) => pending.set(stream.send(type, data), about), state: () => state, render,
+}));
+
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
   if (!document.activeElement?.closest?.(`[data-prompt-id="${CSS.escape(answeredId)}"]`)) return;
@@ -172,6 +177,7 @@ function onReply(message) {
   const data = message.data || {};
   const about = data.in_reply_to ? pending.get(data.in_reply_to) : null;
   if (data.in_reply_to) pending.delete(data.in_reply_to);
+  if (about?.kind === "help") helpSettled(about);
   if (message.type === "ack" && about?.kind === "feedback") {
     const prompt = findPrompt(state, about.promptId);
     if (prompt?.feedback) prompt.feedback.state = "recorded";
@@ -206,6 +212,9 @@ function onReply(message) {
       else prompt.feedback = { ...prompt.feedback, state: "failed", detail: `Not recorded: ${data.detail}` };
       return;
     }
+    case "help":
+      notice(`Not sent to a supervisor: ${data.detail}`);
+      return;
     case "status":
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
@@ -260,7 +269,7 @@ function onMessage(event) {
   }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
-    const said = applyMessage(state, message);
+    const said = message.type === "supervisor_request" ? applyRequest(state, message) : applyMessage(state, message);
     if (said) announce(said);
   } else {
     onReply(message);
