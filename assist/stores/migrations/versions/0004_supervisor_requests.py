@@ -1,7 +1,7 @@
 """supervisor requests
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0010
 Create Date: 2026-12-05 09:17:16.726014
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0004'
-down_revision: str | None = '0002'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
