@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 RequestKind = Literal["approval", "help"]
 RequestStatus = Literal["pending", "approved", "refused", "acknowledged"]
@@ -45,6 +45,9 @@ class RequestList(BaseModel):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"verdict": "approved", "note": "Fine this once: long-standing customer"}]})
+
     verdict: Verdict = Field(description="approved or refused for an approval; acknowledged for a raised hand")
     note: str = Field(default="", max_length=1000, description="shown to the agent")
 
