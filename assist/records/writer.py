@@ -2,7 +2,7 @@
 
 Every worker runs a ``RecordWriter``; the one that holds the journal's lock reads the oldest entries, writes
 them in one transaction (prompt records, journeys, interactions, then feedback, whose foreign key needs its
-prompt), and only then deletes them from the stream. A failed transaction leaves them there for the next
+prompt, and wrap-ups, which update their interaction), and only then deletes them from the stream. A failed transaction leaves them there for the next
 attempt; a worker that dies holding the lock loses it after ``lock_seconds`` and whichever worker runs next
 drains what it left. Inserts skip rows already there (by prompt id, interaction id, one feedback per prompt),
 so an entry written twice (the worker died between the commit and the delete) stores one row.
@@ -35,6 +35,7 @@ from assist.metrics import RECORD_WRITE_FAILURES
 from assist.records.journal import RecordJournal
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
+from assist.wrapup.service import apply_wrapup
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ class RecordWriter:
         journeys: list[dict[str, Any]] = []
         interactions: list[dict[str, Any]] = []
         feedback: list[tuple[dict[str, Any], float | None]] = []
+        wrapups: list[dict[str, Any]] = []
         for _, fields in entries:
             kind, entry = fields.get("k"), json.loads(fields["e"])
             if kind == "prompts":
@@ -160,6 +162,8 @@ class RecordWriter:
                 interactions.append(entry)
             elif kind == "feedback":
                 feedback.append((entry, float(fields["s"]) if fields.get("s") else None))
+            elif kind == "wrapup":
+                wrapups.append(entry)
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
         async with self.db.session() as s:
@@ -175,10 +179,13 @@ class RecordWriter:
             if interactions:
                 await connection.execute(self._insert_new(Interaction), [
                     {**i, "started_at": _when(i["started_at"]), "ended_at": _when(i["ended_at"]),
-                     "summary": "" if i["customer_id"] in erased else i["summary"]}
+                     "summary": "" if i["customer_id"] in erased else i["summary"],
+                     "disposition": i.get("disposition")}
                     for i in interactions])
             for entry, shown_at in feedback:
                 await _insert_feedback(connection, entry, shown_at)
+            for entry in wrapups:  # after the inserts: a close and its wrap-up journaled in one outage
+                await apply_wrapup(connection, entry)
 
     def _insert_new(self, table: Any) -> Any:
         """An insert that skips rows whose primary key is already there."""

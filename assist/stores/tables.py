@@ -97,6 +97,8 @@ class Interaction(SQLModel, table=True):
     outcome: str | None = None
     csat: int | None = None
     summary: str = ""
+    disposition: str | None = Field(default=None, max_length=64)
+    """The wrap-up's disposition code (``ASSIST_DISPOSITIONS``); None until the agent picks one."""
     practice: bool = False
 
 

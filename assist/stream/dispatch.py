@@ -17,6 +17,7 @@ from assist.stream.protocol import (
     Ping,
     PromptFeedback,
     Status,
+    WrapUp,
 )
 
 
@@ -38,6 +39,8 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             await service.handoff(principal, data)
         case Close(data=data):
             await service.close(principal, data)
+        case WrapUp(data=data):
+            await service.submit_wrapup(principal, data)
         case Status(data=data):
             await service.set_status(principal, data.status)
         case Ping():
