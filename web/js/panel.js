@@ -14,6 +14,7 @@ import {
   tickCountdowns,
 } from "./panel-view.js";
 import { setWords, plainId } from "./panel-words.js";
+import { applyWrapup, isWrapupMessage, tickWrapup, wrapupActions, wrapupRefused } from "./panel-wrapup.js";
 import { AgentStream } from "./stream.js";
 
 const $ = (id) => document.getElementById(id);
@@ -137,6 +138,7 @@ const actions = {
     state.active = sessionId;
     render();
   },
+  serverNow: () => stream.serverNow(),
   clear(sessionId) {
     removeSession(state, sessionId);
     render();
@@ -144,6 +146,8 @@ const actions = {
     $("session").querySelector("h2")?.focus();
   },
 };
+
+Object.assign(actions, wrapupActions({ state: () => state, send: (type, data) => stream.send(type, data), pending, render }));
 
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
@@ -210,6 +214,9 @@ function onReply(message) {
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
       return;
+    case "wrapup":
+      wrapupRefused(state, about, data);
+      return;
     case "close": {
       const s = state.sessions[about.sessionId];
       if (s) s.closing = false;
@@ -260,7 +267,7 @@ function onMessage(event) {
   }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
-    const said = applyMessage(state, message);
+    const said = isWrapupMessage(message) ? applyWrapup(state, message) : applyMessage(state, message);
     if (said) announce(said);
   } else {
     onReply(message);
@@ -318,6 +325,7 @@ function start(token, claims, me) {
   render();
   stream.start();
   setInterval(expireOffers, 250);
+  setInterval(() => tickWrapup($("session"), stream.serverNow()), 1000);
   window.addEventListener("online", () => stream.retryNow());
 }
 
