@@ -1,9 +1,9 @@
 """Every websocket message, as one pydantic model per type. docs/protocol.md documents the same set.
 
 Envelope: ``{"type", "id", "seq", "epoch", "ts", "data"}``. Server messages that change what the panel shows
-(offer, context, prompt, handoff, session_closed, status, wrapup, wrapup_saved) are durable: they carry a per-agent increasing
-``seq``, counted within an ``epoch`` (a new epoch means the numbering started over), and are replayed on
-resume. ``hello`` and ``error`` answer one connection and carry neither.
+(offer, context, prompt, handoff, session_closed, status, wrapup, wrapup_saved) are durable: they carry a
+per-agent increasing ``seq``, counted within an ``epoch`` (a new epoch means the numbering started over), and
+are replayed on resume. ``hello`` and ``error`` answer one connection and carry neither.
 """
 
 from __future__ import annotations
