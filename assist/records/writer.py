@@ -4,8 +4,9 @@ Every worker runs a ``RecordWriter``; the one that holds the journal's lock read
 them in one transaction (prompt records, journeys, interactions, then feedback, whose foreign key needs its
 prompt, and wrap-ups, which update their interaction), and only then deletes them from the stream. A failed
 transaction leaves them there for the next attempt; a worker that dies holding the lock loses it after
-``lock_seconds`` and whichever worker runs next drains what it left. Inserts skip rows already there (by prompt id, interaction id, one feedback per prompt),
-so an entry written twice (the worker died between the commit and the delete) stores one row.
+``lock_seconds`` and whichever worker runs next drains what it left. Inserts skip rows already there (by
+prompt id, interaction id, one feedback per prompt), so an entry written twice (the worker died between the
+commit and the delete) stores one row.
 
 An entry the database refuses for what it is (not because it is down) would stop the drain forever; the batch
 is then written entry by entry and such an entry moves to a dead-letter stream (``<journal>:dead``), logged as
