@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -60,11 +61,16 @@ def words(name: str) -> str:
     return name.replace("_", " ").strip()
 
 
+@lru_cache(maxsize=1)
+def _titles() -> dict[str, str]:
+    """Catalog action titles and checklist labels by id (the same words ``GET /v1/words`` gives the panel)."""
+    checklists = load_checklists()
+    return {**{k: v.label for k, v in checklists.items.items()}, **{a.id: a.title for a in load_catalog().actions}}
+
+
 def plain_step(step: str) -> str:
     """A step or action id in plain words: the catalog's title or the checklist's label, else its words."""
-    catalog = {a.id: a.title for a in load_catalog().actions}
-    checklists = load_checklists()
-    title = catalog.get(step) or (checklists.items[step].label if step in checklists.items else None)
+    title = _titles().get(step)
     return title[:1].lower() + title[1:] if title else words(step)
 
 
@@ -82,8 +88,10 @@ def private_values(customer: Mapping[str, Any] | None) -> list[str]:
 def scrub(text: str, private: Iterable[str] = ()) -> str:
     """``text`` with the customer's own values, e-mail addresses and long numbers masked ("number ending
     0194"); amounts and order references stay, they are what the next agent needs."""
-    for value in sorted(set(private), key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "[personal detail]", text, flags=re.IGNORECASE)
+    values = sorted(set(private), key=len, reverse=True)   # longest first: "Sam Carter" before "Sam"
+    if values:
+        pattern = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, values))})(?!\w)", re.IGNORECASE)
+        text = pattern.sub("[personal detail]", text)
     text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
     return _LONG_NUMBER.sub(lambda m: f"[number ending {''.join(c for c in m.group() if c.isdigit())[-4:]}]", text)
 
