@@ -5,6 +5,8 @@
 
 import { add, h } from "./dom.js";
 
+const SENDING_STALE_MS = 15_000;   // a send with no answer by then (the page was reloaded meanwhile) may go again
+
 const ERRORS = {
   unknown_disposition: "Pick a disposition from the list.",
   wrapup_not_pending: "This wrap-up was saved already.",
@@ -37,7 +39,7 @@ export function wrapupActions(ctx) {
     submitWrapup(sessionId) {
       const s = ctx.state().sessions[sessionId];
       const w = s?.wrapup;
-      if (!w || w.state === "sending" || w.state === "saved") return;
+      if (!w || isSending(w) || w.state === "saved") return;
       if (!w.disposition) {
         w.error = ERRORS.unknown_disposition;
         ctx.render();
@@ -46,10 +48,14 @@ export function wrapupActions(ctx) {
       }
       const id = ctx.send("wrapup", { session_id: sessionId, disposition: w.disposition, summary: w.summary.trim() });
       ctx.pending.set(id, { kind: "wrapup", sessionId });
-      Object.assign(w, { state: "sending", error: null });
+      Object.assign(w, { state: "sending", sentAt: Date.now(), error: null });
       ctx.render();
     },
   };
+}
+
+function isSending(w) {
+  return w.state === "sending" && Date.now() - (w.sentAt ?? 0) < SENDING_STALE_MS;
 }
 
 /** An `error` in reply to a wrap-up: the form comes back with the reason in plain words. */
@@ -106,7 +112,7 @@ export function wrapupSection(s, actions, now) {
                                "aria-describedby": hintId, "data-focus": `wrapup-summary:${s.id}`,
                                on: { input: (e) => { w.summary = e.target.value; } } });
   text.value = w.summary;
-  const sending = w.state === "sending";
+  const sending = isSending(w);
   return add(section,
     offer.deadline ? h("p", { class: "notice notice-info", role: "timer", "aria-live": "off",
                               "data-acw-deadline": String(offer.deadline), text: acwText(offer.deadline, now) }) : null,
