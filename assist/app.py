@@ -108,6 +108,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
                                                guidance)
+    await app.state.session_service.wrapup.start()
+    stack.push_async_callback(app.state.session_service.wrapup.stop)
     practice = PracticeService(db, app.state.session_service)
     app.state.session_service.hooks.append(practice.customer.on_session)
     app.state.session_service.event_hooks.append(practice.customer.on_event)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assist.wrapup.dispositions import CODE_PATTERN, DEFAULT_DISPOSITIONS
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
@@ -59,6 +62,12 @@ class Settings(BaseSettings):
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     history_limit: int = Field(default=10, gt=0, le=100)
 
+    wrapup_seconds: int = Field(default=60, ge=0, le=3600)
+    """After-contact work: how long an agent stays out of routing after closing a contact to wrap it up (pick a
+    disposition, check the summary); submitting the wrap-up ends it sooner. 0: no after-contact work."""
+    dispositions: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DISPOSITIONS), min_length=1)
+    """Disposition codes -> the labels agents read, in the order offered (``ASSIST_DISPOSITIONS`` as JSON)."""
+
     rate_limit_enabled: bool = True
     """HTTP request limits (``assist.auth.limits``), counted in Redis so every worker shares them."""
     rate_limit_window_seconds: int = Field(default=10, gt=0)
@@ -83,6 +92,9 @@ class Settings(BaseSettings):
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:
             raise ValueError("ASSIST_JWT_SECRET must be set to a real secret in production")
+        bad = [c for c, label in self.dispositions.items() if not re.fullmatch(CODE_PATTERN, c) or not label.strip()]
+        if bad:
+            raise ValueError(f"ASSIST_DISPOSITIONS: codes must be a-z, 0-9 or _ with a label, not {bad}")
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("ASSIST_JWT_SECRET must be at least 32 characters")
         return self

@@ -4,7 +4,7 @@ journeys with their transaction state, and the reason for contact. Every card se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -29,6 +29,8 @@ class InteractionSummary(BaseModel):
     csat: int | None
     summary: str
     agent_id: str | None
+    disposition: str | None = None
+    """The wrap-up's disposition label (its code's words for a code no longer configured); None if none."""
 
 
 class JourneySummary(BaseModel):
@@ -65,7 +67,8 @@ def summarise_journey(state: JourneyState, tail: int = 20) -> JourneySummary:
 async def build_context_card(session: AsyncSession, principal: Principal, *, session_id: str, channel: str,
                              reason: str, identity: Identity, journey: JourneyState | None, practice: bool,
                              history_limit: int, request_id: str | None = None,
-                             choices: Sequence[MaskedCandidate] = ()) -> ContextCard:
+                             choices: Sequence[MaskedCandidate] = (),
+                             dispositions: Mapping[str, str] | None = None) -> ContextCard:
     """The card for ``principal``; the customer's data appears only for a resolved identity (an ambiguous one
     shows its candidates masked, as ``identity.choices``).
 
@@ -85,9 +88,12 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
     card.customer = customer_view(customer, principal.role)
     rows = (await session.exec(select(Interaction).where(Interaction.customer_id == customer.id)
                                .order_by(col(Interaction.started_at).desc()).limit(history_limit))).all()
+    labels = dispositions or {}
     card.history = [InteractionSummary(id=r.id, channel=r.channel, started_at=r.started_at.isoformat(),
                                        intent=r.intent, outcome=r.outcome, csat=r.csat, summary=r.summary,
-                                       agent_id=r.agent_id) for r in rows]
+                                       agent_id=r.agent_id, disposition=labels.get(r.disposition,
+                                                                                   r.disposition.replace("_", " "))
+                                       if r.disposition else None) for r in rows]
     others = (await session.exec(select(Journey).where(Journey.customer_id == customer.id,
                                                        Journey.status == "open"))).all()
     card.other_open_journeys = [

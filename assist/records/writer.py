@@ -2,10 +2,11 @@
 
 Every worker runs a ``RecordWriter``; the one that holds the journal's lock reads the oldest entries, writes
 them in one transaction (prompt records, journeys, interactions, then feedback, whose foreign key needs its
-prompt), and only then deletes them from the stream. A failed transaction leaves them there for the next
-attempt; a worker that dies holding the lock loses it after ``lock_seconds`` and whichever worker runs next
-drains what it left. Inserts skip rows already there (by prompt id, interaction id, one feedback per prompt),
-so an entry written twice (the worker died between the commit and the delete) stores one row.
+prompt, and wrap-ups, which update their interaction), and only then deletes them from the stream. A failed
+transaction leaves them there for the next attempt; a worker that dies holding the lock loses it after
+``lock_seconds`` and whichever worker runs next drains what it left. Inserts skip rows already there (by
+prompt id, interaction id, one feedback per prompt), so an entry written twice (the worker died between the
+commit and the delete) stores one row.
 
 An entry the database refuses for what it is (not because it is down) would stop the drain forever; the batch
 is then written entry by entry and such an entry moves to a dead-letter stream (``<journal>:dead``), logged as
@@ -37,6 +38,7 @@ from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
 from assist.supervision.journal import JOURNAL_KIND, request_row
 from assist.supervision.tables import SupervisorRequest
+from assist.wrapup.service import apply_wrapup
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,7 @@ class RecordWriter:
         interactions: list[dict[str, Any]] = []
         feedback: list[tuple[dict[str, Any], float | None]] = []
         requests: list[dict[str, Any]] = []
+        wrapups: list[dict[str, Any]] = []
         for _, fields in entries:
             kind, entry = fields.get("k"), json.loads(fields["e"])
             if kind == "prompts":
@@ -165,6 +168,8 @@ class RecordWriter:
                 feedback.append((entry, float(fields["s"]) if fields.get("s") else None))
             elif kind == JOURNAL_KIND:
                 requests.append(request_row(entry))
+            elif kind == "wrapup":
+                wrapups.append(entry)
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
         async with self.db.session() as s:
@@ -180,12 +185,15 @@ class RecordWriter:
             if interactions:
                 await connection.execute(self._insert_new(Interaction), [
                     {**i, "started_at": _when(i["started_at"]), "ended_at": _when(i["ended_at"]),
-                     "summary": "" if i["customer_id"] in erased else i["summary"]}
+                     "summary": "" if i["customer_id"] in erased else i["summary"],
+                     "disposition": i.get("disposition")}
                     for i in interactions])
             for entry, shown_at in feedback:
                 await _insert_feedback(connection, entry, shown_at)
             if requests:
                 await connection.execute(self._insert_new(SupervisorRequest), requests)
+            for entry in wrapups:  # after the inserts: a close and its wrap-up journaled in one outage
+                await apply_wrapup(connection, entry)
 
     def _insert_new(self, table: Any) -> Any:
         """An insert that skips rows whose primary key is already there."""

@@ -31,7 +31,8 @@ from assist.sessions.state import SessionState, SessionStore
 from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
-from assist.stream.protocol import CloseData, EventData, HandoffRequestData
+from assist.stream.protocol import CloseData, EventData, HandoffRequestData, WrapUpData
+from assist.wrapup.service import AfterContactWork
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,22 @@ class SessionService:
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
         self.live = LiveSessions(sessions, journeys, delivery.outbox, delivery.prompt_log)
+        self.wrapup = AfterContactWork(settings.dispositions, settings.wrapup_seconds, sessions.client,
+                                       sessions.keys, sessions, db, delivery.send, self.apply_status, self._journal)
 
     async def set_status(self, principal: Principal, status: str) -> None:
-        """The agent changes availability; every open panel of theirs shows it."""
+        """The agent changes availability; every open panel of theirs shows it. A status set by hand ends any
+        after-contact work (its deadline then changes nothing)."""
         if principal.is_machine:
             raise Forbidden("only the agent sets their status", code="role_forbidden")
+        await self.wrapup.leave(principal.subject)
+        await self.apply_status(principal.subject, status, {})
+
+    async def apply_status(self, agent_id: str, status: str, extra: dict[str, Any]) -> None:
+        """Set ``agent_id``'s status in routing (the status hooks) and on every open panel of theirs."""
         for hook in self.status_hooks:
-            await hook(principal.subject, status)
-        await self.delivery.send(principal.subject, "status", {"status": status})
+            await hook(agent_id, status)
+        await self.delivery.send(agent_id, "status", {"status": status, **extra})
 
     async def offer(self, request: OfferRequest, handoff_from: str | None = None) -> SessionState:
         """Create the session and push an ``offer`` (no customer data before the agent accepts)."""
@@ -189,7 +198,7 @@ class SessionService:
             card = await build_context_card(s, principal, session_id=state.id, channel=state.channel,
                                             reason=state.reason, identity=identity, journey=journey,
                                             practice=state.practice, history_limit=self.settings.history_limit,
-                                            choices=choices)
+                                            choices=choices, dispositions=self.settings.dispositions)
         await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
 
     async def advance(self, state: SessionState, journey_id: str,
@@ -253,27 +262,40 @@ class SessionService:
                                              journey_id=journey_id), handoff_from=state.agent_id)
 
     async def close(self, principal: Principal, data: CloseData) -> SessionState:
-        """Record the interaction, close the journey if resolved, persist it, tell the panel.
+        """Record the interaction, close the journey if resolved, persist it, tell the panel, then wrap up:
+        the automatic summary is stored with the interaction (unless the close carries one) and offered to the
+        agent with the disposition codes, and the agent enters after-contact work (``assist.wrapup``). A close
+        that carries its disposition is the whole wrap-up in one step. A disposition not in the list is
+        refused before anything changes.
 
         Always possible for an open session: one without a journey (an accept that failed half-way before
         that was made atomic) closes without one, and SQL writes the database cannot take now wait in the
         record journal (``assist.records``) instead of failing the close."""
         state = await self.owned(principal, data.session_id, "open")
+        chosen = self.wrapup.check(data.disposition) if data.disposition is not None else None
 
         def finish(j: JourneyState) -> None:
             if data.outcome == "resolved":
                 j.status = "closed"
 
-        await self._change_journey(state, finish)
-        await self._record_interaction(state, data.outcome, data.csat, data.summary)
-        state.status = "closed"
+        journey = await self._change_journey(state, finish)
+        draft = await self.wrapup.draft(state, journey, data.outcome)
+        summary = data.summary.strip() or draft.text
+        await self._record_interaction(state, data.outcome, data.csat, summary, chosen.code if chosen else None)
+        state.status, state.wrapup = "closed", self.wrapup.start_state(draft, chosen, summary)
         await self.sessions.put(state)
         self.live.forget(state.id)
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id,
                                                                     "outcome": data.outcome})
         for hook in self.hooks:
             await hook(state, "closed")
+        await self.wrapup.begin(state, draft)
         return state
+
+    async def submit_wrapup(self, principal: Principal, data: WrapUpData) -> SessionState:
+        """The agent's wrap-up of a contact they closed (``AfterContactWork.submit``)."""
+        state = await self.owned(principal, data.session_id, "closed")
+        return await self.wrapup.submit(state, data.disposition, data.summary)
 
     async def _change_journey(self, state: SessionState,
                               change: Callable[[JourneyState], None]) -> JourneyState | None:
@@ -294,14 +316,15 @@ class SessionService:
             await self._journal("journey", {"state": journey.model_dump_json(), "at": time.time()})
         return journey
 
-    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str) -> None:
+    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str,
+                                  disposition: str | None = None) -> None:
         """The interaction row; journaled when the database is down (the journal's writer inserts it later)."""
         if state.customer_id is None:
             return
         started, ended = state.opened_at or state.offered_at, time.time()
         row = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
                "channel": state.channel, "agent_id": state.agent_id, "intent": state.reason, "outcome": outcome,
-               "csat": csat, "summary": summary, "practice": state.practice}
+               "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice}
         try:
             async with self.db.session() as s:
                 s.add(Interaction(**row, started_at=datetime.fromtimestamp(started, UTC),

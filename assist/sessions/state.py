@@ -13,6 +13,7 @@ from assist.customers.schemas import CustomerView
 from assist.identity import Identity
 from assist.ids import new_id
 from assist.stores.redis import KeySpace
+from assist.wrapup.schemas import WrapUpState
 from routing.commands import Command, CommandSender
 
 SessionStatus = Literal["offered", "open", "declined", "expired", "closed", "handed_off"]
@@ -40,6 +41,8 @@ class SessionState(BaseModel):
     offered_at: float = Field(default_factory=time.time)
     expires_at: float | None = None
     opened_at: float | None = None
+    wrapup: WrapUpState | None = None
+    """Set at close: the draft summary, the after-contact work deadline, and the wrap-up once saved."""
 
 
 SERVER_ONLY = frozenset({"candidates", "customer"})

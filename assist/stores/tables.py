@@ -98,6 +98,9 @@ class Interaction(SQLModel, table=True):
     csat: int | None = None
     summary: str = ""
     practice: bool = False
+    disposition: str | None = Field(default=None, max_length=64)
+    """The wrap-up's disposition code (``ASSIST_DISPOSITIONS``); None until the agent picks one. Last, where
+    migration 0003 adds it, so a migrated database and ``create_all`` agree on the column order."""
 
 
 class Journey(SQLModel, table=True):

@@ -19,6 +19,7 @@ from assist.stream.protocol import (
     PromptFeedback,
     RaiseHand,
     Status,
+    WrapUp,
 )
 from assist.supervision.requests import ask_approval, raise_hand
 
@@ -41,6 +42,8 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             await service.handoff(principal, data)
         case Close(data=data):
             await service.close(principal, data)
+        case WrapUp(data=data):
+            await service.submit_wrapup(principal, data)
         case Status(data=data):
             await service.set_status(principal, data.status)
         case ApprovalRequest(data=data):

@@ -1,9 +1,9 @@
 """Every websocket message, as one pydantic model per type. docs/protocol.md documents the same set.
 
 Envelope: ``{"type", "id", "seq", "epoch", "ts", "data"}``. Server messages that change what the panel shows
-(offer, context, prompt, handoff, session_closed, status) are durable: they carry a per-agent increasing
-``seq``, counted within an ``epoch`` (a new epoch means the numbering started over), and are replayed on
-resume. ``hello`` and ``error`` answer one connection and carry neither.
+(offer, context, prompt, handoff, session_closed, status, wrapup, wrapup_saved) are durable: they carry a
+per-agent increasing ``seq``, counted within an ``epoch`` (a new epoch means the numbering started over), and
+are replayed on resume. ``hello`` and ``error`` answer one connection and carry neither.
 """
 
 from __future__ import annotations
@@ -79,7 +79,18 @@ class CloseData(BaseModel):
     session_id: str = Field(min_length=1, max_length=64)
     outcome: Literal["resolved", "escalated", "transferred", "abandoned", "unresolved"]
     csat: int | None = Field(default=None, ge=1, le=5)
-    summary: str = Field(default="", max_length=500)
+    summary: str = Field(default="", max_length=1000)
+    disposition: str | None = Field(default=None, max_length=64)
+    """Given: the wrap-up is done in the same step (no ``wrapup`` form, no after-contact work)."""
+
+
+class WrapUpData(BaseModel):
+    """The agent's wrap-up of a closed contact: a disposition code and the summary as edited."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    disposition: str = Field(min_length=1, max_length=64)
+    summary: str = Field(default="", max_length=1000)
+    """Empty keeps the automatic summary."""
 
 
 class ApprovalRequestData(BaseModel):
@@ -143,15 +154,20 @@ class RaiseHand(_Inbound):
     data: RaiseHandData
 
 
+class WrapUp(_Inbound):
+    type: Literal["wrapup"]
+    data: WrapUpData
+
+
 class Ping(_Inbound):
     type: Literal["ping"]
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close
+InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close | WrapUp
                            | ApprovalRequest | RaiseHand | Ping, Field(discriminator="type")]
 INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close",
-                           "approval_request", "raise_hand", "ping"})
+                           "wrapup", "approval_request", "raise_hand", "ping"})
 inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 

@@ -39,17 +39,19 @@ AGENT = "F1"
 EXAMPLES = int(os.environ.get("FUZZ_WS_EXAMPLES", "120"))
 """Frames for the reply test (two thirds of it for the stored test): ~200 in all, under a minute. Raise it for
 a deeper run."""
-PANEL_TYPES = ["accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close", "ping"]
+PANEL_TYPES = ["accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close", "wrapup",
+               "ping"]
 FIELDS = {
     "accept": ["offer_id"], "decline": ["offer_id", "reason"], "status": ["status"],
     "event": ["session_id", "kind", "speaker", "text", "action", "fields"],
     "prompt_feedback": ["prompt_id", "verdict", "reason"], "handoff_request": ["session_id", "channel", "to_agent",
                                                                                "note"],
-    "close": ["session_id", "outcome", "csat", "summary"], "ping": [],
+    "close": ["session_id", "outcome", "csat", "summary", "disposition"],
+    "wrapup": ["session_id", "disposition", "summary"], "ping": [],
 }
 ENUMS = ["available", "busy", "away", "utterance", "action", "crm", "customer", "agent", "system", "accepted",
          "dismissed", "chat", "phone", "email", "resolved", "escalated", "abandoned", "verify_identity",
-         "request_refund", "resolve_identity"]
+         "request_refund", "resolve_identity", "refund_processed"]
 
 
 def _documented(section: str) -> set[str]:
@@ -118,6 +120,8 @@ def _templates() -> dict[str, st.SearchStrategy[dict[str, Any]]]:
                                                   "to_agent": st.sampled_from(["F2", None])}),
         "close": st.fixed_dictionaries({"session_id": ending, "csat": st.one_of(st.none(), st.integers(0, 6)),
                                         "outcome": st.sampled_from(["resolved", "abandoned", "unresolved"])}),
+        "wrapup": st.fixed_dictionaries({"session_id": sid, "summary": _strings,
+                                         "disposition": st.sampled_from(["refund_processed", "refunded"])}),
         "ping": st.just({}),
     }
 
@@ -180,7 +184,8 @@ FRAMES = _frames()
 @pytest.fixture(scope="module")
 def ws_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("ws-fuzz")
-    env = server_env(tmp, redis_url, ASSIST_WS_MAX_MESSAGES_PER_SECOND="100000")
+    # no after-contact work: its deadlines end by time, not by a frame, and would move stored keys mid-frame
+    env = server_env(tmp, redis_url, ASSIST_WS_MAX_MESSAGES_PER_SECOND="100000", ASSIST_WRAPUP_SECONDS="0")
     server = LiveServer(env, free_port()).start()
     try:
         asyncio.run(seed(server, customer_id="C-fuzz", phone="+44 7700 900555", email="fuzz@example.com",

@@ -5,6 +5,7 @@ import { add, clock, day, duration, fill, h, percent, sentence, words } from "./
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
 import { helpSection } from "./panel-help.js";
 import { plain, plainId } from "./panel-words.js";
+import { wrapupSection } from "./panel-wrapup.js";
 
 export { keepingFocus } from "./dom.js";
 export { DISMISS_REASONS } from "./panel-guidance.js";
@@ -116,6 +117,7 @@ export function renderSession(root, state, actions) {
         s.handoffFrom ? h("span", { class: "badge badge-info", text: `From ${s.handoffFrom}` }) : null,
         h("span", { class: "small muted mono", text: s.id }))),
     closedBanner(s, actions),
+    wrapupSection(s, actions, actions.serverNow()),
     guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
     helpSection(s, actions),
     checklistSection(s),
@@ -311,7 +313,8 @@ function historySection(s) {
     h("summary", { "data-focus": `history:${s.id}`, text: `History (${history.length})` }),
     h("ul", { class: "history" }, history.map((x) => h("li", { class: "small" },
       `${day(x.started_at)} · ${x.channel} · ${words(x.intent)}`,
-      x.outcome ? ` — ${words(x.outcome)}` : "", x.csat ? ` (CSAT ${x.csat})` : "",
+      x.outcome ? ` — ${words(x.outcome)}` : "", x.disposition ? ` · ${x.disposition}` : "",
+      x.csat ? ` (CSAT ${x.csat})` : "",
       x.summary ? `: ${plain(x.summary)}` : ""))));
 }
 

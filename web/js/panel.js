@@ -15,6 +15,7 @@ import {
 } from "./panel-view.js";
 import { applyRequest, helpActions, helpSettled } from "./panel-help.js";
 import { setWords, plainId } from "./panel-words.js";
+import { applyWrapup, isWrapupMessage, tickWrapup, wrapupActions, wrapupRefused } from "./panel-wrapup.js";
 import { AgentStream } from "./stream.js";
 
 const $ = (id) => document.getElementById(id);
@@ -138,6 +139,7 @@ const actions = {
     state.active = sessionId;
     render();
   },
+  serverNow: () => stream.serverNow(),
   clear(sessionId) {
     removeSession(state, sessionId);
     render();
@@ -149,6 +151,7 @@ const actions = {
 Object.assign(actions, helpActions({
   send: (type, data, about) => pending.set(stream.send(type, data), about), state: () => state, render,
 }));
+Object.assign(actions, wrapupActions({ state: () => state, send: (type, data) => stream.send(type, data), pending, render }));
 
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
@@ -219,6 +222,9 @@ function onReply(message) {
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
       return;
+    case "wrapup":
+      wrapupRefused(state, about, data);
+      return;
     case "close": {
       const s = state.sessions[about.sessionId];
       if (s) s.closing = false;
@@ -269,7 +275,8 @@ function onMessage(event) {
   }
   if (typeof message.seq === "number") {
     if (message.type === "offer") message.data.receivedAt = stream.serverNow();
-    const said = message.type === "supervisor_request" ? applyRequest(state, message) : applyMessage(state, message);
+    const said = message.type === "supervisor_request" ? applyRequest(state, message)
+      : isWrapupMessage(message) ? applyWrapup(state, message) : applyMessage(state, message);
     if (said) announce(said);
   } else {
     onReply(message);
@@ -327,6 +334,7 @@ function start(token, claims, me) {
   render();
   stream.start();
   setInterval(expireOffers, 250);
+  setInterval(() => tickWrapup($("session"), stream.serverNow()), 1000);
   window.addEventListener("online", () => stream.retryNow());
 }
 

@@ -1,0 +1,1 @@
+"""Wrap-up: after-contact work, disposition codes and the automatic contact summary."""
