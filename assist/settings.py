@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     stream_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     history_limit: int = Field(default=10, gt=0, le=100)
+    demo_mode: bool = False
+    """``assist serve --demo`` (``make run``): the panel may post simulated customer lines. Refused in
+    production, where every customer line must come from a real channel."""
 
     rate_limit_enabled: bool = True
     """HTTP request limits (``assist.auth.limits``), counted in Redis so every worker shares them."""
@@ -72,6 +75,8 @@ class Settings(BaseSettings):
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_SECRET:
             raise ValueError("ASSIST_JWT_SECRET must be set to a real secret in production")
+        if self.environment == "production" and self.demo_mode:
+            raise ValueError("ASSIST_DEMO_MODE cannot be on in production")
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("ASSIST_JWT_SECRET must be at least 32 characters")
         return self

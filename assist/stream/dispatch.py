@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assist.auth.principal import Principal
 from assist.guidance.feedback import record_feedback
-from assist.sessions.events import handle_event
+from assist.sessions.events import handle_event, simulate_customer
 from assist.sessions.service import SessionService
 from assist.stream.protocol import (
     Accept,
@@ -16,6 +16,7 @@ from assist.stream.protocol import (
     InboundMessage,
     Ping,
     PromptFeedback,
+    SimulateCustomer,
     Status,
 )
 
@@ -36,6 +37,9 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             return Envelope(type="ack", data={"in_reply_to": message.id, "prompt_id": data.prompt_id})
         case HandoffRequest(data=data):
             await service.handoff(principal, data)
+        case SimulateCustomer(data=data):
+            await simulate_customer(service, principal, data)
+            return Envelope(type="ack", data={"in_reply_to": message.id, "session_id": data.session_id})
         case Close(data=data):
             await service.close(principal, data)
         case Status(data=data):
