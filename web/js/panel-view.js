@@ -3,6 +3,7 @@
 
 import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
+import { demoSection, handoffNote, handoffTarget, transferSection } from "./panel-transfer.js";
 import { plain, plainId } from "./panel-words.js";
 
 export { keepingFocus } from "./dom.js";
@@ -43,6 +44,7 @@ function offerCard(offer, actions, serverNow) {
     h("h2", { id: titleId }, `Incoming ${offer.channel} · ${words(offer.reason)}`,
       offer.practice ? h("span", { class: "badge badge-practice", text: "Practice" }) : null),
     offer.handoff_from ? h("p", { text: `Handed over by ${offer.handoff_from}: the journey so far comes with it.` }) : null,
+    offer.note ? h("p", { class: "small", text: `Their note: “${offer.note}”` }) : null,
     !offer.handoff_from && offer.resumes_journey ? h("p", { text: "Continues an open journey." }) : null,
     countdown(offer, serverNow),
     offer.error ? h("p", { class: "notice notice-error", role: "alert", text: offer.error }) : null,
@@ -115,13 +117,16 @@ export function renderSession(root, state, actions) {
         s.handoffFrom ? h("span", { class: "badge badge-info", text: `From ${s.handoffFrom}` }) : null,
         h("span", { class: "small muted mono", text: s.id }))),
     closedBanner(s, actions),
+    handoffNote(s),
     guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
     checklistSection(s),
     knowledgeSection(s, state.reading ?? {}, actions),
     customerSection(s, actions),
     journeySection(s),
     transcriptSection(s, actions),
+    demoSection(s, state.demo, actions),
     historySection(s),
+    transferSection(s, state.targets, actions),
     s.closed ? null : wrapUpSection(s, actions)));
 }
 
@@ -134,7 +139,7 @@ function closedBanner(s, actions) {
         "Clear from panel"));
   }
   const text = s.closed.reason === "handoff"
-    ? `Handed off${s.handoff ? ` to ${s.handoff.channel}${s.handoff.to_agent ? ` (${s.handoff.to_agent})` : ""}` : ""}.`
+    ? `Handed off${handoffTarget(s.handoff)}.`
     : `Closed: ${words(s.closed.outcome)}.`;
   return h("div", { class: "notice notice-ok row" }, h("span", { text: text }),
     h("button", { type: "button", "data-focus": `clear:${s.id}`, on: { click: () => actions.clear(s.id) } },
@@ -270,7 +275,8 @@ function transcriptSection(s, actions) {
     s.transcript.length
       ? h("ol", { class: "transcript", "data-keep-scroll": `transcript:${s.id}`, tabindex: "0",
                   "aria-label": "Transcript lines" }, s.transcript.map((t) => h("li", { class: `turn turn-${t.speaker}` },
-          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", plain(t.text), lineState(t),
+          h("span", { class: "speaker", text: `${sentence(t.speaker)}${t.simulated ? " (simulated)" : ""}:` }), " ",
+          plain(t.text), lineState(t),
           t.at ? h("span", { class: "small muted", text: ` ${clock(t.at)}` }) : null)))
       : h("p", { class: "muted", text: "Nothing said yet." }),
     s.closed ? null : h("form", { class: "row say", on: { submit: (e) => {

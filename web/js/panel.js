@@ -13,6 +13,8 @@ import {
   DISMISS_REASONS, keepingFocus, renderConnection, renderNotices, renderOffers, renderSession, renderTabs,
   tickCountdowns,
 } from "./panel-view.js";
+import { setupSearch } from "./panel-search.js";
+import { fetchTargets, refusalText } from "./panel-transfer.js";
 import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
@@ -109,6 +111,31 @@ const actions = {
     pending.set(stream.send("close", data), { kind: "close", sessionId });
     s.closing = true;
     render();
+  },
+  /** `target`: {channel, note, to_agent | to_queue | neither (another channel only)}. */
+  transfer(sessionId, target) {
+    const s = state.sessions[sessionId];
+    if (!s || s.closed || s.transfer?.sending) return;
+    const data = { session_id: sessionId, channel: target.channel, note: target.note };
+    if (target.to_agent) data.to_agent = target.to_agent;
+    if (target.to_queue) data.to_queue = target.to_queue;
+    pending.set(stream.send("handoff_request", data), { kind: "transfer", sessionId });
+    s.transfer = { sending: true, error: null };
+    render();
+  },
+  async loadTargets() {
+    state.targets = { ...(state.targets ?? {}), state: state.targets?.state === "ok" ? "ok" : "loading" };
+    render();
+    try {
+      state.targets = { state: "ok", ...(await fetchTargets(api)) };
+    } catch (err) {
+      state.targets = { state: "error", detail: err.message };
+    }
+    render();
+  },
+  simulateCustomer(sessionId, text) {
+    if (!state.sessions[sessionId]) return;
+    pending.set(stream.send("simulate_customer", { session_id: sessionId, text }), { kind: "simulate", sessionId });
   },
   setStatus(status) {
     if (!status || status === state.status) return;
@@ -210,6 +237,15 @@ function onReply(message) {
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
       return;
+    case "transfer": {
+      const s = state.sessions[about.sessionId];
+      if (s) s.transfer = { sending: false, error: `Not transferred: ${refusalText(data.code, data.detail)}` };
+      announce("Not transferred: the contact is still yours.");
+      return;
+    }
+    case "simulate":
+      notice(`Simulated line not posted: ${refusalText(data.code, data.detail)}`);
+      return;
     case "close": {
       const s = state.sessions[about.sessionId];
       if (s) s.closing = false;
@@ -251,6 +287,7 @@ async function reconcile() {
 function onMessage(event) {
   const message = event.detail;
   if (message.type === "hello") {
+    state.demo = !!message.data?.demo;
     for (const s of Object.values(state.sessions)) {   // what was queued offline goes out after this hello
       for (const t of s.transcript) if (t.sending === "unsent") t.sending = "sending";
     }
@@ -292,6 +329,7 @@ function start(token, claims, me) {
   stream = new AgentStream({ agentId, token });
   api = new ApiClient(token);
   api.get("/v1/words").then((lists) => { setWords(lists); render(); }).catch(() => { /* ids stay as words */ });
+  setupSearch($("search"), api, () => state.sessions[state.active]?.reason ?? null);
   window.agentAssist = { stream, state: () => state };   // for diagnostics and end-to-end tests
   const name = me?.agent?.name && me.agent.name !== agentId ? `${me.agent.name} (${agentId})` : agentId;
   fill($("who"), h("span", { text: name }),
