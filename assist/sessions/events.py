@@ -14,7 +14,7 @@ from typing import Any
 from assist import metrics
 from assist.auth.principal import Principal
 from assist.customers.service import customer_view
-from assist.errors import Conflict, Forbidden, InvalidInput
+from assist.errors import Conflict, InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus, candidate_for
 from assist.journeys.state import JourneyState
@@ -22,7 +22,7 @@ from assist.sessions.journey_update import journey_mark, journey_update, ticks_a
 from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
-from assist.stream.protocol import Envelope, ErrorCode, EventData, SimulateCustomerData
+from assist.stream.protocol import Envelope, EventData
 
 ACTION_STEPS = {
     "verify_identity": "identity_verified",
@@ -54,17 +54,6 @@ def apply_to_journey(journey: JourneyState, channel: str, event: EventData) -> N
             journey.add_pending("refund_issued")
     elif event.kind == "crm":
         journey.collected.update(event.fields)
-
-
-async def simulate_customer(service: SessionService, principal: Principal, data: SimulateCustomerData) -> list[Prompt]:
-    """Demo mode: the panel posts a customer line itself, so a newcomer sees customer words become a prompt
-    with reasons without a channel system. The line comes back as a ``transcript`` message marked
-    ``simulated``. Raises Forbidden (``demo_only``) outside demo mode, before anything is touched."""
-    if not service.settings.demo_mode:
-        raise Forbidden("simulated customer lines are for demo mode only (assist serve --demo)",
-                        code=ErrorCode.DEMO_ONLY)
-    event = EventData(session_id=data.session_id, kind="utterance", speaker="customer", text=data.text)
-    return await handle_event(service, principal, event, simulated=True)
 
 
 async def handle_event(service: SessionService, principal: Principal, event: EventData,

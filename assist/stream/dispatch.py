@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from assist.auth.principal import Principal
 from assist.guidance.feedback import record_feedback
-from assist.sessions.events import handle_event, simulate_customer
+from assist.sessions.demo import offer_demo_contact, simulate_customer
+from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
 from assist.stream.protocol import (
     Accept,
     Close,
     Decline,
+    DemoOffer,
     Envelope,
     Event,
     HandoffRequest,
@@ -40,6 +42,8 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
         case SimulateCustomer(data=data):
             await simulate_customer(service, principal, data)
             return Envelope(type="ack", data={"in_reply_to": message.id, "session_id": data.session_id})
+        case DemoOffer(data=data):
+            await offer_demo_contact(service, principal, data)
         case Close(data=data):
             await service.close(principal, data)
         case Status(data=data):

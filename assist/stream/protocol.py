@@ -138,6 +138,17 @@ class HandoffRequest(_Inbound):
     data: HandoffRequestData
 
 
+class DemoOfferData(BaseModel):
+    """Demo mode only: offer the panel's agent a contact, as routing would."""
+
+    reason: str = Field(default="refund", min_length=1, max_length=64, pattern=r"^[a-z_]+$")
+
+
+class DemoOffer(_Inbound):
+    type: Literal["demo_offer"]
+    data: DemoOfferData = Field(default_factory=DemoOfferData)
+
+
 class SimulateCustomer(_Inbound):
     type: Literal["simulate_customer"]
     data: SimulateCustomerData
@@ -154,9 +165,9 @@ class Ping(_Inbound):
 
 
 InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | SimulateCustomer
-                           | Close | Ping, Field(discriminator="type")]
+                           | DemoOffer | Close | Ping, Field(discriminator="type")]
 INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request",
-                           "simulate_customer", "close", "ping"})
+                           "simulate_customer", "demo_offer", "close", "ping"})
 inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer, free_port, server_env
+from tests.stream.panel import Panel
 from tests.stream.seed import seed
 from tests.stream.test_sessions import accepted, new_ids
 
@@ -62,3 +63,28 @@ async def test_outside_demo_mode_a_simulated_customer_line_is_refused_and_not_re
                              "detail": "simulated customer lines are for demo mode only (assist serve --demo)"}
     assert [m["type"] for m in quiet] == []
     assert session.json()["status"] == "open"
+
+
+async def test_in_demo_mode_the_panel_can_ask_for_a_contact_and_is_offered_one(demo_server):
+    cid, phone, email = new_ids()
+    await seed(demo_server, customer_id=cid, phone=phone, email=email, agents=("D2",))
+    panel = await Panel.open(demo_server, "D2")
+    await panel.expect("hello")
+    await panel.send("demo_offer", {"reason": "refund"})
+    offer = await panel.expect("offer")
+    await panel.send("accept", {"offer_id": offer["data"]["offer_id"]})
+    context = await panel.expect("context")
+    await panel.close()
+    assert offer["data"]["reason"] == "refund" and offer["data"]["channel"] == "chat"
+    assert context["data"]["identity"]["status"] == "resolved"
+
+
+async def test_outside_demo_mode_asking_for_a_demo_contact_is_refused(live_server):
+    panel = await Panel.open(live_server, "D3")
+    await panel.expect("hello")
+    await panel.send("demo_offer", {}, message_id="o1")
+    error = await panel.expect("error")
+    quiet = await panel.quiet(0.3)
+    await panel.close()
+    assert error["data"]["code"] == "demo_only" and error["data"]["in_reply_to"] == "o1"
+    assert quiet == []

@@ -155,7 +155,9 @@ async def test_in_demo_mode_a_simulated_customer_line_turns_into_a_prompt_with_r
         pages: tuple[str, Page, Page], demo_server: LiveServer) -> None:
     width, page, _ = pages
     world = await World(demo_server).seed()
-    session_id = await open_contact(page, world, reason="complaint")
+    await panel_online(page, demo_server, world.agent)
+    await page.get_by_role("button", name="Start a demo contact").click()   # no REST call: the panel asks
+    await page.locator("[data-offer-id]").get_by_role("button", name="Accept").click()
     demo = page.get_by_role("region", name="Simulate the customer Demo")
     await demo.get_by_label("Customer says (simulated)").fill("This is ridiculous, get me your manager")
     await demo.get_by_role("button", name="Post as customer").click()
@@ -164,7 +166,6 @@ async def test_in_demo_mode_a_simulated_customer_line_turns_into_a_prompt_with_r
     prompt = page.locator("[data-action=escalate_supervisor]")
     await expect(prompt).to_contain_text("Customer asked for a supervisor")
     await expect(prompt.locator(".reason-list")).to_contain_text("customer asked to escalate")
-    assert session_id
     await screenshot(page, f"panel-{width}-demo-line")
     await assert_accessible(page, f"panel-{width}-demo-line")
 

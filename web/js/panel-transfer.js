@@ -13,7 +13,7 @@ const REFUSALS = {
   agent_offline: "That agent is away or signed out. Pick someone available, or a queue.",
   unknown_queue: "There is no such queue. Pick one from the list.",
   transfer_to_self: "You cannot transfer a contact to yourself.",
-  demo_only: "Simulated customer lines work only in demo mode (make run).",
+  demo_only: "this works only in demo mode (make run).",
 };
 
 export function refusalText(code, detail) {
@@ -91,6 +91,15 @@ export function transferSection(s, targets, actions) {
       error ? h("p", { class: "notice notice-error", role: "alert", "data-testid": "transfer-error", text: error }) : null,
       h("button", { type: "submit", class: "primary", disabled: !!s.transfer?.sending || targets?.state !== "ok",
                     "data-focus": `transfer-send:${s.id}` }, s.transfer?.sending ? "Transferring…" : "Transfer")));
+}
+
+/** Demo mode only, with no contact open: ask for a contact as routing would offer one. */
+export function demoStart(demo, actions) {
+  if (!demo) return null;
+  return h("div", { class: "demo-start" },
+    h("p", { class: "small", text: "Demo mode: start a demo contact (a refund chat from the first demo customer), then play the customer below it." }),
+    h("button", { type: "button", class: "primary", "data-focus": "demo-offer",
+                  on: { click: () => actions.demoOffer() } }, "Start a demo contact"));
 }
 
 /** Demo mode only: post a line as if the customer said it, to see guidance react. */

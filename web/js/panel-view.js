@@ -3,7 +3,7 @@
 
 import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
-import { demoSection, handoffNote, handoffTarget, transferSection } from "./panel-transfer.js";
+import { demoSection, demoStart, handoffNote, handoffTarget, transferSection } from "./panel-transfer.js";
 import { plain, plainId } from "./panel-words.js";
 
 export { keepingFocus } from "./dom.js";
@@ -105,7 +105,8 @@ export function renderSession(root, state, actions) {
   if (!s) {
     fill(root, h("section", { class: "card empty" },
       h("h2", { text: "No contact open" }),
-      h("p", { class: "muted", text: "Set your status to available; offers appear above with a countdown." })));
+      h("p", { class: "muted", text: "Set your status to available; offers appear above with a countdown." }),
+      demoStart(state.demo, actions)));
     return;
   }
   const titleId = `session-title-${s.id}`;

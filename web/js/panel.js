@@ -133,6 +133,9 @@ const actions = {
     }
     render();
   },
+  demoOffer() {
+    pending.set(stream.send("demo_offer", { reason: "refund" }), { kind: "simulate" });
+  },
   simulateCustomer(sessionId, text) {
     if (!state.sessions[sessionId]) return;
     pending.set(stream.send("simulate_customer", { session_id: sessionId, text }), { kind: "simulate", sessionId });
@@ -244,7 +247,7 @@ function onReply(message) {
       return;
     }
     case "simulate":
-      notice(`Simulated line not posted: ${refusalText(data.code, data.detail)}`);
+      notice(`Demo not available: ${refusalText(data.code, data.detail)}`);
       return;
     case "close": {
       const s = state.sessions[about.sessionId];
