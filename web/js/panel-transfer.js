@@ -3,7 +3,7 @@
 // travels with the journey. The receiving agent sees who handed over and the note at the top of the contact.
 // In demo mode the agent can also post a customer line, marked simulated, to see guidance react to it.
 
-import { h, naturalCompare, sentence, words } from "./dom.js";
+import { announce, h, naturalCompare, sentence, words } from "./dom.js";
 
 const CHANNELS = ["chat", "phone", "email"];
 
@@ -16,8 +16,61 @@ const REFUSALS = {
   demo_only: "this works only in demo mode (make run).",
 };
 
-export function refusalText(code, detail) {
+function refusalText(code, detail) {
   return REFUSALS[code] ?? detail ?? code;
+}
+
+/**
+ * The panel's actions for transfers and the demo. `ctx`: {state() (the panel state now), send(type, data,
+ * about) (a stream message whose reply is matched by `about`), render(), api() (the REST client)}.
+ */
+export function transferActions(ctx) {
+  return {
+    /** `target`: {channel, note, to_agent | to_queue | neither (another channel only)}. */
+    transfer(sessionId, target) {
+      const s = ctx.state().sessions[sessionId];
+      if (!s || s.closed || s.transfer?.sending) return;
+      const data = { session_id: sessionId, channel: target.channel, note: target.note };
+      if (target.to_agent) data.to_agent = target.to_agent;
+      if (target.to_queue) data.to_queue = target.to_queue;
+      ctx.send("handoff_request", data, { kind: "transfer", sessionId });
+      s.transfer = { sending: true, error: null };
+      ctx.render();
+    },
+    async loadTargets() {
+      const state = ctx.state();
+      state.targets = { ...(state.targets ?? {}), state: state.targets?.state === "ok" ? "ok" : "loading" };
+      ctx.render();
+      try {
+        state.targets = { state: "ok", ...(await fetchTargets(ctx.api())) };
+      } catch (err) {
+        state.targets = { state: "error", detail: err.message };
+      }
+      ctx.render();
+    },
+    demoOffer() {
+      ctx.send("demo_offer", { reason: "refund" }, { kind: "demo" });
+    },
+    simulateCustomer(sessionId, text) {
+      if (ctx.state().sessions[sessionId]) {
+        ctx.send("simulate_customer", { session_id: sessionId, text }, { kind: "demo", sessionId });
+      }
+    },
+  };
+}
+
+/**
+ * An `error` answering a transfer or a demo message (`about`): a refused transfer is shown in its form (the
+ * contact stays open); returns the text of a notice to show otherwise.
+ */
+export function refused(state, about, data) {
+  if (about.kind === "transfer") {
+    const s = state.sessions[about.sessionId];
+    if (s) s.transfer = { sending: false, error: `Not transferred: ${refusalText(data.code, data.detail)}` };
+    announce("Not transferred: the contact is still yours.");
+    return null;
+  }
+  return `Demo not available: ${refusalText(data.code, data.detail)}`;
 }
 
 /** The agents (naturally ordered) and queues a transfer may go to: GET /v1/transfer-targets. */

@@ -14,7 +14,7 @@ import {
   tickCountdowns,
 } from "./panel-view.js";
 import { setupSearch } from "./panel-search.js";
-import { fetchTargets, refusalText } from "./panel-transfer.js";
+import { refused, transferActions } from "./panel-transfer.js";
 import { setWords, plainId } from "./panel-words.js";
 import { AgentStream } from "./stream.js";
 
@@ -112,34 +112,6 @@ const actions = {
     s.closing = true;
     render();
   },
-  /** `target`: {channel, note, to_agent | to_queue | neither (another channel only)}. */
-  transfer(sessionId, target) {
-    const s = state.sessions[sessionId];
-    if (!s || s.closed || s.transfer?.sending) return;
-    const data = { session_id: sessionId, channel: target.channel, note: target.note };
-    if (target.to_agent) data.to_agent = target.to_agent;
-    if (target.to_queue) data.to_queue = target.to_queue;
-    pending.set(stream.send("handoff_request", data), { kind: "transfer", sessionId });
-    s.transfer = { sending: true, error: null };
-    render();
-  },
-  async loadTargets() {
-    state.targets = { ...(state.targets ?? {}), state: state.targets?.state === "ok" ? "ok" : "loading" };
-    render();
-    try {
-      state.targets = { state: "ok", ...(await fetchTargets(api)) };
-    } catch (err) {
-      state.targets = { state: "error", detail: err.message };
-    }
-    render();
-  },
-  demoOffer() {
-    pending.set(stream.send("demo_offer", { reason: "refund" }), { kind: "simulate" });
-  },
-  simulateCustomer(sessionId, text) {
-    if (!state.sessions[sessionId]) return;
-    pending.set(stream.send("simulate_customer", { session_id: sessionId, text }), { kind: "simulate", sessionId });
-  },
   setStatus(status) {
     if (!status || status === state.status) return;
     state.statusPending = status;
@@ -174,6 +146,11 @@ const actions = {
     $("session").querySelector("h2")?.focus();
   },
 };
+
+Object.assign(actions, transferActions({
+  state: () => state, send: (type, data, about) => pending.set(stream.send(type, data), about), render,
+  api: () => api,
+}));
 
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
@@ -240,15 +217,12 @@ function onReply(message) {
       state.statusPending = null;
       notice(`Status not changed: ${data.detail}`);
       return;
-    case "transfer": {
-      const s = state.sessions[about.sessionId];
-      if (s) s.transfer = { sending: false, error: `Not transferred: ${refusalText(data.code, data.detail)}` };
-      announce("Not transferred: the contact is still yours.");
+    case "transfer":
+    case "demo": {
+      const text = refused(state, about, data);
+      if (text) notice(text);
       return;
     }
-    case "simulate":
-      notice(`Demo not available: ${refusalText(data.code, data.detail)}`);
-      return;
     case "close": {
       const s = state.sessions[about.sessionId];
       if (s) s.closing = false;
