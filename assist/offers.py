@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import cast
 
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from assist.sessions.schemas import OfferRequest
+from assist.sessions.schemas import Channel, OfferRequest
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
 from assist.sessions.transfer import Transfer
@@ -77,7 +78,7 @@ class OfferBridge:
         contact = offer.contact
         identifiers = {"customer_id": contact.customer_id} if contact.customer_id else {}
         reason = contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
-        channel = contact.channel if contact.channel in CHANNELS else "chat"
+        channel = cast(Channel, contact.channel if contact.channel in CHANNELS else "chat")
         expires_in = min(max(offer.expires_at - time.time(), 1.0), 600.0)
         transfer = await self._transfer(contact.contact_id)
         if transfer is None:
