@@ -176,3 +176,17 @@ async def test_outside_demo_mode_the_panel_offers_no_simulated_line(pages: tuple
     await open_contact(page, world)
     await expect(page.get_by_role("region", name="Transcript")).to_be_visible()
     await expect(page.get_by_label("Customer says (simulated)")).to_have_count(0)
+
+
+async def test_the_transfer_form_opens_and_loads_its_targets_from_the_keyboard(pages: tuple[str, Page, Page],
+                                                                               world: World) -> None:
+    _, page, _ = pages
+    await open_contact(page, world)
+    transfer = page.get_by_test_id("transfer")
+    await transfer.locator("summary").focus()
+    await page.keyboard.press("Enter")
+    target = transfer.get_by_label("Transfer to")
+    await expect(target).to_be_visible()
+    await expect(target.locator("option").first).to_have_text("No one: the customer comes back on the channel below")
+    await expect(transfer.get_by_role("button", name="Transfer")).to_be_enabled()
+    await expect(transfer.locator("summary")).to_be_focused()
