@@ -127,6 +127,7 @@ async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings
     routing.on_decision = metrics.routing_decision
     sessions.hooks.append(bridge.on_session)
     sessions.status_hooks.append(bridge.on_status)
+    sessions.queue_router = bridge
     await routing.start()
     stack.push_async_callback(routing.stop)
     await register_agents(db, routing)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from assist.auth.principal import PEOPLE_ROLES
 from assist.settings import Settings
@@ -18,7 +19,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from assist.app import create_app
 
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    if args.demo:
+        overrides["demo_mode"] = True
     settings = Settings(**overrides)
     if args.demo:
         _print_demo_banner(settings)
@@ -29,7 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _print_demo_banner(settings: Settings) -> None:
     from assist.auth.tokens import create_token
-    from assist.demo import DEMO_SUPERVISOR, seed_demo_if_empty
+    from assist.demo import DEMO_SUPERVISOR, DEMO_TRAINER, seed_demo_if_empty
 
     seeded = asyncio.run(seed_demo_if_empty(settings))
     base = f"http://{settings.host}:{settings.port}"
@@ -37,7 +40,9 @@ def _print_demo_banner(settings: Settings) -> None:
     print(f"  Side panel:   {base}/ui/", flush=True)
     print(f"  API docs:     {base}/docs", flush=True)
     print(f"  Agent token (A1):      {create_token(settings, 'A1', 'agent')}", flush=True)
-    print(f"  Supervisor token (A6): {create_token(settings, DEMO_SUPERVISOR, 'supervisor')}\n", flush=True)
+    print(f"  Supervisor token (A6): {create_token(settings, DEMO_SUPERVISOR, 'supervisor')}", flush=True)
+    print(f"  Trainer token ({DEMO_TRAINER}):    {create_token(settings, DEMO_TRAINER, 'trainer')}", flush=True)
+    print("  Demo mode: the panel can post simulated customer lines.\n", flush=True)
 
 
 def _seed_demo(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from simulator.world import demo_population
 
 DEMO_AGENT = "A1"
 DEMO_SUPERVISOR = "A6"
+DEMO_TRAINER = "T1"
 
 
 async def seed_demo(settings: Settings, *, seed: int = 7, customers: int = 300, force: bool = False) -> dict[str, int]:

@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import cast
 
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from assist.sessions.schemas import OfferRequest
+from assist.sessions.schemas import Channel, OfferRequest
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
+from assist.sessions.transfer import Transfer
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
-from routing.engine import AgentStatus
+from routing.engine import AgentStatus, Contact
 from routing.errors import RoutingError
 from routing.records import Offer, Withdrawal
 from routing.service import RoutingService
@@ -41,6 +43,32 @@ class OfferBridge:
     def _session_key(self, reservation_id: str) -> str:
         return self.keys.key("reservation", reservation_id, "session")
 
+    def _transfer_key(self, contact_id: str) -> str:
+        return self.keys.key("transfer", contact_id)
+
+    async def has_queue(self, queue: str) -> bool:
+        """A transfer's queue is a routing skill: the agent is picked among those who hold it."""
+        return queue in await self.routing.agents.load_skills()
+
+    async def queues(self) -> list[str]:
+        return list(await self.routing.agents.load_skills())
+
+    async def route_transfer(self, transfer: Transfer) -> None:
+        """Submit a transferred contact to routing (needing the queue's skill, not its sender); the offer
+        that routing makes (now, or when someone frees up) carries the journey and the note."""
+        await self.client.set(self._transfer_key(transfer.contact_id), transfer.model_dump_json(),
+                              ex=self.ttl_seconds)
+        await self.routing.submit(Contact(
+            contact_id=transfer.contact_id, channel=transfer.channel, required_skills={transfer.queue: 1},
+            preferred_skills={}, language=None, priority=50, customer_id=transfer.customer_id,
+            arrived_at=time.time(), excluded_agents=frozenset({transfer.from_agent})))
+
+    async def _transfer(self, contact_id: str) -> Transfer | None:
+        if not contact_id.startswith("T-"):  # only transfers pay the read
+            return None
+        raw = await self.client.get(self._transfer_key(contact_id))
+        return Transfer.model_validate_json(raw) if raw else None
+
     async def on_offer(self, offer: Offer) -> None:
         """Push the reserved contact to the agent as an ``offer`` that expires with the reservation.
 
@@ -50,10 +78,18 @@ class OfferBridge:
         contact = offer.contact
         identifiers = {"customer_id": contact.customer_id} if contact.customer_id else {}
         reason = contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
-        state = await self.sessions.offer(OfferRequest(
-            agent_id=offer.agent_id, channel=contact.channel if contact.channel in CHANNELS else "chat",
-            reason=reason, identifiers=identifiers, reservation_id=offer.reservation_id,
-            expires_in_seconds=min(max(offer.expires_at - time.time(), 1.0), 600.0)))
+        channel = cast(Channel, contact.channel if contact.channel in CHANNELS else "chat")
+        expires_in = min(max(offer.expires_at - time.time(), 1.0), 600.0)
+        transfer = await self._transfer(contact.contact_id)
+        if transfer is None:
+            state = await self.sessions.offer(OfferRequest(
+                agent_id=offer.agent_id, channel=channel, reason=reason, identifiers=identifiers,
+                reservation_id=offer.reservation_id, expires_in_seconds=expires_in))
+        else:
+            state = await self.sessions.offer(OfferRequest(
+                agent_id=offer.agent_id, channel=channel, reason=transfer.reason, identifiers=transfer.identifiers,
+                practice=transfer.practice, journey_id=transfer.journey_id, reservation_id=offer.reservation_id,
+                expires_in_seconds=expires_in), handoff_from=transfer.from_agent, note=transfer.note)
         await self.client.set(self._session_key(offer.reservation_id), state.id, ex=self.ttl_seconds)
 
     async def on_withdraw(self, withdrawal: Withdrawal) -> None:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     stream_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     history_limit: int = Field(default=10, gt=0, le=100)
+    demo_mode: bool = False
+    """``assist serve --demo`` (``make run``): the panel may post simulated customer lines. Refused in
+    production, where every customer line must come from a real channel."""
 
     wrapup_seconds: int = Field(default=60, ge=0, le=3600)
     """After-contact work: how long an agent stays out of routing after closing a contact to wrap it up (pick a
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
         bad = [c for c, label in self.dispositions.items() if not re.fullmatch(CODE_PATTERN, c) or not label.strip()]
         if bad:
             raise ValueError(f"ASSIST_DISPOSITIONS: codes must be a-z, 0-9 or _ with a label, not {bad}")
+        if self.environment == "production" and self.demo_mode:
+            raise ValueError("ASSIST_DEMO_MODE cannot be on in production")
         if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("ASSIST_JWT_SECRET must be at least 32 characters")
         return self

@@ -52,6 +52,30 @@ def verify_identity(given: GuidanceInput) -> Prompt | None:
                                   weight=0.6)])
 
 
+@suggests("review_handoff")
+def pick_up_handoff(given: GuidanceInput) -> Prompt | None:
+    """The agent who takes a journey over (a transfer, a customer back on another channel) first reads what
+    the last agent did, left pending and wrote, instead of asking the customer again: without this, an
+    agent accepting a journey whose next step waits on the customer was told nothing at all."""
+    handlers = given.journey.handled_by
+    if len(handlers) < 2 or handlers[-2].agent_id == handlers[-1].agent_id:
+        return None
+    before = handlers[-2]
+    reasons = [Reason(feature="handoff", text=f"handed over by {before.agent_id} from {before.channel}")]
+    if given.journey.transfer_note:
+        reasons.append(Reason(feature="transfer_note", text=f"their note: {given.journey.transfer_note}",
+                              weight=0.8))
+    if given.journey.steps_done:
+        reasons.append(Reason(feature="steps_done", text="already done: " + ", ".join(
+            s.replace("_", " ") for s in given.journey.steps_done), weight=0.6))
+    if given.journey.pending:
+        reasons.append(Reason(feature="pending", text="still to do: " + ", ".join(
+            s.replace("_", " ") for s in given.journey.pending), weight=0.7))
+    return Prompt(action="review_handoff", title="Pick up where the last agent left off",
+                  text="Read the note and the journey so far; do not ask the customer again for what is done.",
+                  confidence=0.9, reasons=reasons)
+
+
 @suggests("apologise_acknowledge")
 def acknowledge_frustration(given: GuidanceInput) -> Prompt | None:
     said = _customer_said(given)
@@ -145,8 +169,9 @@ def close_when_resolved(given: GuidanceInput) -> Prompt | None:
                   confidence=0.8, reasons=[Reason(feature="utterance", text="customer says it is resolved")])
 
 
-RULES: tuple[Rule, ...] = (verify_identity, escalate_on_request, refund_within_limits, acknowledge_frustration,
-                           vulnerable_care, retention_offer, knowledge_for_technical, close_when_resolved)
+RULES: tuple[Rule, ...] = (verify_identity, pick_up_handoff, escalate_on_request, refund_within_limits,
+                           acknowledge_frustration, vulnerable_care, retention_offer, knowledge_for_technical,
+                           close_when_resolved)
 
 
 class RuleGuidance:

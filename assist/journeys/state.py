@@ -42,6 +42,9 @@ class JourneyState(BaseModel):
     shown_by_session: dict[str, list[str]] = Field(default_factory=dict)
     """Actions suggested to each session's agent: guidance does not repeat itself to the agent who saw an
     action, but the next agent (a handoff, a callback) is prompted again for whatever is still undone."""
+    transfer_note: str = ""
+    """What the last agent who transferred the journey wrote for the next one (shown to them, and a reason
+    of the prompt that asks them to pick the journey up)."""
     opened_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
 
@@ -75,4 +78,4 @@ class JourneyState(BaseModel):
         """What the SQL Journey row keeps as its transaction state."""
         return self.model_dump(mode="json", include={"handled_by", "steps_done", "pending", "collected",
                                                      "transcript", "prompts_shown",
-                                                     "shown_by_session"})
+                                                     "shown_by_session", "transfer_note"})

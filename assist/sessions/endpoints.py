@@ -14,6 +14,7 @@ from assist.sessions.events import handle_event
 from assist.sessions.schemas import EventAnswer, MachineEvent, OfferRequest, OfferResponse, SessionView
 from assist.sessions.service import SessionService
 from assist.sessions.state import SERVER_ONLY
+from assist.sessions.transfer import TransferTargets, transfer_targets
 from assist.stream.protocol import EventData
 
 router = APIRouter(prefix="/v1", tags=["sessions"])
@@ -51,3 +52,11 @@ async def get_session(session_id: str, service: ServiceDep, principal: Principal
     if not principal.may_act_as(state.agent_id) and principal.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("that session belongs to another agent", code="other_agent")
     return SessionView.model_validate(state.model_dump(exclude=SERVER_ONLY))
+
+
+@router.get("/transfer-targets", response_model=TransferTargets,
+            summary="Agents (with their availability) and queues the caller's contacts can be transferred to")
+async def get_transfer_targets(service: ServiceDep, principal: PrincipalDep) -> TransferTargets:
+    if principal.is_machine:
+        raise Forbidden("transfers are made by people in the panel", code="role_forbidden")
+    return await transfer_targets(service.db, service.sessions, service.queue_router, principal.subject)

@@ -57,7 +57,8 @@ def apply_to_journey(journey: JourneyState, channel: str, event: EventData) -> N
         journey.collected.update(event.fields)
 
 
-async def handle_event(service: SessionService, principal: Principal, event: EventData) -> list[Prompt]:
+async def handle_event(service: SessionService, principal: Principal, event: EventData,
+                       simulated: bool = False) -> list[Prompt]:
     """Apply ``event`` to its session's journey and push any new prompts; returns them.
 
     Raises NotFound/Forbidden/Conflict for an unknown, foreign or closed session, InvalidInput for an event
@@ -84,9 +85,10 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         mark = journey_mark(journey)
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
         messages: list[Envelope | str] = []
-        if event.kind == "utterance" and principal.is_machine:
+        if event.kind == "utterance" and (principal.is_machine or simulated):
             messages.append(Envelope(type="transcript", data={
-                "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice}))
+                "session_id": state.id, "speaker": event.speaker, "text": event.text, "practice": state.practice,
+                **({"simulated": True} if simulated else {})}))
         if mark != journey_mark(journey) or (event.kind == "utterance" and event.speaker == "agent"
                                              and ticks_an_item(journey, event.text)):
             # before the prompts it explains, with the checklist their evaluation ticked

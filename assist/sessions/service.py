@@ -28,6 +28,7 @@ from assist.sessions.delivery import Delivery
 from assist.sessions.live import LiveSessions
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.state import SessionState, SessionStore
+from assist.sessions.transfer import HandoffContext, QueueRouter, check_target, transfer_of
 from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
@@ -63,6 +64,8 @@ class SessionService:
         self.live = LiveSessions(sessions, journeys, delivery.outbox, delivery.prompt_log)
         self.wrapup = AfterContactWork(settings.dispositions, settings.wrapup_seconds, sessions.client,
                                        sessions.keys, sessions, db, delivery.send, self.apply_status, self._journal)
+        self.queue_router: QueueRouter | None = None
+        """Routing, for transfers to a queue; set once routing runs (``assist.offers``)."""
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it. A status set by hand ends any
@@ -74,21 +77,23 @@ class SessionService:
 
     async def apply_status(self, agent_id: str, status: str, extra: dict[str, Any]) -> None:
         """Set ``agent_id``'s status in routing (the status hooks) and on every open panel of theirs."""
+        await self.sessions.set_status(agent_id, status)
         for hook in self.status_hooks:
             await hook(agent_id, status)
         await self.delivery.send(agent_id, "status", {"status": status, **extra})
 
-    async def offer(self, request: OfferRequest, handoff_from: str | None = None) -> SessionState:
+    async def offer(self, request: OfferRequest, handoff_from: str | None = None, note: str = "") -> SessionState:
         """Create the session and push an ``offer`` (no customer data before the agent accepts)."""
         state = SessionState(agent_id=request.agent_id, channel=request.channel, reason=request.reason,
                              identifiers=request.identifiers, practice=request.practice,
                              journey_id=request.journey_id, reservation_id=request.reservation_id,
-                             handoff_from=handoff_from, expires_at=time.time() + request.expires_in_seconds)
+                             handoff_from=handoff_from, handoff_note=note,
+                             expires_at=time.time() + request.expires_in_seconds)
         await self.sessions.put(state)
         await self.delivery.send(state.agent_id, "offer", {
             "offer_id": state.id, "session_id": state.id, "channel": state.channel, "reason": state.reason,
             "practice": state.practice, "expires_at": state.expires_at, "handoff_from": handoff_from,
-            "resumes_journey": state.journey_id is not None})
+            "note": note, "resumes_journey": state.journey_id is not None})
         return state
 
     async def owned(self, principal: Principal, session_id: str, status: str) -> SessionState:
@@ -199,7 +204,11 @@ class SessionService:
                                             reason=state.reason, identity=identity, journey=journey,
                                             practice=state.practice, history_limit=self.settings.history_limit,
                                             choices=choices, dispositions=self.settings.dispositions)
-        await self.delivery.send(state.agent_id, "context", card.model_dump(mode="json"))
+        context = card.model_dump(mode="json")
+        if state.handoff_from:
+            context["handoff"] = HandoffContext(from_agent=state.handoff_from,
+                                                note=state.handoff_note).model_dump()
+        await self.delivery.send(state.agent_id, "context", context)
 
     async def advance(self, state: SessionState, journey_id: str,
                       change: Callable[[JourneyState], None]) -> tuple[JourneyState, list[Prompt], LiveRead]:
@@ -220,7 +229,8 @@ class SessionService:
         Pure and fast, so it runs inside an optimistic update: a concurrent change re-runs it and the prompts
         are written with the change that produced them."""
         change(journey)
-        latest = journey.transcript[-1] if journey.transcript else None
+        # a system line (a transfer's note) is no one speaking: the customer's last words still stand
+        latest = next((t for t in reversed(journey.transcript) if t.speaker != "system"), None)
         prompts = self.guidance.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
             refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id)))
@@ -237,29 +247,40 @@ class SessionService:
         return state
 
     async def handoff(self, principal: Principal, data: HandoffRequestData) -> SessionState | None:
-        """Persist the journey and end this agent's session; offer it to ``to_agent`` when one is named.
+        """Transfer the contact (``assist.sessions.transfer``): persist the journey with the note, end this
+        agent's session, then offer it to ``to_agent``, or submit it to routing for ``to_queue``.
 
-        Returns the new offer's session, or None when the customer will come back through routing.
+        Returns the new offer's session, or None when routing will bring the customer to someone. Raises
+        (before anything changes) when the target cannot take the contact.
         """
         state = await self.owned(principal, data.session_id, "open")
-        note = f"handed off to {data.channel}" + (f" ({data.to_agent})" if data.to_agent else "")
-        journey = await self._change_journey(state, lambda j: j.say(
-            state.channel, "system", note + (f": {data.note}" if data.note else "")))
+        await check_target(self.db, self.sessions, self.queue_router, state, data)
+        target = data.to_agent or (f"queue {data.to_queue}" if data.to_queue else None)
+        line = f"handed off to {data.channel}" + (f" ({target})" if target else "")
+
+        def hand_over(j: JourneyState) -> None:
+            j.say(state.channel, "system", line + (f": {data.note}" if data.note else ""))
+            j.transfer_note = data.note
+
+        journey = await self._change_journey(state, hand_over)
         await self._record_interaction(state, "transferred", None, data.note)
         state.status = "handed_off"
         await self.sessions.put(state)
         self.live.forget(state.id)
         journey_id = journey.id if journey else None
         await self.delivery.send(state.agent_id, "handoff", {"session_id": state.id, "journey_id": journey_id,
-                                                             "channel": data.channel, "to_agent": data.to_agent})
+                                                             "channel": data.channel, "to_agent": data.to_agent,
+                                                             "to_queue": data.to_queue, "note": data.note})
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id, "reason": "handoff"})
         for hook in self.hooks:
             await hook(state, "closed")
+        if data.to_queue is not None and self.queue_router is not None:
+            await self.queue_router.route_transfer(transfer_of(state, data))
         if data.to_agent is None:
             return None
         return await self.offer(OfferRequest(agent_id=data.to_agent, channel=data.channel, reason=state.reason,
                                              identifiers=state.identifiers, practice=state.practice,
-                                             journey_id=journey_id), handoff_from=state.agent_id)
+                                             journey_id=journey_id), handoff_from=state.agent_id, note=data.note)
 
     async def close(self, principal: Principal, data: CloseData) -> SessionState:
         """Record the interaction, close the journey if resolved, persist it, tell the panel, then wrap up:

@@ -38,6 +38,8 @@ class SessionState(BaseModel):
     practice: bool = False
     reservation_id: str | None = None
     handoff_from: str | None = None
+    handoff_note: str = ""
+    """The transferring agent's note, shown to the receiving agent with the offer and the context."""
     offered_at: float = Field(default_factory=time.time)
     expires_at: float | None = None
     opened_at: float | None = None
@@ -119,6 +121,28 @@ class SessionStore:
     def agent_sessions_cmd(self, agent_id: str) -> Command:
         """The ids of the agent's live (offered or open) sessions, for callers that pipeline many agents."""
         return ("SMEMBERS", self._agent_set(agent_id))
+
+    def _status_key(self, agent_id: str) -> str:
+        return self.keys.key("agent", agent_id, "status")
+
+    async def set_status(self, agent_id: str, status: str) -> None:
+        """Remember the availability the agent set in their panel (transfers go only to agents not away)."""
+        await self.client.set(self._status_key(agent_id), status, ex=self.ttl_seconds)
+
+    async def status_of(self, agent_id: str) -> str | None:
+        """The availability the agent last set, or None if they have not set one within the TTL."""
+        raw = await self.client.get(self._status_key(agent_id))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def statuses(self, agent_ids: list[str]) -> dict[str, str | None]:
+        """``status_of`` for many agents in one round trip."""
+        if not agent_ids:
+            return {}
+        async with self.client.pipeline(transaction=False) as pipe:  # agents' keys live in different slots
+            for agent_id in agent_ids:
+                pipe.get(self._status_key(agent_id))
+            raw = await pipe.execute()
+        return {a: (v.decode() if isinstance(v, bytes) else v) for a, v in zip(agent_ids, raw, strict=True)}
 
     async def for_agent(self, agent_id: str) -> list[SessionState]:
         ids = sorted(await self.client.smembers(self._agent_set(agent_id)))

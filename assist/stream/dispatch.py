@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assist.auth.principal import Principal
 from assist.guidance.feedback import record_feedback
+from assist.sessions.demo import offer_demo_contact, simulate_customer
 from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
 from assist.stream.protocol import (
@@ -11,6 +12,7 @@ from assist.stream.protocol import (
     ApprovalRequest,
     Close,
     Decline,
+    DemoOffer,
     Envelope,
     Event,
     HandoffRequest,
@@ -18,6 +20,7 @@ from assist.stream.protocol import (
     Ping,
     PromptFeedback,
     RaiseHand,
+    SimulateCustomer,
     Status,
     WrapUp,
 )
@@ -40,6 +43,11 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
             return Envelope(type="ack", data={"in_reply_to": message.id, "prompt_id": data.prompt_id})
         case HandoffRequest(data=data):
             await service.handoff(principal, data)
+        case SimulateCustomer(data=data):
+            await simulate_customer(service, principal, data)
+            return Envelope(type="ack", data={"in_reply_to": message.id, "session_id": data.session_id})
+        case DemoOffer(data=data):
+            await offer_demo_contact(service, principal, data)
         case Close(data=data):
             await service.close(principal, data)
         case WrapUp(data=data):

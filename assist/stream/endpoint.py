@@ -197,7 +197,7 @@ async def _serve(websocket: WebSocket, agent_id: str) -> None:
     outbox: Outbox = websocket.app.state.outbox
     connection = PanelConnection(websocket, outbox, agent_id)
     async with fanout.listen(outbox.channel(agent_id)) as listener:
-        await _open(connection, resume_from, resume_epoch)
+        await _open(connection, resume_from, resume_epoch, settings.demo_mode)
         await _run(connection, listener, principal, websocket.app.state.session_service, settings)
 
 
@@ -212,12 +212,13 @@ async def _end(websocket: WebSocket, message: Envelope, code: int, reason: str) 
         pass
 
 
-async def _open(connection: PanelConnection, resume_from: int | None, resume_epoch: str | None) -> None:
+async def _open(connection: PanelConnection, resume_from: int | None, resume_epoch: str | None,
+                demo: bool = False) -> None:
     """Say hello and replay what a resuming panel missed. A resume that cannot be continued exactly (another
     epoch than the panel's, or a seq past the last one taken: the numbering started over since) is a gap:
     ``resume_gap``, then everything the current epoch holds."""
     head = await connection.outbox.head(connection.agent_id)
-    await connection.send(hello(connection.agent_id, head.seq, resume_from, head.epoch))
+    await connection.send(hello(connection.agent_id, head.seq, resume_from, head.epoch, demo))
     connection.position = Position(head.epoch, head.seq)
     if resume_from is None:
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
 from assist.ids import new_id
 
@@ -30,6 +30,11 @@ class ErrorCode:
     RATE_LIMITED = "rate_limited"
     RESUME_GAP = "resume_gap"
     STORE_UNAVAILABLE = "store_unavailable"
+    UNKNOWN_AGENT = "unknown_agent"
+    AGENT_OFFLINE = "agent_offline"
+    UNKNOWN_QUEUE = "unknown_queue"
+    TRANSFER_TO_SELF = "transfer_to_self"
+    DEMO_ONLY = "demo_only"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -69,10 +74,27 @@ class PromptFeedbackData(BaseModel):
 
 
 class HandoffRequestData(BaseModel):
+    """A transfer: to one agent (``to_agent``), to a queue (``to_queue``: routing picks the agent by that
+    skill), or, naming neither, to another channel (the customer comes back through routing there)."""
+
     session_id: str = Field(min_length=1, max_length=64)
     channel: Literal["chat", "phone", "email"]
-    to_agent: str | None = Field(default=None, max_length=64)
+    to_agent: str | None = Field(default=None, min_length=1, max_length=64)
+    to_queue: str | None = Field(default=None, min_length=1, max_length=64)
     note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> HandoffRequestData:
+        if self.to_agent is not None and self.to_queue is not None:
+            raise ValueError("name to_agent or to_queue, not both")
+        return self
+
+
+class SimulateCustomerData(BaseModel):
+    """Demo mode only: a customer line the panel posts itself, shown as simulated."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=1000)
 
 
 class CloseData(BaseModel):
@@ -139,6 +161,22 @@ class HandoffRequest(_Inbound):
     data: HandoffRequestData
 
 
+class DemoOfferData(BaseModel):
+    """Demo mode only: offer the panel's agent a contact, as routing would."""
+
+    reason: str = Field(default="refund", min_length=1, max_length=64, pattern=r"^[a-z_]+$")
+
+
+class DemoOffer(_Inbound):
+    type: Literal["demo_offer"]
+    data: DemoOfferData = Field(default_factory=DemoOfferData)
+
+
+class SimulateCustomer(_Inbound):
+    type: Literal["simulate_customer"]
+    data: SimulateCustomerData
+
+
 class Close(_Inbound):
     type: Literal["close"]
     data: CloseData
@@ -164,10 +202,12 @@ class Ping(_Inbound):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | Close | WrapUp
-                           | ApprovalRequest | RaiseHand | Ping, Field(discriminator="type")]
-INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close",
-                           "wrapup", "approval_request", "raise_hand", "ping"})
+InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | SimulateCustomer
+                           | DemoOffer | Close | WrapUp | ApprovalRequest | RaiseHand | Ping,
+                           Field(discriminator="type")]
+INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request",
+                           "simulate_customer", "demo_offer", "close", "wrapup", "approval_request", "raise_hand",
+                           "ping"})
 inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 
@@ -183,10 +223,11 @@ class Envelope(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def hello(agent_id: str, last_seq: int, resumed_from: int | None, epoch: str | None = None) -> Envelope:
+def hello(agent_id: str, last_seq: int, resumed_from: int | None, epoch: str | None = None,
+          demo: bool = False) -> Envelope:
     return Envelope(type="hello", data={"protocol": PROTOCOL_VERSION, "agent_id": agent_id,
                                         "server_time": time.time(), "epoch": epoch, "last_seq": last_seq,
-                                        "resumed_from": resumed_from})
+                                        "resumed_from": resumed_from, "demo": demo})
 
 
 def error(code: str, detail: str, in_reply_to: str | None = None) -> Envelope:

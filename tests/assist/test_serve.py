@@ -31,6 +31,7 @@ async def test_serve_with_embedded_defaults_answers_healthz_and_readyz(tmp_path)
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"redis": True, "database": True}
     assert f"http://127.0.0.1:{port}/ui/" in output
+    assert "Trainer token (T1):" in output and "simulated customer lines" in output
     assert len(embedded) == 1
     if HAS_PROC:
         assert not Path(f"/proc/{embedded[0]}").exists(), "the embedded Redis outlived the service"

@@ -26,3 +26,8 @@ def test_default_database_is_a_sqlite_file_in_the_data_dir(tmp_path):
 def test_environment_prefix_is_assist(monkeypatch):
     monkeypatch.setenv("ASSIST_PORT", "9123")
     assert Settings().port == 9123
+
+
+def test_production_refuses_demo_mode():
+    with pytest.raises(ValidationError, match="DEMO_MODE"):
+        Settings(environment="production", jwt_secret="x" * 40, demo_mode=True)

@@ -6,7 +6,7 @@ from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
 from assist.guidance.rules import RuleGuidance
 from assist.guidance.sentiment import sentiment
-from assist.journeys.state import JourneyState, Turn
+from assist.journeys.state import Handler, JourneyState, Turn
 
 
 def given(reason: str = "refund", said: str | None = None, steps: list[str] | None = None,
@@ -114,6 +114,32 @@ def test_a_rule_registered_for_one_action_suggests_only_that_action():
               given("complaint", said="Put me through to your manager please"),
               given("cancel", said="I want to cancel", customer=customer()),
               given("technical_issue"), given(customer=customer(vulnerable=True)),
-              given("outage", said="that fixed it, thanks")]
+              given("outage", said="that fixed it, thanks"), handed_over()]
     fired = {rule: prompt.action for inp in inputs for rule in SINGLE_ACTION if (prompt := rule(inp)) is not None}
     assert fired == SINGLE_ACTION
+
+
+def handed_over(note: str = "", by: str = "A1", to: str = "A2") -> GuidanceInput:
+    """A refund journey A1 verified and took a request for, now accepted by ``to``."""
+    inp = given(steps=["identity_verified", "refund_requested"])
+    inp.journey.pending = ["refund_issued"]
+    inp.journey.transfer_note = note
+    inp.journey.handled_by = [Handler(agent_id=by, channel="chat", session_id="S1"),
+                              Handler(agent_id=to, channel="phone", session_id="S2")]
+    return inp
+
+
+def test_an_agent_taking_over_a_journey_is_asked_to_pick_up_with_the_note_and_the_state_as_reasons():
+    prompt = next(p for p in RuleGuidance().evaluate(handed_over("issue the 30.00 refund"))
+                  if p.action == "review_handoff")
+    assert [r.text for r in prompt.reasons] == ["handed over by A1 from chat", "their note: issue the 30.00 refund",
+                                                "already done: identity verified, refund requested",
+                                                "still to do: refund issued"]
+
+
+def test_the_first_agent_on_a_journey_is_not_asked_to_pick_up():
+    assert "review_handoff" not in actions(given(steps=["identity_verified"]))
+
+
+def test_the_same_agent_back_on_the_journey_is_not_asked_to_pick_up_from_themselves():
+    assert "review_handoff" not in actions(handed_over(by="A1", to="A1"))

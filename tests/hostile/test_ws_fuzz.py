@@ -39,13 +39,14 @@ AGENT = "F1"
 EXAMPLES = int(os.environ.get("FUZZ_WS_EXAMPLES", "120"))
 """Frames for the reply test (two thirds of it for the stored test): ~200 in all, under a minute. Raise it for
 a deeper run."""
-PANEL_TYPES = ["accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "close", "wrapup",
-               "ping"]
+PANEL_TYPES = ["accept", "decline", "status", "event", "prompt_feedback", "handoff_request", "simulate_customer",
+               "demo_offer", "close", "wrapup", "ping"]
 FIELDS = {
     "accept": ["offer_id"], "decline": ["offer_id", "reason"], "status": ["status"],
     "event": ["session_id", "kind", "speaker", "text", "action", "fields"],
     "prompt_feedback": ["prompt_id", "verdict", "reason"], "handoff_request": ["session_id", "channel", "to_agent",
-                                                                               "note"],
+                                                                               "to_queue", "note"],
+    "simulate_customer": ["session_id", "text"], "demo_offer": ["reason"],
     "close": ["session_id", "outcome", "csat", "summary", "disposition"],
     "wrapup": ["session_id", "disposition", "summary"], "ping": [],
 }
@@ -118,6 +119,8 @@ def _templates() -> dict[str, st.SearchStrategy[dict[str, Any]]]:
                                                   "reason": st.text(max_size=200)}),
         "handoff_request": st.fixed_dictionaries({"session_id": ending, "channel": st.sampled_from(["chat", "phone"]),
                                                   "to_agent": st.sampled_from(["F2", None])}),
+        "simulate_customer": st.fixed_dictionaries({"session_id": sid, "text": _strings}),
+        "demo_offer": st.fixed_dictionaries({"reason": st.sampled_from(["refund", "complaint"])}),
         "close": st.fixed_dictionaries({"session_id": ending, "csat": st.one_of(st.none(), st.integers(0, 6)),
                                         "outcome": st.sampled_from(["resolved", "abandoned", "unresolved"])}),
         "wrapup": st.fixed_dictionaries({"session_id": sid, "summary": _strings,

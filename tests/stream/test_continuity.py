@@ -26,6 +26,8 @@ async def test_handoff_chat_to_phone_gives_the_second_agent_the_first_ones_journ
     await chat.expect("prompt", action="offer_refund_small")
     phone_panel = await Panel.open(live_server, "A2")
     await phone_panel.expect("hello")
+    await phone_panel.send("status", {"status": "available"})  # a transfer goes to an agent who is not away
+    await phone_panel.expect("status")
     await chat.send("handoff_request", {"session_id": session_id, "channel": "phone", "to_agent": "A2",
                                         "note": "customer prefers to talk"})
     handoff = await chat.expect("handoff")
@@ -54,6 +56,8 @@ async def test_the_next_agent_is_prompted_again_for_what_the_first_left_undone(l
     first = await chat.expect("prompt", action="verify_identity")
     phone_panel = await Panel.open(live_server, "A2")
     await phone_panel.expect("hello")
+    await phone_panel.send("status", {"status": "available"})  # a transfer goes to an agent who is not away
+    await phone_panel.expect("status")
     await chat.send("handoff_request", {"session_id": session_id, "channel": "phone", "to_agent": "A2"})
     await chat.expect("session_closed", session_id=session_id)
     offered = await phone_panel.expect("offer")

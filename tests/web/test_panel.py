@@ -147,6 +147,8 @@ async def test_handoff_shows_the_journey_so_far_and_who_handled_it(page: Page, w
         await first.send("event", {"session_id": session_id, "kind": "action", "action": action, "fields": fields})
 
     await panel_online(page, web_server, specialist.agent)
+    await page.select_option("#status", "available")   # a transfer goes only to an agent who is not away
+    await expect(page.locator("#status-note")).to_have_text("")
     await first.send("handoff_request", {"session_id": session_id, "channel": "phone",
                                          "to_agent": specialist.agent, "note": "customer prefers to call"})
     await first.expect("session_closed", session_id=session_id)

@@ -42,7 +42,8 @@ export function loadState(agentId) {
 }
 
 export function saveState(state) {
-  sessionStorage.setItem(`assist.panel.${state.agentId}`, JSON.stringify({ ...state, notices: [], reading: {} }));
+  sessionStorage.setItem(`assist.panel.${state.agentId}`,
+    JSON.stringify({ ...state, notices: [], reading: {}, targets: null }));
 }
 
 export function forgetState(agentId) {
@@ -132,12 +133,16 @@ export function applyMessage(state, message) {
     }
     case "transcript": {
       const s = session(state, data.session_id, data);
-      addTranscript(s, { id: message.id, speaker: data.speaker, text: data.text, at: message.ts });
+      addTranscript(s, { id: message.id, speaker: data.speaker, text: data.text, at: message.ts,
+                         simulated: !!data.simulated });
       return null;
     }
     case "handoff": {
       const s = state.sessions[data.session_id];
-      if (s) s.handoff = data;
+      if (s) {
+        s.handoff = data;
+        s.transfer = null;
+      }
       return null;
     }
     case "session_closed": {

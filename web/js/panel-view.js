@@ -4,6 +4,7 @@
 import { add, clock, day, duration, fill, h, percent, sentence, words } from "./dom.js";
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
 import { helpSection } from "./panel-help.js";
+import { demoSection, demoStart, handoffNote, handoffTarget, transferSection } from "./panel-transfer.js";
 import { plain, plainId } from "./panel-words.js";
 import { wrapupSection } from "./panel-wrapup.js";
 
@@ -45,6 +46,7 @@ function offerCard(offer, actions, serverNow) {
     h("h2", { id: titleId }, `Incoming ${offer.channel} · ${words(offer.reason)}`,
       offer.practice ? h("span", { class: "badge badge-practice", text: "Practice" }) : null),
     offer.handoff_from ? h("p", { text: `Handed over by ${offer.handoff_from}: the journey so far comes with it.` }) : null,
+    offer.note ? h("p", { class: "small", text: `Their note: “${offer.note}”` }) : null,
     !offer.handoff_from && offer.resumes_journey ? h("p", { text: "Continues an open journey." }) : null,
     countdown(offer, serverNow),
     offer.error ? h("p", { class: "notice notice-error", role: "alert", text: offer.error }) : null,
@@ -105,7 +107,8 @@ export function renderSession(root, state, actions) {
   if (!s) {
     fill(root, h("section", { class: "card empty" },
       h("h2", { text: "No contact open" }),
-      h("p", { class: "muted", text: "Set your status to available; offers appear above with a countdown." })));
+      h("p", { class: "muted", text: "Set your status to available; offers appear above with a countdown." }),
+      demoStart(state.demo, actions)));
     return;
   }
   const titleId = `session-title-${s.id}`;
@@ -118,6 +121,7 @@ export function renderSession(root, state, actions) {
         h("span", { class: "small muted mono", text: s.id }))),
     closedBanner(s, actions),
     wrapupSection(s, actions, actions.serverNow()),
+    handoffNote(s),
     guidanceSection(s, actions),   // first: what changes live must be visible without scrolling
     helpSection(s, actions),
     checklistSection(s),
@@ -125,7 +129,9 @@ export function renderSession(root, state, actions) {
     customerSection(s, actions),
     journeySection(s),
     transcriptSection(s, actions),
+    demoSection(s, state.demo, actions),
     historySection(s),
+    transferSection(s, state.targets, actions),
     s.closed ? null : wrapUpSection(s, actions)));
 }
 
@@ -138,7 +144,7 @@ function closedBanner(s, actions) {
         "Clear from panel"));
   }
   const text = s.closed.reason === "handoff"
-    ? `Handed off${s.handoff ? ` to ${s.handoff.channel}${s.handoff.to_agent ? ` (${s.handoff.to_agent})` : ""}` : ""}.`
+    ? `Handed off${handoffTarget(s.handoff)}.`
     : `Closed: ${words(s.closed.outcome)}.`;
   return h("div", { class: "notice notice-ok row" }, h("span", { text: text }),
     h("button", { type: "button", "data-focus": `clear:${s.id}`, on: { click: () => actions.clear(s.id) } },
@@ -274,7 +280,8 @@ function transcriptSection(s, actions) {
     s.transcript.length
       ? h("ol", { class: "transcript", "data-keep-scroll": `transcript:${s.id}`, tabindex: "0",
                   "aria-label": "Transcript lines" }, s.transcript.map((t) => h("li", { class: `turn turn-${t.speaker}` },
-          h("span", { class: "speaker", text: `${sentence(t.speaker)}:` }), " ", plain(t.text), lineState(t),
+          h("span", { class: "speaker", text: `${sentence(t.speaker)}${t.simulated ? " (simulated)" : ""}:` }), " ",
+          plain(t.text), lineState(t),
           t.at ? h("span", { class: "small muted", text: ` ${clock(t.at)}` }) : null)))
       : h("p", { class: "muted", text: "Nothing said yet." }),
     s.closed ? null : h("form", { class: "row say", on: { submit: (e) => {

@@ -14,6 +14,8 @@ import {
   tickCountdowns,
 } from "./panel-view.js";
 import { applyRequest, helpActions, helpSettled } from "./panel-help.js";
+import { setupSearch } from "./panel-search.js";
+import { refused, transferActions } from "./panel-transfer.js";
 import { setWords, plainId } from "./panel-words.js";
 import { applyWrapup, isWrapupMessage, tickWrapup, wrapupActions, wrapupRefused } from "./panel-wrapup.js";
 import { AgentStream } from "./stream.js";
@@ -152,6 +154,10 @@ Object.assign(actions, helpActions({
   send: (type, data, about) => pending.set(stream.send(type, data), about), state: () => state, render,
 }));
 Object.assign(actions, wrapupActions({ state: () => state, send: (type, data) => stream.send(type, data), pending, render }));
+Object.assign(actions, transferActions({
+  state: () => state, send: (type, data, about) => pending.set(stream.send(type, data), about), render,
+  api: () => api,
+}));
 
 /** After answering a prompt, keep keyboard users in the list: focus the next unanswered one. */
 function focusNextPrompt(answeredId) {
@@ -225,6 +231,12 @@ function onReply(message) {
     case "wrapup":
       wrapupRefused(state, about, data);
       return;
+    case "transfer":
+    case "demo": {
+      const text = refused(state, about, data);
+      if (text) notice(text);
+      return;
+    }
     case "close": {
       const s = state.sessions[about.sessionId];
       if (s) s.closing = false;
@@ -266,6 +278,7 @@ async function reconcile() {
 function onMessage(event) {
   const message = event.detail;
   if (message.type === "hello") {
+    state.demo = !!message.data?.demo;
     for (const s of Object.values(state.sessions)) {   // what was queued offline goes out after this hello
       for (const t of s.transcript) if (t.sending === "unsent") t.sending = "sending";
     }
@@ -308,6 +321,7 @@ function start(token, claims, me) {
   stream = new AgentStream({ agentId, token });
   api = new ApiClient(token);
   api.get("/v1/words").then((lists) => { setWords(lists); render(); }).catch(() => { /* ids stay as words */ });
+  setupSearch($("search"), api, () => state.sessions[state.active]?.reason ?? null);
   window.agentAssist = { stream, state: () => state };   // for diagnostics and end-to-end tests
   const name = me?.agent?.name && me.agent.name !== agentId ? `${me.agent.name} (${agentId})` : agentId;
   fill($("who"), h("span", { text: name }),
