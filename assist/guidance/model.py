@@ -17,7 +17,7 @@ from typing import Any
 
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
-from assist.guidance.sentiment import sentiment
+from models.language.sentiment import sentiment
 from models.checklists import Checklists, load_checklists
 from models.context import CRM_FIELDS, served_context
 from models.domain import OutsideTraining

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from assist.guidance.interface import GuidanceInput, Prompt, Reason
-from assist.guidance.sentiment import sentiment
+from models.language.sentiment import sentiment
 
 ACCOUNT_REASONS = frozenset({"billing_dispute", "refund", "cancel", "account_change", "payment", "complaint"})
 TECH_REASONS = frozenset({"outage", "technical_issue"})
