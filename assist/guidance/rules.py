@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 
 from assist.guidance.interface import GuidanceInput, Prompt, Reason
-from models.language.sentiment import sentiment
 
 ACCOUNT_REASONS = frozenset({"billing_dispute", "refund", "cancel", "account_change", "payment", "complaint"})
 TECH_REASONS = frozenset({"outage", "technical_issue"})
@@ -53,8 +52,8 @@ def verify_identity(given: GuidanceInput) -> Prompt | None:
 
 @suggests("apologise_acknowledge")
 def acknowledge_frustration(given: GuidanceInput) -> Prompt | None:
-    said = _customer_said(given)
-    score = sentiment(said) if said else 0.0
+    latest = given.latest
+    score = latest.mood() if latest is not None and latest.speaker == "customer" else 0.0
     if score > -0.3 or "apologise_acknowledge" in given.journey.steps_done:
         return None
     return Prompt(action="apologise_acknowledge", title="Acknowledge and apologise",

@@ -32,6 +32,7 @@ from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
 from assist.stream.protocol import CloseData, EventData, HandoffRequestData
+from models.language.intent import IntentDetector
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awai
 class SessionService:
     def __init__(self, settings: Settings, db: Database, sessions: SessionStore, journeys: JourneyStore,
                  delivery: Delivery, guidance: GuidanceProvider, hooks: list[SessionHook] | None = None,
-                 status_hooks: list[StatusHook] | None = None, event_hooks: list[EventHook] | None = None) -> None:
+                 status_hooks: list[StatusHook] | None = None, event_hooks: list[EventHook] | None = None,
+                 intents: IntentDetector | None = None) -> None:
         self.settings = settings
         self.db = db
         self.sessions = sessions
@@ -59,6 +61,8 @@ class SessionService:
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
+        self.intents = intents or IntentDetector(threshold=settings.intent_threshold)
+        """Names the reason of a contact that arrived without one, from the customer's words."""
         self.live = LiveSessions(sessions, journeys, delivery.outbox, delivery.prompt_log)
 
     async def set_status(self, principal: Principal, status: str) -> None:
