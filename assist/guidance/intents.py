@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assist.settings import Settings
-from models.language.intent import BUILT_IN, HELD_OUT, IntentClassifier, IntentDetector, cross_validated, read_utterances
+from models.language.intent import (
+    BUILT_IN,
+    HELD_OUT,
+    IntentClassifier,
+    IntentDetector,
+    cross_validated,
+    read_utterances,
+)
 
 __all__ = ["ImportedIntents", "import_intents", "imported_utterances", "intent_detector", "warm_up"]
 

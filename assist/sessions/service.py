@@ -240,7 +240,8 @@ class SessionService:
         note = f"handed off to {data.channel}" + (f" ({data.to_agent})" if data.to_agent else "")
         journey = await self._change_journey(state, lambda j: j.say(
             state.channel, "system", note + (f": {data.note}" if data.note else "")))
-        await self._record_interaction(state, "transferred", None, data.note)
+        await self._record_interaction(state, "transferred", None, data.note,
+                                       journey.reason if journey else state.reason)
         state.status = "handed_off"
         await self.sessions.put(state)
         self.live.forget(state.id)
@@ -268,8 +269,9 @@ class SessionService:
             if data.outcome == "resolved":
                 j.status = "closed"
 
-        await self._change_journey(state, finish)
-        await self._record_interaction(state, data.outcome, data.csat, data.summary)
+        journey = await self._change_journey(state, finish)
+        await self._record_interaction(state, data.outcome, data.csat, data.summary,
+                                       journey.reason if journey else state.reason)
         state.status = "closed"
         await self.sessions.put(state)
         self.live.forget(state.id)
@@ -298,13 +300,15 @@ class SessionService:
             await self._journal("journey", {"state": journey.model_dump_json(), "at": time.time()})
         return journey
 
-    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str) -> None:
-        """The interaction row; journaled when the database is down (the journal's writer inserts it later)."""
+    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str,
+                                  intent: str) -> None:
+        """The interaction row; journaled when the database is down (the journal's writer inserts it later).
+        ``intent``: the journey's reason, which the customer's words may have named on a ``general`` contact."""
         if state.customer_id is None:
             return
         started, ended = state.opened_at or state.offered_at, time.time()
         row = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
-               "channel": state.channel, "agent_id": state.agent_id, "intent": state.reason, "outcome": outcome,
+               "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
                "csat": csat, "summary": summary, "practice": state.practice}
         try:
             async with self.db.session() as s:

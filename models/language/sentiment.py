@@ -19,8 +19,9 @@ DOMAIN_WORDS: dict[str, float] = {
     "fixed": 1.2, "promised": 0.0, "number": 0.0,
 }
 """Valences (VADER's -4..4 scale) for words callers use that the social-media lexicon misses or reads the
-other way: "this is a joke" is a complaint, "I was promised" is not praise, an account "number" is no compliment, "that fixed it" is relief.
-"Sorted" stays out: "I was promised this was sorted" is a complaint as often as "all sorted" is thanks."""
+other way: "this is a joke" is a complaint, "I was promised" is not praise, an account "number" is no
+compliment, "that fixed it" is relief. "Sorted" stays out: "I was promised this was sorted" is a complaint
+as often as "all sorted" is thanks."""
 
 
 @cache

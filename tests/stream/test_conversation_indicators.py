@@ -4,8 +4,10 @@ the checklist then follow."""
 
 from __future__ import annotations
 
+from assist.stores.tables import Interaction, Journey
 from tests.stream.test_journey_updates import open_contact
 from tests.stream.test_routed_contacts import routed_and_accepted, routing_client
+from tests.stream.test_sessions import rows
 
 
 async def say(panel, session_id: str, text: str) -> None:
@@ -48,3 +50,17 @@ async def test_a_routed_general_contact_takes_its_reason_from_the_customers_word
     assert named["intent"]["confidence"] >= live_server.settings.intent_threshold and named["intent"]["turns"] == 2
     assert "record_reason" in {i["id"] for i in named["checklist"]}    # the billing dispute's checklist
     assert prompt["action"] == "verify_identity"                       # an account reason: verify first
+
+
+async def test_the_interaction_of_a_routed_general_contact_is_recorded_under_the_reason_its_words_named(live_server):
+    async with await routing_client(live_server) as acd:
+        panel, _, _, _, offer, _ = await routed_and_accepted(live_server, acd, "IR")
+    session_id = offer["data"]["offer_id"]
+    await say(panel, session_id, "my parcel was due on Monday and the tracking has not moved since")
+    journey_id = (await panel.expect("journey", session_id=session_id))["data"]["journey_id"]
+    await panel.send("close", {"session_id": session_id, "outcome": "resolved"})
+    await panel.expect("session_closed")
+    await panel.close()
+    [interaction] = await rows(live_server, Interaction, Interaction.id == f"I-{session_id}")
+    [journey] = await rows(live_server, Journey, Journey.id == journey_id)
+    assert interaction.intent == "order_status" and journey.reason == "order_status"
