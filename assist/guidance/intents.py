@@ -40,7 +40,7 @@ def intent_detector(settings: Settings) -> IntentDetector:
 
 def warm_up(detector: IntentDetector) -> threading.Thread:
     """Train ``detector`` in a background thread, so the first routed contact's first words do not wait for
-    it (about 0.6 s, seconds on a loaded host, on the event loop). Startup does not wait either; a bad
+    it (0.2 s idle, seconds on a loaded host, on the event loop). Startup does not wait either; a bad
     imported file is logged here and raises again at first use."""
     def train() -> None:
         try:

@@ -8,7 +8,8 @@ It learns from labelled utterances (``text,intent`` CSV): the built-in ``intents
 product's reasons, plus whatever a center imports (``assist models import-intents``). ``general`` is a class
 too (greetings, identity details, small talk): those lines must not name a reason.
 
-Training takes about half a second, so it happens on first use (``IntentDetector``), never at import.
+Training takes 0.2 s on an idle host and seconds on a loaded one, so it happens on first use
+(``IntentDetector``; the app starts that in a background thread), never at import.
 """
 
 from __future__ import annotations
