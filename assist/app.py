@@ -20,6 +20,7 @@ from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
+from assist.guidance.intents import intent_detector, warm_up
 from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
@@ -107,7 +108,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     stack.push_async_callback(records.stop)
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
-                                               guidance)
+                                               guidance, intents=intent_detector(settings))
+    warm_up(app.state.session_service.intents)
     await app.state.session_service.wrapup.start()
     stack.push_async_callback(app.state.session_service.wrapup.stop)
     practice = PracticeService(db, app.state.session_service)

@@ -17,7 +17,6 @@ from typing import Any
 
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
-from assist.guidance.sentiment import sentiment
 from models.checklists import Checklists, load_checklists
 from models.context import CRM_FIELDS, served_context
 from models.domain import OutsideTraining
@@ -61,8 +60,8 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     """
     journey, collected = given.journey, given.journey.collected
     customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
-    said = given.latest.text if given.latest is not None and given.latest.speaker == "customer" else (
-        customer_turns[-1].text if customer_turns else "")
+    said = given.latest if given.latest is not None and given.latest.speaker == "customer" else (
+        customer_turns[-1] if customer_turns else None)
     previous = next((STEP_ACTIONS.get(s, s) for s in reversed(journey.steps_done) if STEP_ACTIONS.get(s, s) in ACTIONS),
                     None)
     steps = set(journey.steps_done)
@@ -75,7 +74,7 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
         "identity_verified": "identity_verified" in steps,
         "apology_given": "apologise_acknowledge" in steps,
         "refund_amount": collected.get("refund_amount"), "refund_limit": given.refund_limit,
-        "sentiment": sentiment(said) if said else None,
+        "sentiment": said.mood() if said is not None else None,  # scored once, when said
     }
     return served_context(known)
 

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 
 from assist.guidance.interface import GuidanceInput, Prompt, Reason
-from assist.guidance.sentiment import sentiment
 from models.guardrails import refund_above_limit
 
 ACCOUNT_REASONS = frozenset({"billing_dispute", "refund", "cancel", "account_change", "payment", "complaint"})
@@ -78,8 +77,8 @@ def pick_up_handoff(given: GuidanceInput) -> Prompt | None:
 
 @suggests("apologise_acknowledge")
 def acknowledge_frustration(given: GuidanceInput) -> Prompt | None:
-    said = _customer_said(given)
-    score = sentiment(said) if said else 0.0
+    latest = given.latest
+    score = latest.mood() if latest is not None and latest.speaker == "customer" else 0.0
     if score > -0.3 or "apologise_acknowledge" in given.journey.steps_done:
         return None
     return Prompt(action="apologise_acknowledge", title="Acknowledge and apologise",

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from models.language.sentiment import sentiment
+
 TRANSCRIPT_LIMIT = 200
 """Turns kept live; older turns stay in SQL only (the context card shows the tail anyway)."""
 
@@ -16,6 +18,23 @@ class Turn(BaseModel):
     channel: str
     speaker: str
     text: str
+    sentiment: float | None = None
+    """The customer's words scored once, when said (``models.language.sentiment``); None for anyone else."""
+
+    def mood(self) -> float:
+        """This turn's sentiment (scored now for a turn stored before turns carried it)."""
+        return self.sentiment if self.sentiment is not None else sentiment(self.text)
+
+
+class DetectedIntent(BaseModel):
+    """What the customer's first words say the contact is about (``models.language.intent``)."""
+
+    reason: str
+    confidence: float
+    adopted: bool
+    """Confident enough (the ``intent_threshold`` setting) to have become the journey's reason."""
+    turns: int
+    """Customer turns read."""
 
 
 class Handler(BaseModel):
@@ -37,6 +56,8 @@ class JourneyState(BaseModel):
     pending: list[str] = Field(default_factory=list)
     collected: dict[str, Any] = Field(default_factory=dict)
     transcript: list[Turn] = Field(default_factory=list)
+    intent: DetectedIntent | None = None
+    """Set while a journey that arrived without a reason (``general``) is read for one, kept after."""
     prompts_shown: list[str] = Field(default_factory=list)
     """Every action suggested in this journey, in the order first shown (the journey's record of guidance)."""
     shown_by_session: dict[str, list[str]] = Field(default_factory=dict)
@@ -71,11 +92,17 @@ class JourneyState(BaseModel):
         self.prompts_shown.extend(a for a in actions if a not in self.prompts_shown)
 
     def say(self, channel: str, speaker: str, text: str) -> None:
-        self.transcript.append(Turn(channel=channel, speaker=speaker, text=text))
+        mood = sentiment(text) if speaker == "customer" else None
+        self.transcript.append(Turn(channel=channel, speaker=speaker, text=text, sentiment=mood))
         del self.transcript[:-TRANSCRIPT_LIMIT]
+
+    def sentiment_trend(self, turns: int = 5) -> list[float]:
+        """The sentiment of the customer's last ``turns`` turns, oldest first."""
+        customer = [t for t in self.transcript[-4 * turns:] if t.speaker == "customer"]
+        return [round(t.mood(), 2) for t in customer[-turns:]]
 
     def sql_state(self) -> dict[str, Any]:
         """What the SQL Journey row keeps as its transaction state."""
         return self.model_dump(mode="json", include={"handled_by", "steps_done", "pending", "collected",
                                                      "transcript", "prompts_shown",
-                                                     "shown_by_session", "transfer_note"})
+                                                     "shown_by_session", "transfer_note", "intent"})

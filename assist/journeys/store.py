@@ -155,6 +155,7 @@ async def write_journey_row(session: AsyncSession, state: JourneyState, at: date
     elif row.updated_at > at:
         return
     row.status = state.status
+    row.reason = state.reason  # a contact that arrived as ``general`` may have learned its reason since
     row.channels = list(state.channels)
     row.owner_agent_id = state.handled_by[-1].agent_id if state.handled_by else None
     row.state = state.sql_state()

@@ -17,6 +17,7 @@ from assist.customers.service import customer_view
 from assist.errors import Conflict, InvalidInput
 from assist.guidance.interface import Prompt
 from assist.identity import Identity, IdentityStatus, candidate_for
+from assist.journeys.intent import detect_reason
 from assist.journeys.state import JourneyState
 from assist.sessions.journey_update import journey_mark, journey_update, ticks_an_item
 from assist.sessions.live import LiveSnapshot
@@ -24,6 +25,7 @@ from assist.sessions.service import SessionService, allowed, unknown_session
 from assist.sessions.state import SessionState
 from assist.stores.tables import Customer
 from assist.stream.protocol import Envelope, EventData
+from models.language.intent import IntentDetector
 
 ACTION_STEPS = {
     "verify_identity": "identity_verified",
@@ -44,10 +46,14 @@ def validate_event(event: EventData) -> None:
         raise InvalidInput("a crm event needs 'fields'", code="invalid_message")
 
 
-def apply_to_journey(journey: JourneyState, channel: str, event: EventData) -> None:
-    """The pure part: how one (valid) event changes the journey."""
+def apply_to_journey(journey: JourneyState, channel: str, event: EventData,
+                     intents: IntentDetector | None = None) -> None:
+    """The pure part: how one (valid) event changes the journey. With ``intents``, a customer's first words
+    name the reason of a journey that arrived without one (``assist.journeys.intent``)."""
     if event.kind == "utterance":
         journey.say(channel, event.speaker, event.text)
+        if intents is not None and event.speaker == "customer":
+            detect_reason(journey, intents)
     elif event.kind == "action" and event.action:
         journey.mark_done(ACTION_STEPS.get(event.action, event.action))
         if event.action == "request_refund" and "amount" in event.fields:
@@ -83,7 +89,8 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         except KeyError:
             raise journey_gone(state.id) from None
         mark = journey_mark(journey)
-        prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event))
+        prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event,
+                                                         intents=service.intents))
         messages: list[Envelope | str] = []
         if event.kind == "utterance" and (principal.is_machine or simulated):
             messages.append(Envelope(type="transcript", data={

@@ -3,7 +3,9 @@
 The context card carries the journey as it was at accept; without this message the panel kept saying
 "nothing yet" after the agent verified identity and requested a refund. It rides in the event's own commit
 (the same outbox append as the event's prompts), so it costs no extra round trip, and it is sent only when
-something the panel shows moved: a customer's words alone change the transcript, not the journey card.
+something the panel shows moved: a customer's words change the card's sentiment trend (and, on a contact
+that arrived without a reason, the detected intent), an agent's words only the transcript unless they tick
+a checklist item.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assist.guidance.interface import ChecklistItem
-from assist.journeys.state import JourneyState
+from assist.journeys.state import DetectedIntent, JourneyState
 from assist.sessions.state import SessionState
 from assist.stream.protocol import Envelope
 from models.checklists import load_checklists
 
-__all__ = ["JourneyMark", "JourneyUpdate", "journey_mark", "journey_update", "ticks_an_item"]
+__all__ = ["TREND_TURNS", "JourneyMark", "JourneyUpdate", "journey_mark", "journey_update", "ticks_an_item"]
 
 JourneyMark = tuple[Any, ...]
 """What the journey card shows, cheap to take and compare before and after an event."""
+TREND_TURNS = 5
+"""Customer turns in the sentiment trend: enough to see a call turning, few enough to read at a glance."""
 
 
 class JourneyUpdate(BaseModel):
@@ -38,12 +42,19 @@ class JourneyUpdate(BaseModel):
     handled_by: list[dict[str, Any]]
     checklist: list[ChecklistItem] = Field(default_factory=list)
     """The contact reason's checklist ticked from the steps done and what the agent said."""
+    reason: str = "general"
+    """The journey's contact reason: what it arrived with, or what the customer's words said (``intent``)."""
+    sentiment_trend: list[float] = Field(default_factory=list)
+    """The sentiment of the customer's last turns (up to ``TREND_TURNS``), oldest first, each in [-1, 1]."""
+    intent: DetectedIntent | None = None
+    """For a contact that arrived without a reason: the intent read from the customer's first words."""
 
 
 def journey_mark(journey: JourneyState) -> JourneyMark:
     """A snapshot of the fields the panel shows; equal marks mean no ``journey`` message is due."""
     return (journey.status, tuple(journey.channels), tuple(journey.steps_done), tuple(journey.pending),
-            tuple(sorted((k, repr(v)) for k, v in journey.collected.items())), len(journey.handled_by))
+            tuple(sorted((k, repr(v)) for k, v in journey.collected.items())), len(journey.handled_by),
+            journey.reason, tuple(journey.sentiment_trend(TREND_TURNS)), journey.intent)
 
 
 def _checklist(journey: JourneyState) -> list[ChecklistItem]:
@@ -75,5 +86,6 @@ def journey_update(session: SessionState, journey: JourneyState,
         session_id=session.id, journey_id=journey.id, practice=session.practice, status=journey.status,
         channels=list(journey.channels), steps_done=list(journey.steps_done), pending=list(journey.pending),
         collected=dict(journey.collected), handled_by=[h.model_dump() for h in journey.handled_by],
-        checklist=checklist if checklist else _checklist(journey))
+        checklist=checklist if checklist else _checklist(journey), reason=journey.reason,
+        sentiment_trend=journey.sentiment_trend(TREND_TURNS), intent=journey.intent)
     return Envelope(type="journey", data=update.model_dump(mode="json"))

@@ -34,6 +34,7 @@ from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
 from assist.stream.protocol import CloseData, EventData, HandoffRequestData, WrapUpData
 from assist.wrapup.service import AfterContactWork
+from models.language.intent import IntentDetector
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awai
 class SessionService:
     def __init__(self, settings: Settings, db: Database, sessions: SessionStore, journeys: JourneyStore,
                  delivery: Delivery, guidance: GuidanceProvider, hooks: list[SessionHook] | None = None,
-                 status_hooks: list[StatusHook] | None = None, event_hooks: list[EventHook] | None = None) -> None:
+                 status_hooks: list[StatusHook] | None = None, event_hooks: list[EventHook] | None = None,
+                 intents: IntentDetector | None = None) -> None:
         self.settings = settings
         self.db = db
         self.sessions = sessions
@@ -61,6 +63,8 @@ class SessionService:
         self.hooks = hooks or []
         self.status_hooks = status_hooks or []
         self.event_hooks = event_hooks or []
+        self.intents = intents or IntentDetector(threshold=settings.intent_threshold)
+        """Names the reason of a contact that arrived without one, from the customer's words."""
         self.live = LiveSessions(sessions, journeys, delivery.outbox, delivery.prompt_log)
         self.wrapup = AfterContactWork(settings.dispositions, settings.wrapup_seconds, sessions.client,
                                        sessions.keys, sessions, db, delivery.send, self.apply_status, self._journal)
@@ -263,7 +267,8 @@ class SessionService:
             j.transfer_note = data.note
 
         journey = await self._change_journey(state, hand_over)
-        await self._record_interaction(state, "transferred", None, data.note)
+        await self._record_interaction(state, "transferred", None, data.note,
+                                       journey.reason if journey else state.reason)
         state.status = "handed_off"
         await self.sessions.put(state)
         self.live.forget(state.id)
@@ -302,7 +307,8 @@ class SessionService:
         journey = await self._change_journey(state, finish)
         draft = await self.wrapup.draft(state, journey, data.outcome)
         summary = data.summary.strip() or draft.text
-        await self._record_interaction(state, data.outcome, data.csat, summary, chosen.code if chosen else None)
+        await self._record_interaction(state, data.outcome, data.csat, summary,
+                                       journey.reason if journey else state.reason, chosen.code if chosen else None)
         state.status, state.wrapup = "closed", self.wrapup.start_state(draft, chosen, summary)
         await self.sessions.put(state)
         self.live.forget(state.id)
@@ -338,13 +344,14 @@ class SessionService:
         return journey
 
     async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str,
-                                  disposition: str | None = None) -> None:
-        """The interaction row; journaled when the database is down (the journal's writer inserts it later)."""
+                                  intent: str, disposition: str | None = None) -> None:
+        """The interaction row; journaled when the database is down (the journal's writer inserts it later).
+        ``intent``: the journey's reason, which the customer's words may have named on a ``general`` contact."""
         if state.customer_id is None:
             return
         started, ended = state.opened_at or state.offered_at, time.time()
         row = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
-               "channel": state.channel, "agent_id": state.agent_id, "intent": state.reason, "outcome": outcome,
+               "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
                "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice}
         try:
             async with self.db.session() as s:

@@ -1,9 +1,9 @@
 """The scenario library: eight escalations and complaints trainers can run today.
 
 Each scenario uses the simulator's catalog ids (reasons, channels, actions), so the real guidance reacts
-to it as to live work. Lines are written so the real rules can pick them up: upset lines carry words the
-sentiment lexicon knows, demands for a supervisor say "manager" or "supervisor", and a satisfied
-customer says "that's great" or "all sorted".
+to it as to live work. Lines are written so the real rules can pick them up: upset lines score as upset with
+the sentiment function (``models.language.sentiment``, VADER), demands for a supervisor say "manager" or
+"supervisor", and a satisfied customer says "that's great" or "all sorted".
 """
 
 from __future__ import annotations

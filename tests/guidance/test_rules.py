@@ -5,7 +5,6 @@ from __future__ import annotations
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
 from assist.guidance.rules import RuleGuidance
-from assist.guidance.sentiment import sentiment
 from assist.journeys.state import Handler, JourneyState, Turn
 
 
@@ -99,12 +98,6 @@ def test_prompts_come_best_first():
     prompts = RuleGuidance().evaluate(given("outage", said="Absolutely useless, I'm furious",
                                             customer=customer(vulnerable=True)))
     assert [p.confidence for p in prompts] == sorted((p.confidence for p in prompts), reverse=True)
-
-
-def test_sentiment_is_negative_for_anger_and_positive_for_thanks():
-    assert sentiment("this is terrible and I am so angry") < -0.3
-    assert sentiment("great, thanks, that's perfect") > 0.3
-    assert sentiment("my order number is 55") == 0.0
 
 
 def test_a_rule_registered_for_one_action_suggests_only_that_action():

@@ -45,9 +45,9 @@ async def test_a_refund_request_pushes_the_collected_amount_and_the_pending_refu
     assert prompt["seq"] == update["seq"] + 1
 
 
-async def test_a_customer_line_that_changes_nothing_shown_pushes_no_journey(live_server):
+async def test_an_agent_line_that_changes_nothing_shown_pushes_no_journey(live_server):
     panel, session_id, _ = await open_contact(live_server)
-    await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "customer",
+    await panel.send("event", {"session_id": session_id, "kind": "utterance", "speaker": "agent",
                                "text": "hello there"})
     await panel.send("ping", {}, message_id="p1")
     got = await panel.quiet(0.4)

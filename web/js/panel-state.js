@@ -129,6 +129,10 @@ export function applyMessage(state, message) {
       if (s.context) s.context.current_journey = { ...(was ?? {}), ...fields, id: data.journey_id };
       if (checklist?.length) s.checklist = checklist;
       const newly = (data.steps_done ?? []).filter((step) => !(was?.steps_done ?? []).includes(step));
+      if (data.intent?.adopted && data.reason !== s.reason) {  // the reason the customer's words named
+        s.reason = data.reason;
+        return `Contact reason from the customer's words: ${data.reason.replaceAll("_", " ")}.`;
+      }
       return newly.length ? `Journey updated: ${newly.map((x) => x.replaceAll("_", " ")).join(", ")} done.` : null;
     }
     case "transcript": {

@@ -5,6 +5,7 @@ import { add, clock, day, duration, fill, h, percent, sentence, words } from "./
 import { checklistSection, guidanceSection, knowledgeSection } from "./panel-guidance.js";
 import { helpSection } from "./panel-help.js";
 import { demoSection, demoStart, handoffNote, handoffTarget, transferSection } from "./panel-transfer.js";
+import { indicators } from "./panel-indicators.js";
 import { plain, plainId } from "./panel-words.js";
 import { wrapupSection } from "./panel-wrapup.js";
 
@@ -258,6 +259,7 @@ function journeySection(s) {
   const handlers = (j.handled_by || []).map((x) => `${x.agent_id} (${x.channel}, ${clock(x.at)})`);
   const collected = Object.entries(j.collected || {}).map(([k, v]) => `${words(k)}: ${v}`);
   const others = s.context.other_open_journeys || [];
+  add(section, indicators(j));
   add(section, h("dl", { class: "facts" },
     h("dt", { text: "Already done" }), h("dd", { "data-testid": "steps-done",
       text: j.steps_done?.length ? j.steps_done.map(plainId).join(", ") : "nothing yet" }),
