@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 from sqlmodel import select
 
-from assist.guidance.sentiment import sentiment
 from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore
 from assist.sessions.state import SessionStore
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
 from assist.supervision.schemas import AgentContact, AgentOnFloor, FloorView, QueueOnFloor
+from models.language.sentiment import sentiment
 from routing.engine import AgentState
 from routing.service import RoutingService
 

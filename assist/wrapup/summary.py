@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from assist.customers.masking import mask_email
-from assist.guidance.sentiment import sentiment
 from assist.journeys.state import JourneyState, Turn
 from models.catalog import load_catalog
 from models.checklists import load_checklists
+from models.language.sentiment import sentiment
 
 __all__ = ["SUMMARY_MAX", "ContactSummary", "build_summary", "key_statements", "private_values", "scrub"]
 
