@@ -46,6 +46,7 @@ from assist.stream import endpoint as stream_endpoint
 from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
+from models.exploration import Exploration
 from routing.api import build_router
 from routing.errors import RoutingError
 from routing.service import RoutingService
@@ -93,7 +94,9 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds, redis.commands)
     sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds, redis.commands)
     app.state.outbox, app.state.fanout = outbox, fanout
-    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"])
+    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"],
+                             exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
+                                          for queue, e in settings.exploration.items()})
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
     watcher = ModelWatcher(app.state.model_registry, guidance)
     await watcher.start()

@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class ExplorationSetting(BaseModel):
+    """How one routing queue explores (``models.exploration``): ``off``, ``epsilon`` or ``softmax``."""
+
+    method: Literal["off", "epsilon", "softmax"] = "off"
+    epsilon: float = Field(default=0.05, ge=0.0, le=1.0)
+    temperature: float = Field(default=0.05, gt=0.0)
 
 
 class Settings(BaseSettings):
@@ -54,6 +62,14 @@ class Settings(BaseSettings):
     stream_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     history_limit: int = Field(default=10, gt=0, le=100)
+
+    exploration: dict[str, ExplorationSetting] = Field(default_factory=dict)
+    """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
+    ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
+    never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
+    retrain_on_drift: bool = False
+    """When the served traffic drifts past the threshold, run the retrain-and-gate job on the live export
+    (``assist.guidance.floor``) in this worker; off by default (``assist models retrain-live`` does it on demand)."""
 
     rate_limit_enabled: bool = True
     """HTTP request limits (``assist.auth.limits``), counted in Redis so every worker shares them."""

@@ -214,7 +214,8 @@ class SessionService:
         latest = journey.transcript[-1] if journey.transcript else None
         prompts = self.guidance.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
-            refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id)))
+            refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id),
+            queue=state.reason))
         journey.record_shown(state.id, [p.action for p in prompts])
         return prompts
 
