@@ -19,6 +19,7 @@ from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
+from assist.guidance.floor import DriftRetrainer
 from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
@@ -98,7 +99,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
                              exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
                                           for queue, e in settings.exploration.items()})
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
-    watcher = ModelWatcher(app.state.model_registry, guidance)
+    retrainer = DriftRetrainer(settings) if settings.retrain_on_drift else None
+    watcher = ModelWatcher(app.state.model_registry, guidance, on_drift=retrainer.on_drift if retrainer else None)
     await watcher.start()
     stack.push_async_callback(watcher.stop)
     app.state.guidance = guidance

@@ -122,8 +122,9 @@ class Scorer:
         if not ranked:
             return []
         index = {a: i for i, a in enumerate(self.models.actions)}
+        candidates: tuple[tuple[str, float], ...] = ((ranked[0].action, 1.0),)
         if exploration.method == "off":
-            guarded, candidates = apply_guardrails(allowed, context, self.catalog, limit=k), ((ranked[0].action, 1.0),)
+            guarded = apply_guardrails(allowed, context, self.catalog, limit=k)
             propensities = [1.0] * len(guarded)
         else:
             ranked, candidates, propensities = _explore(ranked, values, index, exploration, k,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from assist.cli import main
 from assist.guidance.export import export_live
 from assist.stores.sql import Database
 from assist.stores.tables import PromptRecord
@@ -14,7 +17,7 @@ from models.context import served_history
 from models.features import feature_matrix
 from models.training import train
 from simulator.world import generate_history
-from simulator.world.schema import validate_history
+from simulator.world.schema import read_history, validate_history
 from tests.guidance.floor import store_live
 from tests.models.trained import SMALL
 
@@ -65,3 +68,23 @@ async def test_a_model_trains_on_the_live_export(tmp_path):
     finally:
         await database.close()
     assert set(models.value_models) == set(models.actions) and len(split.test) == 300
+
+
+async def test_export_live_command_writes_a_history_file_and_says_what_it_left_out(sqlite_settings, capsys):
+    database = Database(sqlite_settings.resolved_database_url)
+    await database.create_schema()
+    try:
+        await store_live(database, generate_history(3, 40, seed=15))
+        async with database.session() as s:
+            s.add(PromptRecord(id="P-open", session_id="S-open", agent_id="A1", action="verify_identity",
+                               confidence=0.5, source="rules", propensity=1.0, context={"reason": "refund"}))
+    finally:
+        await database.close()
+    out = sqlite_settings.data_dir / "live.parquet"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ASSIST_DATA_DIR", str(sqlite_settings.data_dir))
+        env.setenv("ASSIST_DATABASE_URL", sqlite_settings.resolved_database_url)
+        code = await asyncio.to_thread(main, ["models", "export-live", "--out", str(out)])
+    assert code == 0 and len(read_history(out)) == 40
+    printed = capsys.readouterr().out
+    assert f"wrote 40 decisions to {out}" in printed and "left out 1: contact not closed" in printed
