@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
     ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
     never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
+    demo_model: bool = True
+    """``assist serve --demo`` (``make run``) trains, gates and promotes a model on the demo world at the first
+    start when none is promoted (``assist.demo.ensure_demo_model``); false keeps the rules until one is."""
     retrain_on_drift: bool = False
     """When the served traffic drifts past the threshold, run the retrain-and-gate job on the live export
     (``assist.guidance.floor``) in this worker; off by default (``assist models retrain-live`` does it on demand)."""
