@@ -143,8 +143,12 @@ class ModelGuidance:
         center that starts on rules collects the data its first model trains on)."""
         loaded = self._loaded
         prompts: list[Prompt] | None = None
-        context = journey_context(given)
-        if loaded.scorer is not None:
+        try:
+            context: dict[str, Any] | None = journey_context(given)
+        except Exception:  # noqa: BLE001 - the rules need no context; the model is then skipped (degraded)
+            log.exception("the journey's context could not be built; rules answer")
+            context = None
+        if loaded.scorer is not None and context is not None:
             try:
                 found = loaded.scorer.suggest(context, k=self.suggestions, exclude=given.already_shown,
                                               exploration=self.exploration_for(given.queue), rng=self.rng)
@@ -170,7 +174,8 @@ class ModelGuidance:
             prompts[0].guardrails = [*prompts[0].guardrails, *(f.note for f in outside.flags), ABSTAINED_NOTE]
         return prompts
 
-    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any]) -> list[Prompt]:
+    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any] | None
+                ) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).
 
         Prompts are set in place: every provider builds them afresh on each call, and a ``model_copy`` of
@@ -186,7 +191,7 @@ class ModelGuidance:
                           for h in hits]
         first.checklist = [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence)
                            for i in status.items]
-        logged = loggable(context)
+        logged = loggable(context) if context is not None else None
         for p in prompts:
             p.context = logged
         return prompts
