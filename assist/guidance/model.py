@@ -136,6 +136,8 @@ class ModelGuidance:
         return scorer.monitor.report()
 
     def exploration_for(self, queue: str | None) -> Exploration:
+        """The queue's setting, else ``ANY_QUEUE``'s, else off (practice contacts never explore: trainees
+        learn the policy, and their contacts are no evidence for the next model)."""
         return self.exploration.get(queue or "") or self.exploration.get(ANY_QUEUE) or OFF
 
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
@@ -150,8 +152,9 @@ class ModelGuidance:
             context = None
         if loaded.scorer is not None and context is not None:
             try:
+                exploration = OFF if given.journey.practice else self.exploration_for(given.queue)
                 found = loaded.scorer.suggest(context, k=self.suggestions, exclude=given.already_shown,
-                                              exploration=self.exploration_for(given.queue), rng=self.rng)
+                                              exploration=exploration, rng=self.rng)
                 prompts = [_prompt(s) for s in found]
             except OutsideTraining as outside:
                 log.info("model abstained: %s", outside, extra={"model_version": loaded.scorer.version})

@@ -60,3 +60,11 @@ async def test_the_prompt_record_keeps_propensity_and_context(redis, database): 
         [row] = (await s.exec(select(PromptRecord))).all()
     assert row.propensity == prompts[0].propensity and 0 < row.propensity <= 1
     assert row.context == prompts[0].context and row.context["refund_limit"] == 50.0
+
+
+
+def test_practice_contacts_never_explore():
+    g = guidance(exploration={"*": Exploration("epsilon", epsilon=1.0)})
+    practice = live_input(practice=True)
+    shown = [g.evaluate(practice)[0] for _ in range(20)]
+    assert all(p.propensity == 1.0 for p in shown) and len({p.action for p in shown}) == 1
