@@ -22,7 +22,8 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 
-## Migrate the database, then start the service with demo data on embedded defaults (SQLite file, private Redis).
+## Migrate the database, then start the service with demo data on embedded defaults (SQLite file, private Redis);
+## the first start trains, gates and promotes a demo model (ASSIST_DEMO_MODEL=false to skip).
 run: $(STAMP_RUN)
 	$(BIN)/assist db upgrade
 	$(BIN)/assist serve --demo

@@ -21,6 +21,7 @@ from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
 from assist.guidance.intents import intent_detector, warm_up
+from assist.guidance.floor import DriftRetrainer
 from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
@@ -49,6 +50,7 @@ from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
 from assist.supervision import endpoints as supervision_endpoints
+from models.exploration import Exploration
 from routing.api import build_router
 from routing.errors import RoutingError
 from routing.service import RoutingService
@@ -96,9 +98,12 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds, redis.commands)
     sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds, redis.commands)
     app.state.outbox, app.state.fanout = outbox, fanout
-    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"])
+    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"],
+                             exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
+                                          for queue, e in settings.exploration.items()})
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
-    watcher = ModelWatcher(app.state.model_registry, guidance)
+    retrainer = DriftRetrainer(settings) if settings.retrain_on_drift else None
+    watcher = ModelWatcher(app.state.model_registry, guidance, on_drift=retrainer.on_drift if retrainer else None)
     await watcher.start()
     stack.push_async_callback(watcher.stop)
     app.state.guidance = guidance

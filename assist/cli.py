@@ -42,7 +42,36 @@ def _print_demo_banner(settings: Settings) -> None:
     print(f"  Agent token (A1):      {create_token(settings, 'A1', 'agent')}", flush=True)
     print(f"  Supervisor token (A6): {create_token(settings, DEMO_SUPERVISOR, 'supervisor')}", flush=True)
     print(f"  Trainer token ({DEMO_TRAINER}):    {create_token(settings, DEMO_TRAINER, 'trainer')}", flush=True)
-    print("  Demo mode: the panel can post simulated customer lines.\n", flush=True)
+    print("  Demo mode: the panel can post simulated customer lines.", flush=True)
+    if settings.demo_model:
+        _demo_model(settings)
+    print(flush=True)
+
+
+def _demo_model(settings: Settings) -> None:
+    """The first start trains and gates a model on the demo world (a progress bar); later starts reuse it."""
+    import time
+
+    from tqdm import tqdm
+
+    from assist.demo import demo_model_steps, ensure_demo_model
+
+    started = time.monotonic()
+    with tqdm(total=demo_model_steps(), desc="  training the demo model", unit="step", file=sys.stderr,
+              bar_format="{desc}: {bar:24} {n_fmt}/{total_fmt} [{elapsed}] {postfix}", leave=False) as bar:
+
+        def done(step: str) -> None:
+            bar.set_postfix_str(step, refresh=False)
+            bar.update(1)
+
+        model = ensure_demo_model(settings, progress=done)
+    if not model.trained:
+        print(f"  Model:        {model.version} (promoted)", flush=True)
+    elif model.promoted:
+        print(f"  Model:        {model.version}, trained on the demo world in {time.monotonic() - started:.0f} s "
+              "and promoted (it beat its baselines)", flush=True)
+    else:
+        print(f"  Model:        {model.version} not promoted ({'; '.join(model.refusals)}): rules answer", flush=True)
 
 
 def _seed_demo(args: argparse.Namespace) -> int:

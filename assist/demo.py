@@ -1,7 +1,12 @@
 """Demo data for ``make run``: a few hundred believable customers with histories across channels, open
-journeys and a dozen agents, drawn from the simulator's world so demo and training data agree."""
+journeys and a dozen agents, drawn from the simulator's world so demo and training data agree; and, at the
+first start, a model trained and gated on that world, so a newcomer sees explained model prompts."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import func, select
 
@@ -11,6 +16,9 @@ from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, CustomerIdentifier, Interaction, Journey
 from simulator.world import demo_population
+
+if TYPE_CHECKING:
+    from models.training import TrainConfig
 
 DEMO_AGENT = "A1"
 DEMO_SUPERVISOR = "A6"
@@ -65,3 +73,51 @@ async def seed_demo_if_empty(settings: Settings) -> bool:
     except ValueError:
         return False
     return True
+
+
+DEMO_HISTORY_ROWS = 20_000
+"""Enough for the learned policy to beat its baselines on the demo world (DR 1.155 vs the logistic baseline's
+1.141 and the rules' 0.972, with guardrails) while training in seconds."""
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    version: str
+    promoted: bool
+    trained: bool
+    """False when a version was promoted already (nothing trained)."""
+    refusals: tuple[str, ...] = ()
+
+
+def demo_training() -> TrainConfig:
+    """Fewer trees than a production training: the demo model must be ready in well under a minute."""
+    from models.training import TrainConfig
+
+    return TrainConfig(n_estimators=80, resolve_estimators=100)
+
+
+def ensure_demo_model(settings: Settings, *, seed: int = 7, rows: int = DEMO_HISTORY_ROWS,
+                      config: TrainConfig | None = None, progress: Callable[[str], None] | None = None) -> DemoModel:
+    """Serve a model from the first start: when no version is promoted, train one on ``rows`` contacts of the
+    demo world (the one the demo customers come from), and promote it if it passes the promotion gate
+    (``assist.guidance.floor.gate``); a refused model stays registered and the rules answer."""
+    from assist.guidance.floor import gate, promote, registry_call, train_version
+    from simulator.world import generate_history
+
+    current = registry_call(settings, lambda r: r.promoted())
+    if current is not None:
+        return DemoModel(current.version, promoted=True, trained=False)
+    done = progress or (lambda step: None)
+    history = generate_history(seed, rows)
+    done(f"demo world: {rows:,} contacts")
+    trained = train_version(settings, history, config or demo_training(), progress=done, truth=False)
+    decision, _ = gate(settings, trained)
+    if decision.promote:
+        promote(settings, trained.row.version)
+    return DemoModel(trained.row.version, decision.promote, trained=True, refusals=decision.refusals)
+
+
+def demo_model_steps() -> int:
+    from assist.guidance.floor import train_steps
+
+    return train_steps(truth=False) + 1

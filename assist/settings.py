@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assist.wrapup.dispositions import CODE_PATTERN, DEFAULT_DISPOSITIONS
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class ExplorationSetting(BaseModel):
+    """How one routing queue explores (``models.exploration``): ``off``, ``epsilon`` or ``softmax``."""
+
+    method: Literal["off", "epsilon", "softmax"] = "off"
+    epsilon: float = Field(default=0.05, ge=0.0, le=1.0)
+    temperature: float = Field(default=0.05, gt=0.0)
 
 
 class Settings(BaseSettings):
@@ -74,6 +82,17 @@ class Settings(BaseSettings):
     intent_threshold: float = Field(default=0.7, gt=0, le=1)
     """Confidence at which the intent read from a customer's first words becomes the reason of a contact that
     arrived without one (``general``); 0.7 kept 79 % of held-out paraphrases at 95 % accuracy."""
+
+    exploration: dict[str, ExplorationSetting] = Field(default_factory=dict)
+    """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
+    ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
+    never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
+    demo_model: bool = True
+    """``assist serve --demo`` (``make run``) trains, gates and promotes a model on the demo world at the first
+    start when none is promoted (``assist.demo.ensure_demo_model``); false keeps the rules until one is."""
+    retrain_on_drift: bool = False
+    """When the served traffic drifts past the threshold, run the retrain-and-gate job on the live export
+    (``assist.guidance.floor``) in this worker; off by default (``assist models retrain-live`` does it on demand)."""
 
     rate_limit_enabled: bool = True
     """HTTP request limits (``assist.auth.limits``), counted in Redis so every worker shares them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from models.catalog import Catalog, load_catalog  # noqa: E402
 from models.evaluation import doubly_robust, ips, snips  # noqa: E402
 from models.explain import GROUPS, contributions, group_contributions  # noqa: E402
 from models.features import FEATURES, feature_matrix  # noqa: E402
+from models.outcome_table import outcome_table, render_outcome_table  # noqa: E402
 from models.outcomes import rewards  # noqa: E402
 from models.rule_policy import rule_actions  # noqa: E402
 from models.scorer import Scorer, first_actions  # noqa: E402
@@ -130,7 +132,8 @@ def _beeswarm(path: Path, models: TrainedModels, X: np.ndarray, action: str) -> 
 
 def write_report(models: TrainedModels, split: Split, out_dir: str | Path, catalog: Catalog | None = None
                  ) -> dict[str, Any]:
-    """Write ``metrics.json``, ``report.md``, ``calibration.png`` and ``shap_summary.png``; returns the metrics."""
+    """Write ``metrics.json``, ``report.md``, ``outcomes.md`` (the policy table per outcome, with paired
+    intervals against the rules), ``calibration.png`` and ``shap_summary.png``; returns the metrics."""
     catalog = catalog or load_catalog()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,6 +166,9 @@ def write_report(models: TrainedModels, split: Split, out_dir: str | Path, catal
                          for name, acts in policies.items()},
         "off_policy": logged_policy_values(models, test, catalog, policies),
     }
+    by_outcome = outcome_table(models, test, catalog, policies)
+    metrics["outcomes"] = [asdict(row) for row in by_outcome]
+    (out / "outcomes.md").write_text(render_outcome_table(by_outcome))
     _calibration_plot(out / "calibration.png", {"LightGBM raw": (raw, y), "LightGBM + isotonic": (calibrated, y),
                                                 "logistic baseline": (np.clip(lr, 0, 1), y)})
     metrics["shap_mean_abs"] = _shap_plot(out / "shap_summary.png", models, X)

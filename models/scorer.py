@@ -22,8 +22,9 @@ from models.catalog import Catalog, load_catalog
 from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
 from models.explain import Contrast, ReasonItem, contrast_rows, contributions, explain_row
+from models.exploration import OFF, Exploration, draw, slot_propensities
 from models.features import FEATURES, feature_matrix
-from models.guardrails import apply_guardrails
+from models.guardrails import UNIDENTIFIED_NOTE, GuardedAction, apply_guardrails
 from models.ranking import merge_value_models
 from models.training import TrainedModels
 
@@ -55,6 +56,11 @@ class Suggestion:
     contrast: Contrast | None = None
     """Why this action beats the runner-up (the next action policy allows), in points; None when there is
     no other allowed action."""
+    propensity: float = 1.0
+    """P(this action is shown in this slot for this context) under the serving policy (1 without exploration)."""
+    candidates: tuple[tuple[str, float], ...] = ()
+    """The first slot's distribution over the actions that passed policy unchanged (sums to 1); set on every
+    suggestion of one call."""
 
 
 class Scorer:
@@ -88,9 +94,13 @@ class Scorer:
         X = feature_matrix(context)
         return X, np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
 
-    def suggest(self, context: Mapping[str, Any], k: int = 1, exclude: frozenset[str] = frozenset()
-                ) -> list[Suggestion]:
+    def suggest(self, context: Mapping[str, Any], k: int = 1, exclude: frozenset[str] = frozenset(),
+                exploration: Exploration = OFF, rng: np.random.Generator | None = None) -> list[Suggestion]:
         """The ``k`` best allowed actions for one context, best first, each explained.
+
+        With ``exploration`` on, the first is drawn from the actions policy allows unchanged (``models.exploration``;
+        never when the best allowed action is one policy imposed) and the others follow in ranking order; each
+        suggestion carries its propensity.
 
         ``exclude`` drops actions already suggested in this journey before guardrails run. An input outside
         what the model learned from (``models.domain``) is named in every suggestion's guardrails, gives no
@@ -108,19 +118,26 @@ class Scorer:
         doubt = OUT_OF_DOMAIN_CONFIDENCE ** len(flags)
         order = [self.models.actions[i] for i in np.argsort(-values, kind="stable")]
         allowed = [a for a in order if a not in exclude]
-        guarded = apply_guardrails(allowed, context, self.catalog, limit=k)
-        if not guarded:
+        ranked = apply_guardrails(allowed, context, self.catalog)
+        if not ranked:
             return []
+        index = {a: i for i, a in enumerate(self.models.actions)}
+        candidates: tuple[tuple[str, float], ...] = ((ranked[0].action, 1.0),)
+        if exploration.method == "off":
+            guarded = apply_guardrails(allowed, context, self.catalog, limit=k)
+            propensities = [1.0] * len(guarded)
+        else:
+            ranked, candidates, propensities = _explore(ranked, values, index, exploration, k,
+                                                        rng or np.random.default_rng())
+            guarded = ranked[:k]
         verify = self.catalog.policy["verify_action"]
         # A check that policy put before an action is there for that action: its value, reasons and
         # confidence are the enabled action's (the check alone resolves nothing, and its own value model
         # would argue against it).
         judged = [g.proposed if g.action == verify else g.action for g in guarded]
         # The runner-up of each shown action: the next action policy would allow, judged the same way.
-        following = [g.proposed if g.action == verify else g.action
-                     for g in apply_guardrails(allowed, context, self.catalog)]
+        following = [g.proposed if g.action == verify else g.action for g in ranked]
         confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
-        index = {a: i for i, a in enumerate(self.models.actions)}
         out = []
         for i, (g, action, conf) in enumerate(zip(guarded, judged, confidence, strict=True)):
             contrib = contributions(self.models.value_models[action], X)[0]
@@ -134,13 +151,34 @@ class Scorer:
                                   base=why.base, reasons=why.reasons,
                                   guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
                                   model_version=self.version, unknown_inputs=tuple(sorted(unknown)),
-                                  contrast=contrast))
+                                  contrast=contrast, propensity=propensities[i], candidates=candidates))
         return out
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:
         """The action the model would suggest first for every row of a history frame (batch evaluation)."""
         values = np.asarray(self.ranker.predict(feature_matrix(frame), raw_score=True, num_threads=1))
         return first_actions(values, self.models.actions, frame, self.catalog if guarded else None)
+
+
+def _bound(g: GuardedAction) -> bool:
+    """Policy imposed this action (replaced the model's, or put the identity check first)."""
+    return g.action != g.proposed or UNIDENTIFIED_NOTE in g.notes
+
+
+def _explore(ranked: list[GuardedAction], values: np.ndarray, index: Mapping[str, int], exploration: Exploration,
+             k: int, rng: np.random.Generator
+             ) -> tuple[list[GuardedAction], tuple[tuple[str, float], ...], list[float]]:
+    """(``ranked`` with the drawn first action moved to the front, the first slot's distribution, the
+    propensity of each of the first ``k``). Nothing is drawn when the best allowed action is policy's."""
+    if _bound(ranked[0]):
+        return ranked, ((ranked[0].action, 1.0),), [1.0] * min(k, len(ranked))
+    pool = [g for g in ranked if not _bound(g)]
+    first = exploration.probabilities([values[index[g.action]] for g in pool])
+    drawn = pool[draw(first, rng)]
+    shown = [drawn, *(g for g in ranked if g is not drawn)]
+    slots = slot_propensities([g.action for g in ranked], [g.action for g in pool], first, k)
+    return (shown, tuple((g.action, float(p)) for g, p in zip(pool, first, strict=True)),
+            [slots[(j, g.action)] for j, g in enumerate(shown[:k])])
 
 
 def first_actions(values: np.ndarray, actions: tuple[str, ...], frame: pd.DataFrame,

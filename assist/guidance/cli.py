@@ -1,4 +1,5 @@
-"""``assist models ...``: train, evaluate, promote, rollback, list, drift, retrain, import-kb, import-intents.
+"""``assist models ...``: train, evaluate, promote, rollback, list, drift, retrain, export-live, retrain-live,
+import-kb, import-intents.
 
 Training and evaluation are ``models`` (pure); what touches the SQL registry or the data dir is here.
 """
@@ -6,10 +7,10 @@ Training and evaluation are ``models`` (pure); what touches the SQL registry or 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,17 +23,9 @@ __all__ = ["register"]
 
 
 def _registry_call(settings: Settings, work: Callable[[ModelRegistry], Awaitable[T]]) -> T:
-    from assist.stores.sql import Database
+    from assist.guidance.floor import registry_call
 
-    async def run() -> T:
-        db = Database(settings.resolved_database_url)
-        try:
-            await db.create_schema()
-            return await work(ModelRegistry(db, settings.data_dir / "models"))
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
+    return registry_call(settings, work)
 
 
 def _read(path: str) -> Any:
@@ -41,21 +34,29 @@ def _read(path: str) -> Any:
     return read_history(path)
 
 
-def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict[str, Any]]:
-    """Train on ``args.data``, save the version with its report, register it; returns (registry row, metrics).
+def _config(args: argparse.Namespace) -> Any:
+    from models.training import TrainConfig
+
+    return TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields))
+
+
+def _bar(desc: str, total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr,
+                bar_format="{desc}: {bar:24} {n_fmt}/{total_fmt} [{elapsed}] {postfix}")
+
+
+def _train_version(args: argparse.Namespace, settings: Settings) -> Any:
+    """Train on ``args.data``, save the version with its report, register it; returns the ``TrainedVersion``.
 
     A progress bar on stderr names each step as it finishes; stdout gets the summary (``_summary``).
     """
-    from tqdm import tqdm
+    from assist.guidance.floor import train_steps, train_version, truth_available
 
-    from models.artifacts import save_version
-    from models.report import write_report
-    from models.training import TrainConfig, train, training_steps
-
-    truth = _truth_available()
+    truth = truth_available()
     started = time.monotonic()
-    with tqdm(total=training_steps() + 4 + truth, desc="assist models train", unit="step", file=sys.stderr,
-              bar_format="{desc}: {bar:24} {n_fmt}/{total_fmt} [{elapsed}] {postfix}") as bar:
+    with _bar("assist models train", train_steps(truth) + 1) as bar:
 
         def done(step: str) -> None:
             bar.set_postfix_str(step, refresh=False)
@@ -63,24 +64,11 @@ def _train_version(args: argparse.Namespace, settings: Settings) -> tuple[Any, d
 
         history = _read(args.data)
         done(f"read {len(history):,} rows")
-        config = TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields))
-        models, split = train(history, config, progress=done)
-        path = save_version(models, settings.data_dir / "models")
-        done("saved")
-        report = Path(args.report or path / "report")
-        metrics = write_report(models, split, report)
-        done("report and plots")
-        table = None
-        if truth:
-            from simulator.policy_eval import policy_table, render_table
-
-            table = policy_table(models, split.test)
-            (report / "policy_value.md").write_text(render_table(table))
-            done("policy value against the truth")
-        version = _registry_call(settings, lambda r: r.register(path, _small(metrics)))
-        done("registered")
-    print(_summary(version.version, len(history), metrics, table, time.monotonic() - started, report))
-    return version, metrics
+        trained = train_version(settings, history, _config(args), Path(args.report) if args.report else None,
+                                done, truth)
+    print(_summary(trained.row.version, len(history), trained.metrics, trained.table, time.monotonic() - started,
+                   trained.report))
+    return trained
 
 
 def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -122,45 +110,44 @@ def _summary(version: str, rows: int, metrics: dict[str, Any], table: Any, secon
     return "\n".join(lines)
 
 
-def _gate_and_promote(settings: Settings, version: Any, metrics: dict[str, Any], force: bool) -> bool:
-    """Promote ``version`` if it passes the promotion gate (or ``force``); says why not. Returns promoted."""
-    from models.promotion import promotion_gate
+def _gate_and_promote(settings: Settings, trained: Any, force: bool) -> bool:
+    """Promote ``trained`` if it passes the promotion gate (or ``force``); says why not. Returns promoted."""
+    from assist.guidance.floor import gate
 
-    champion = _registry_call(settings, lambda r: r.promoted())
-    decision = promotion_gate(metrics, champion.metrics if champion is not None else None,
-                              f"the promoted {champion.version}" if champion is not None else "")
+    decision, comparison = gate(settings, trained)
+    return _promote_or_say_why(settings, trained.row.version, decision, comparison, force)
+
+
+def _promote_or_say_why(settings: Settings, version: str, decision: Any, comparison: Any, force: bool,
+                        promoted: bool = False) -> bool:
+    if comparison is not None:
+        print(f"paired DR against the champion on {comparison.rows:,} rows: {comparison.challenger:.4f} vs "
+              f"{comparison.champion:.4f}, difference {comparison.difference:+.4f} ± "
+              f"{1.959964 * comparison.stderr:.4f} (lower 95 % bound {comparison.lower:+.4f})")
     if not decision.promote and not force:
-        print(f"not promoted: {version.version} does not beat what it would replace: "
+        print(f"not promoted: {version} does not beat what it would replace: "
               + "; ".join(decision.refusals) + " (--force promotes it anyway)", file=sys.stderr)
         return False
-    _registry_call(settings, lambda r: r.promote(version.version))
+    if not promoted:
+        from assist.guidance.floor import promote
+
+        promote(settings, version)
     forced = "" if decision.promote else " past the gate (--force): " + "; ".join(decision.refusals)
-    print(f"promoted {version.version}{forced}")
+    print(f"promoted {version}{forced}")
     return True
 
 
 def _train(args: argparse.Namespace) -> int:
     """Train and register; with --promote, serve it only if it passes the gate (exit 1 when refused)."""
     settings = Settings()
-    version, metrics = _train_version(args, settings)
-    if args.promote and not _gate_and_promote(settings, version, metrics, args.force):
+    trained = _train_version(args, settings)
+    if args.promote and not _gate_and_promote(settings, trained, args.force):
         return 1
     return 0
 
 
-def _small(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: metrics[k] for k in ("value_rmse", "resolution", "off_policy") if k in metrics}
-
-
-def _truth_available() -> bool:
-    try:
-        import simulator.policy_eval  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _evaluate(args: argparse.Namespace) -> int:
+    from assist.guidance.floor import truth_available
     from models.artifacts import load_version
     from models.catalog import load_catalog
     from models.report import logged_policy_values, policy_actions
@@ -177,7 +164,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     rows = logged_policy_values(models, served, catalog, policy_actions(models, served, catalog))
     for row in rows:
         print(f"{row['policy']:<28} IPS {row['ips']:.4f}  SNIPS {row['snips']:.4f}  DR {row['dr']:.4f}")
-    if _truth_available() and not args.logged_only:
+    if truth_available() and not args.logged_only:
         from simulator.policy_eval import policy_table, render_table
 
         print(render_table(policy_table(models, test, catalog)))
@@ -228,8 +215,50 @@ def _drift(args: argparse.Namespace) -> int:
 def _retrain(args: argparse.Namespace) -> int:
     """Train on new data and promote it if it passes the gate; keeping the promoted version is a normal end."""
     settings = Settings()
-    version, metrics = _train_version(args, settings)
-    _gate_and_promote(settings, version, metrics, args.force)
+    _gate_and_promote(settings, _train_version(args, settings), args.force)
+    return 0
+
+
+def _since(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _export_live(args: argparse.Namespace) -> int:
+    """Write the floor's decisions (shown prompts, propensities, outcomes) as a history file."""
+    from assist.guidance.floor import export_frame
+    from simulator.world.schema import write_history
+
+    export = export_frame(Settings(), args.since)
+    path = write_history(export.frame, args.out)
+    print(f"wrote {len(export.frame):,} decisions to {path}")
+    for why, n in sorted(export.skipped.items()):
+        print(f"left out {n:,}: {why}")
+    return 0
+
+
+def _retrain_live(args: argparse.Namespace) -> int:
+    """The retrain-and-gate job on the live export (after --base), optionally only on drift."""
+    from assist.guidance.floor import retrain_from_floor, train_steps
+
+    settings = Settings()
+    base = _read(args.base) if args.base else None
+    with _bar("assist models retrain-live", train_steps(False)) as bar:
+
+        def done(step: str) -> None:
+            bar.set_postfix_str(step, refresh=False)
+            bar.update(1)
+
+        run = retrain_from_floor(settings, _config(args), base=base, since=args.since, if_drifted=args.if_drifted,
+                                 threshold=args.threshold, force=args.force, progress=done)
+    print(f"exported {run.exported:,} live decisions" + (f"; drifted: {', '.join(run.drift)}" if run.drift else ""))
+    if run.trained is None or run.decision is None:
+        print(run.note)
+        return 0
+    _promote_or_say_why(settings, run.trained.row.version, run.decision, run.comparison, args.force, run.promoted)
     return 0
 
 
@@ -299,6 +328,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--version")
     p.add_argument("--threshold", type=float, default=0.2)
     p.set_defaults(handler=_drift)
+    p = sub.add_parser("export-live", help="live prompts, propensities and outcomes as a history file")
+    p.add_argument("--out", required=True, help="history file to write (.parquet or .csv)")
+    p.add_argument("--since", type=_since, help="only prompts shown from this time (ISO 8601, UTC if no zone)")
+    p.set_defaults(handler=_export_live)
+    p = sub.add_parser("retrain-live", help="the retrain-and-gate job: export live, train, gate, promote")
+    p.add_argument("--base", help="history to train on before the live export (.parquet or .csv)")
+    p.add_argument("--since", type=_since, help="only live prompts shown from this time")
+    p.add_argument("--if-drifted", action="store_true",
+                   help="only if the live contexts drifted past --threshold from the promoted version's data")
+    p.add_argument("--threshold", type=float, default=0.2)
+    p.add_argument("--trees", type=int, default=150)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--crm-fields", type=_crm_fields, default=(), metavar="FIELD,...")
+    p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")
+    p.set_defaults(handler=_retrain_live)
     p = sub.add_parser("import-kb", help="import a folder of Markdown articles")
     p.add_argument("folder")
     p.set_defaults(handler=_import_kb)

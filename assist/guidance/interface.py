@@ -64,6 +64,12 @@ class Prompt(BaseModel):
     """True when a model should have answered but rules did (no model, or it failed)."""
     articles: list[ArticleSuggestion] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
+    propensity: float = Field(default=1.0, gt=0.0, le=1.0)
+    """P(this prompt is shown in its place, for this context) under the serving policy: 1 unless exploration
+    (``models.exploration``) drew it. Logged with the prompt so live data can evaluate the next model."""
+    context: dict[str, Any] | None = Field(default=None, exclude=True)
+    """The model's input for this decision (``journey_context``), logged with the prompt record for
+    ``assist models export-live``; never sent to the panel."""
 
 
 class GuidanceInput(BaseModel):
@@ -77,6 +83,8 @@ class GuidanceInput(BaseModel):
     latest: Turn | None = None
     already_shown: frozenset[str] = frozenset()
     """Actions this agent was already prompted with on this contact: not suggested again."""
+    queue: str | None = None
+    """The routing queue the contact came through (the offer's reason): exploration is set per queue."""
 
 
 class GuidanceProvider(Protocol):

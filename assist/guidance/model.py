@@ -10,10 +10,13 @@ swapped by assigning one attribute, so a hot reload never blocks or drops a requ
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
@@ -21,6 +24,7 @@ from models.checklists import Checklists, load_checklists
 from models.context import CRM_FIELDS, served_context
 from models.domain import OutsideTraining
 from models.drift import DriftReport
+from models.exploration import OFF, Exploration
 from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
 from models.knowledge.base import DEFAULT_ARTICLES
@@ -28,11 +32,13 @@ from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ABSTAINED_NOTE", "ModelGuidance", "journey_context"]
+__all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "ModelGuidance", "journey_context", "loggable"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
 """Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
 ABSTAINED_NOTE = "model abstained: this contact is outside what it learned from, rules answer"
+ANY_QUEUE = "*"
+"""The exploration setting for queues without their own."""
 KNOWLEDGE_TURNS = 3
 """Transcript turns the knowledge search reads: the latest exchange, not the whole conversation."""
 
@@ -79,6 +85,11 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     return served_context(known)
 
 
+def loggable(context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` as JSON can hold it: an unknown number (NaN) becomes null."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in context.items()}
+
+
 @dataclass(frozen=True)
 class _Loaded:
     scorer: Scorer | None
@@ -93,8 +104,12 @@ class ModelGuidance:
 
     def __init__(self, fallback: GuidanceProvider, scorer: Scorer | None = None, *, expected: bool | None = None,
                  knowledge: KnowledgeBase | None = None, knowledge_dirs: Sequence[Path] = (),
-                 checklists: Checklists | None = None, suggestions: int = 1) -> None:
+                 checklists: Checklists | None = None, suggestions: int = 1,
+                 exploration: Mapping[str, Exploration] | None = None, rng: np.random.Generator | None = None) -> None:
         self.fallback = fallback
+        self.exploration = dict(exploration or {})
+        """Per routing queue (``ANY_QUEUE`` for the rest); off where unset."""
+        self.rng = rng or np.random.default_rng()
         self.knowledge = knowledge or KnowledgeBase.from_folders(DEFAULT_ARTICLES, *knowledge_dirs)
         self.checklists = checklists or load_checklists()
         self.suggestions = suggestions
@@ -119,17 +134,30 @@ class ModelGuidance:
             return None
         return scorer.monitor.report()
 
+    def exploration_for(self, queue: str | None) -> Exploration:
+        """The queue's setting, else ``ANY_QUEUE``'s, else off (practice contacts never explore: trainees
+        learn the policy, and their contacts are no evidence for the next model)."""
+        return self.exploration.get(queue or "") or self.exploration.get(ANY_QUEUE) or OFF
+
     def evaluate(self, given: GuidanceInput) -> list[Prompt]:
+        """Every prompt carries the context it was chosen on (for the prompt log; rules' prompts too, so a
+        center that starts on rules collects the data its first model trains on)."""
         loaded = self._loaded
         prompts: list[Prompt] | None = None
-        if loaded.scorer is not None:
+        try:
+            context: dict[str, Any] | None = journey_context(given)
+        except Exception:  # noqa: BLE001 - the rules need no context; the model is then skipped (degraded)
+            log.exception("the journey's context could not be built; rules answer")
+            context = None
+        if loaded.scorer is not None and context is not None:
             try:
-                found = loaded.scorer.suggest(journey_context(given), k=self.suggestions,
-                                              exclude=given.already_shown)
+                exploration = OFF if given.journey.practice else self.exploration_for(given.queue)
+                found = loaded.scorer.suggest(context, k=self.suggestions, exclude=given.already_shown,
+                                              exploration=exploration, rng=self.rng)
                 prompts = [_prompt(s) for s in found]
             except OutsideTraining as outside:
                 log.info("model abstained: %s", outside, extra={"model_version": loaded.scorer.version})
-                return self._enrich(self._rules_instead(given, outside), given)
+                return self._enrich(self._rules_instead(given, outside), given, context)
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
                 log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})
         if prompts is None:
@@ -137,7 +165,7 @@ class ModelGuidance:
             if loaded.expected:
                 for p in prompts:
                     p.degraded = True
-        return self._enrich(prompts, given)
+        return self._enrich(prompts, given, context)
 
     def _rules_instead(self, given: GuidanceInput, outside: OutsideTraining) -> list[Prompt]:
         """The rules' prompts when the model abstains, the first naming what the model never learned from.
@@ -148,7 +176,8 @@ class ModelGuidance:
             prompts[0].guardrails = [*prompts[0].guardrails, *(f.note for f in outside.flags), ABSTAINED_NOTE]
         return prompts
 
-    def _enrich(self, prompts: list[Prompt], given: GuidanceInput) -> list[Prompt]:
+    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any] | None
+                ) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).
 
         Prompts are set in place: every provider builds them afresh on each call, and a ``model_copy`` of
@@ -164,6 +193,9 @@ class ModelGuidance:
                           for h in hits]
         first.checklist = [ChecklistItem(id=i.id, label=i.label, done=i.done, evidence=i.evidence)
                            for i in status.items]
+        logged = loggable(context) if context is not None else None
+        for p in prompts:
+            p.context = logged
         return prompts
 
 
@@ -173,4 +205,5 @@ def _prompt(s: Suggestion) -> Prompt:
     return Prompt(action=s.action, title=s.title, text=s.text, confidence=min(max(s.confidence, 0.0), 1.0),
                   reasons=[Reason(feature=r.feature, text=r.text, direction=r.direction,  # type: ignore[arg-type]
                                   weight=r.weight, versus=r.versus) for r in reasons],
-                  source="model", model_version=s.model_version, guardrails=list(s.guardrails))
+                  source="model", model_version=s.model_version, guardrails=list(s.guardrails),
+                  propensity=s.propensity)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,12 +124,15 @@ class ModelRegistry:
 
 
 class ModelWatcher:
-    """Polls the promoted version every ``interval`` seconds and installs it into ``guidance``."""
+    """Polls the promoted version every ``interval`` seconds and installs it into ``guidance``; on a drift alert,
+    calls ``on_drift`` (the retrain-and-gate job, ``assist.guidance.floor.DriftRetrainer``) when given."""
 
-    def __init__(self, registry: ModelRegistry, guidance: ModelGuidance, interval: float = 5.0) -> None:
+    def __init__(self, registry: ModelRegistry, guidance: ModelGuidance, interval: float = 5.0,
+                 on_drift: Callable[[tuple[str, ...]], Any] | None = None) -> None:
         self.registry = registry
         self.guidance = guidance
         self.interval = interval
+        self.on_drift = on_drift
         self._failed: str | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -169,6 +173,8 @@ class ModelWatcher:
         log.warning("feature drift over threshold", extra={"model_version": self.guidance.version,
                                                            "fields": list(report.alerts), "rows": report.rows,
                                                            "psi": {f: report.psi[f] for f in report.alerts}})
+        if self.on_drift is not None:
+            self.on_drift(report.alerts)
         return report.alerts
 
     async def _run(self) -> None:

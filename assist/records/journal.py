@@ -34,7 +34,8 @@ __all__ = ["FEEDBACK_WINDOW_SECONDS", "LOG_SHOWN_FUNCTION", "PROMPT_FIELDS", "Re
 FEEDBACK_WINDOW_SECONDS = 3600
 """How long a shown prompt's hash lives: feedback within it needs no SQL; later feedback is checked in SQL."""
 
-PROMPT_FIELDS = {"id", "action", "confidence", "source", "model_version", "guardrails", "reasons", "degraded"}
+PROMPT_FIELDS = {"id", "action", "confidence", "source", "model_version", "guardrails", "reasons", "degraded",
+                 "propensity"}
 """What the prompt log keeps of a prompt (``PromptRecord``'s columns)."""
 
 LOG_SHOWN_FUNCTION = """
@@ -90,13 +91,15 @@ Verdict = tuple[str, float | None]
 def prompts_entry(session_id: str, journey_id: str | None, agent_id: str, practice: bool,
                   prompts: Sequence[Prompt], at: float) -> str:
     """The journal entry for ``prompts`` shown on a session at ``at`` ("" for none). The prompts' own JSON is
-    serialised by pydantic's core and spliced in: on the event path, dumping them to dicts first cost more."""
+    serialised by pydantic's core and spliced in: on the event path, dumping them to dicts first cost more.
+    The context they were chosen on (one per evaluation) rides once, for ``assist models export-live``."""
     if not prompts:
         return ""
     journey = _quoted(journey_id) if journey_id is not None else "null"
     body = ",".join(p.model_dump_json(include=PROMPT_FIELDS) for p in prompts)
+    context = json.dumps(prompts[0].context, allow_nan=False) if prompts[0].context is not None else "null"
     return (f'{{"session_id":{_quoted(session_id)},"journey_id":{journey},"agent_id":{_quoted(agent_id)},'
-            f'"practice":{"true" if practice else "false"},"at":{at!r},"prompts":[{body}]}}')
+            f'"practice":{"true" if practice else "false"},"at":{at!r},"context":{context},"prompts":[{body}]}}')
 
 
 class RecordJournal:

@@ -237,7 +237,8 @@ class SessionService:
         latest = next((t for t in reversed(journey.transcript) if t.speaker != "system"), None)
         prompts = self.guidance.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
-            refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id)))
+            refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id),
+            queue=state.reason))
         journey.record_shown(state.id, [p.action for p in prompts])
         return prompts
 

@@ -179,6 +179,10 @@ class PromptRecord(SQLModel, table=True):
     degraded: bool = False
     practice: bool = False
     shown_at: datetime = _when(index=True)
+    propensity: float | None = None
+    """P(shown in its place | context) under the serving policy (1 without exploration); null before 0005."""
+    context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    """The model's input when it was chosen (``assist.guidance.model.journey_context``), for the live export."""
 
 
 class PromptFeedback(SQLModel, table=True):

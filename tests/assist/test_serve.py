@@ -18,7 +18,8 @@ HAS_PROC = Path("/proc/self").exists()
 async def test_serve_with_embedded_defaults_answers_healthz_and_readyz(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSIST_")}
-    env.update({"ASSIST_DATA_DIR": str(tmp_path), "ASSIST_PORT": str(port), "ASSIST_JWT_SECRET": TEST_SECRET})
+    env.update({"ASSIST_DATA_DIR": str(tmp_path), "ASSIST_PORT": str(port), "ASSIST_JWT_SECRET": TEST_SECRET,
+                "ASSIST_DEMO_MODEL": "false"})  # trained on a small world in tests/assist/test_demo_model.py
     process = subprocess.Popen([sys.executable, "-m", "assist.cli", "serve", "--demo"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -1,0 +1,252 @@
+"""Learning from the floor: train a version, gate it against the champion, and the retrain-and-gate job.
+
+``train_version`` trains, saves, reports and registers one version (the CLI wraps it in a progress bar and
+a summary). ``gate`` is the only way to promote: the candidate must beat its own baselines on its test slice
+and, when a version is promoted, beat that champion by a paired DR comparison on the same rows
+(``models.promotion.champion_gate``). ``retrain_from_floor`` is the job: export the live prompts and outcomes
+(``assist.guidance.export``), optionally on top of a base history, optionally only if the live traffic
+drifted from the champion's training data, train, gate, promote. ``assist models retrain-live`` runs it;
+a worker runs it on a drift alert when ``ASSIST_RETRAIN_ON_DRIFT`` is set (``DriftRetrainer``).
+
+Synchronous on purpose (training is CPU work): the async server runs it in a thread, where
+``registry_call`` opens its own database connection and event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from assist.guidance.registry import ModelRegistry, ModelVersion
+from assist.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from models.promotion import GateDecision, PairedComparison
+    from models.training import Split, TrainConfig, TrainedModels
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = ["DriftRetrainer", "FloorRun", "TrainedVersion", "export_frame", "gate", "registry_call",
+           "retrain_from_floor", "train_steps", "train_version"]
+
+
+def registry_call(settings: Settings, work: Callable[[ModelRegistry], Awaitable[T]]) -> T:
+    """Run ``work`` against the registry on its own connection (and event loop: call it outside one)."""
+    from assist.stores.sql import Database
+
+    async def run() -> T:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.create_schema()
+            return await work(ModelRegistry(db, settings.data_dir / "models"))
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def truth_available() -> bool:
+    """The simulator's truth is installed (the data may be simulated: the policy table against it)."""
+    try:
+        import simulator.policy_eval  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class TrainedVersion:
+    row: ModelVersion
+    metrics: dict[str, Any]
+    models: TrainedModels
+    split: Split
+    report: Path
+    table: Any = None
+    """The policy table against the world's truth (simulated data only), else None."""
+
+
+def train_steps(truth: bool) -> int:
+    """How many times ``train_version`` reports progress."""
+    from models.training import training_steps
+
+    return training_steps() + 3 + truth
+
+
+def train_version(settings: Settings, history: pd.DataFrame, config: TrainConfig, report: Path | None = None,
+                  progress: Callable[[str], None] | None = None, truth: bool | None = None) -> TrainedVersion:
+    """Train on ``history``, save the version with its report, register it (not promoted)."""
+    from models.artifacts import save_version
+    from models.report import write_report
+    from models.training import train
+
+    done = progress or (lambda step: None)
+    truth = truth_available() if truth is None else truth
+    models, split = train(history, config, progress=done)
+    path = save_version(models, settings.data_dir / "models")
+    done("saved")
+    report = Path(report or path / "report")
+    metrics = write_report(models, split, report)
+    done("report and plots")
+    table = None
+    if truth:
+        from simulator.policy_eval import policy_table, render_table
+
+        table = policy_table(models, split.test)
+        (report / "policy_value.md").write_text(render_table(table))
+        done("policy value against the truth")
+    small: dict[str, Any] = {k: metrics[k] for k in ("value_rmse", "resolution", "off_policy") if k in metrics}
+    row = registry_call(settings, lambda r: r.register(path, small))
+    done("registered")
+    return TrainedVersion(row, metrics, models, split, report, table)
+
+
+def gate(settings: Settings, trained: TrainedVersion) -> tuple[GateDecision, PairedComparison | None]:
+    """The promotion decision for ``trained`` against the promoted version (paired DR on ``trained``'s test
+    slice, which neither trained on) and its own baselines."""
+    from models.artifacts import load_version
+    from models.promotion import champion_gate, paired_dr
+
+    champion = registry_call(settings, lambda r: r.promoted())
+    comparison = None
+    name = "the promoted version"
+    if champion is not None and champion.version != trained.row.version:
+        name = f"the promoted {champion.version}"
+        comparison = paired_dr(trained.models, load_version(settings.data_dir / "models" / champion.path),
+                               trained.split.test)
+    return champion_gate(trained.metrics, comparison, name), comparison
+
+
+def promote(settings: Settings, version: str) -> None:
+    registry_call(settings, lambda r: r.promote(version))
+
+
+@dataclass
+class FloorRun:
+    """What one run of the retrain-and-gate job did."""
+
+    exported: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    drift: tuple[str, ...] = ()
+    """Fields over the drift threshold (checked only with ``if_drifted``)."""
+    trained: TrainedVersion | None = None
+    decision: GateDecision | None = None
+    comparison: PairedComparison | None = None
+    promoted: bool = False
+    note: str = ""
+
+
+def export_frame(settings: Settings, since: datetime | None = None) -> Any:
+    """``assist.guidance.export.export_live`` on the configured database (a ``LiveExport``)."""
+    from assist.guidance.export import export_live
+    from assist.stores.sql import Database
+
+    async def run() -> Any:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.create_schema()
+            return await export_live(db, since)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def _drifted(settings: Settings, recent: pd.DataFrame, threshold: float) -> tuple[str, ...] | None:
+    """Fields of ``recent`` (history schema) over ``threshold`` against the promoted version; None without one."""
+    from models.artifacts import load_metadata
+    from models.context import served_history
+    from models.drift import drift_report
+    from models.features import feature_matrix
+
+    champion = registry_call(settings, lambda r: r.promoted())
+    if champion is None or len(recent) == 0:
+        return None
+    metadata = load_metadata(settings.data_dir / "models" / champion.path)
+    config = metadata.get("config", {})
+    if config.get("context", "full") == "served":
+        recent = served_history(recent, config.get("crm_fields", ()))
+    return drift_report(metadata["drift_profile"], feature_matrix(recent), threshold).alerts
+
+
+def retrain_from_floor(settings: Settings, config: TrainConfig, *, base: pd.DataFrame | None = None,
+                       since: datetime | None = None, if_drifted: bool = False, threshold: float = 0.2,
+                       force: bool = False, progress: Callable[[str], None] | None = None) -> FloorRun:
+    """The job: export the floor's decisions, train on them (after ``base`` when given), gate, promote.
+
+    With ``if_drifted`` it stops after the export unless the live contexts drifted past ``threshold`` from
+    the promoted version's training data (or nothing is promoted). The export is kept in
+    ``<data_dir>/floor/live-<time>.parquet`` for the record. ``force`` promotes past the gate.
+    """
+    import pandas as pd
+
+    from simulator.world.schema import write_history
+
+    export = export_frame(settings, since)
+    run = FloorRun(len(export.frame), dict(export.skipped))
+    if if_drifted:
+        drift = _drifted(settings, export.frame, threshold)
+        run.drift = drift or ()
+        if drift is not None and not drift:
+            run.note = f"no field drifted past {threshold} over {run.exported:,} live rows: nothing retrained"
+            return run
+    folder = settings.data_dir / "floor"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_history(export.frame, folder / f"live-{time.strftime('%Y%m%d-%H%M%S')}.parquet")
+    history = export.frame if base is None else pd.concat([base, export.frame], ignore_index=True)
+    run.trained = train_version(settings, history, config, progress=progress, truth=False)
+    run.decision, run.comparison = gate(settings, run.trained)
+    if run.decision.promote or force:
+        promote(settings, run.trained.row.version)
+        run.promoted = True
+    return run
+
+
+class DriftRetrainer:
+    """Starts the retrain-and-gate job (in a thread, one at a time) when the served traffic drifted."""
+
+    def __init__(self, settings: Settings, config: TrainConfig | None = None) -> None:
+        from models.training import TrainConfig
+
+        self.settings = settings
+        self.config = config or TrainConfig()
+        self.last: FloorRun | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def on_drift(self, fields: tuple[str, ...]) -> bool:
+        """Start the job for a drift alert on ``fields``; False when one is running already."""
+        if self.running:
+            return False
+        log.warning("drift over threshold: retrain-and-gate job started", extra={"fields": list(fields)})
+        self._thread = threading.Thread(target=self._run, name="floor-retrain", daemon=True)
+        self._thread.start()
+        return True
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            self.last = retrain_from_floor(self.settings, self.config)
+        except Exception:  # noqa: BLE001 - a failed job leaves the champion serving; it is logged
+            log.exception("retrain-and-gate job failed; the promoted version stays")
+            return
+        run = self.last
+        log.info("retrain-and-gate job done", extra={
+            "model_version": run.trained.row.version if run.trained else None, "promoted": run.promoted,
+            "refusals": list(run.decision.refusals) if run.decision else []})
