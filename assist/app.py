@@ -20,8 +20,8 @@ from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
-from assist.guidance.intents import intent_detector, warm_up
 from assist.guidance.floor import DriftRetrainer
+from assist.guidance.intents import intent_detector, warm_up
 from assist.guidance.model import ModelGuidance
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
