@@ -163,8 +163,8 @@ async def test_the_trainee_reads_their_own_debrief(shared_app, shared_client, sh
                                        headers=shared_auth(trainee, "agent"))
     assert response.status_code == 200
     names = [c["name"] for c in response.json()["debrief"]["rubric"]]
-    assert names == ["resolution", "de_escalation", "policy_compliance", "guidance_use", "handle_time",
-                     "customer_effort"]
+    assert names == ["resolution", "de_escalation", "communication", "policy_compliance", "guidance_use",
+                     "handle_time", "customer_effort"]
 
 
 async def test_another_agent_may_not_read_a_debrief(shared_app, shared_client, shared_auth, trainee):
