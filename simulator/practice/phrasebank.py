@@ -106,7 +106,7 @@ def compose(core: str, rng: random.Random, channel: str, band: str) -> str:
     """``core`` said by a customer on ``channel`` in mood ``band``: a lead-in and a tail around it."""
     lead = rng.choice(_LEADS.get(channel, _LEADS["phone"])[band])
     tail = rng.choice(_TAILS[band])
-    if lead and lead[-1] not in ".?!," and not lead.endswith("..."):
+    if lead and (lead.endswith(",") or lead[-1].isalpha()):
         core = core if re.match(r"I\b", core) else core[:1].lower() + core[1:]
     text = _join(lead, core, tail if tail.lower() not in core.lower() else "")
     return _chat_style(text, rng) if channel != "phone" else text

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 
 SCENARIO = "angry_billing_dispute"
 TRAINEE_TURNS = (("say", "I am so sorry about this, let me check what happened."),
-                 ("do", "verify_identity"), ("do", "apologise_acknowledge"), ("do", "offer_refund_small"))
+                 ("do", "verify_identity"), ("do", "apologise_acknowledge"), ("do", "offer_refund_small"),
+                 ("say", "I'll call you back tomorrow to check it went through."))
+"""The last line promises a call back that is never booked: the debrief names it as a broken promise."""
 
 
 async def customer_lines(page: Page) -> int:
@@ -74,7 +76,12 @@ async def test_trainer_runs_a_scenario_to_its_debrief(page: Page, world: World, 
         await row.get_by_role("button", name="Debrief").click()
         debrief = console.locator("#debrief-card")
         await expect(debrief.get_by_role("heading", level=2)).to_contain_text(f"Debrief: {world.agent}")
-        await expect(debrief.get_by_test_id("rubric").locator("tbody tr")).to_have_count(6)
+        await expect(debrief.get_by_test_id("rubric").locator("tbody tr")).to_have_count(7)
+        await expect(debrief.get_by_test_id("rubric")).to_contain_text("Communication")
+        said = debrief.get_by_test_id("said-acts")
+        await expect(said.locator("tr[data-act=apology]").first).to_contain_text("I am so sorry about this")
+        await expect(said.locator("tr[data-act=promise]")).to_contain_text("call you back tomorrow")
+        await expect(debrief.get_by_test_id("integrity")).to_contain_text("promised a call back, but never did it")
         await expect(debrief.locator("[data-tile=outcome] .value")).to_have_text("resolved")
         await expect(debrief.get_by_test_id("turning-points")).to_contain_text("goal")
         score = float(await debrief.locator("[data-tile=score] .value").inner_text())

@@ -227,6 +227,7 @@ function renderDebrief(view) {
     moodChart(d.moods),
     d.violations.length ? h("div", { class: "notice notice-warn" }, h("strong", { text: "Policy violations: " }),
       d.violations.join("; ")) : null,
+    integrity(d),
     h("table", { "data-testid": "rubric" },
       h("caption", { text: "Rubric" }),
       h("thead", {}, h("tr", {},
@@ -241,12 +242,45 @@ function renderDebrief(view) {
           h("span", { text: percent(c.score) }))),
         h("td", { class: "num", text: c.points.toFixed(1) }),
         h("td", { text: c.note }))))),
+    saidActs(d.said || []),
     h("h3", { text: "Turning points" }),
     d.turning_points.length
       ? h("ol", { class: "turning-points", "data-testid": "turning-points" }, d.turning_points.map((t) => h("li", {},
           h("strong", { text: `Turn ${t.turn} (${duration(t.at)}), ${words(t.kind)}: ` }),
           `"${t.said}" moved the mood ${t.mood_before.toFixed(2)} → ${t.mood_after.toFixed(2)}. ${t.why}`)))
       : h("p", { class: "muted", text: "No turning points: no single turn moved the customer much." }));
+}
+
+/** Words that did not hold: promises no action kept, "it's sorted" before it was, a false resolved close. */
+function integrity(d) {
+  const items = [];
+  for (const p of d.broken_promises || []) items.push(`promised ${p}, but never did it`);
+  const claims = (d.false_claims || 0) - (d.false_resolution ? 1 : 0);
+  if (claims > 0) items.push(`told the customer it was sorted before it was (${claims}×)`);
+  if (d.false_resolution) items.push("closed the contact as resolved, but the customer's goal was not met");
+  if (!items.length) return null;
+  return h("div", { class: "notice notice-warn", "data-testid": "integrity" },
+    h("strong", { text: "Words that did not hold: " }), items.join("; "));
+}
+
+/** Each clause the trainee said and what it did (the classified act), turn by turn. */
+function saidActs(said) {
+  if (!said.length) {
+    return h("p", { class: "muted", "data-testid": "said-acts", text: "The trainee said nothing to the customer." });
+  }
+  const counts = {};
+  for (const s of said) counts[s.act] = (counts[s.act] || 0) + 1;
+  return h("details", { class: "said-acts", open: "" },
+    h("summary", {}, h("h3", { text: "What the trainee's words did" })),
+    h("p", { class: "small muted", text: Object.entries(counts).map(([a, n]) => `${words(a)} ${n}`).join(" · ") }),
+    h("table", { "data-testid": "said-acts" },
+      h("caption", { class: "visually-hidden", text: "Each clause the trainee said and how the customer heard it" }),
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col", class: "num", text: "Turn" }), h("th", { scope: "col", text: "Said" }),
+        h("th", { scope: "col", text: "Heard as" }))),
+      h("tbody", {}, said.map((s) => h("tr", { "data-act": s.act },
+        h("td", { class: "num", text: String(s.turn) }), h("td", { text: s.text }),
+        h("td", {}, h("span", { class: `act act-${s.act}`, text: words(s.act) })))))));
 }
 
 /** The mood after each turn as a small line chart; the label says the same in words. */
