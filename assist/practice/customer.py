@@ -19,7 +19,7 @@ from assist.auth.principal import Principal, Role
 from assist.guidance.interface import Prompt
 from assist.journeys.state import JourneyState
 from assist.practice import repository as repo
-from assist.practice.tables import PracticeEvent, PracticeSession
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
 from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
@@ -191,8 +191,10 @@ class SimulatedCustomer:
         await repo.append(self.db, practice.id, entries)
         async with self.db.session() as s:
             rows = await repo.events_of(s, practice.id)
+            run = await s.get(PracticeRun, practice.run_id)
         inputs = [e for r in rows if (e := agent_event(r)) is not None]
-        result = replay(practice.scenario, practice.seed, inputs, practice.refund_limit, self.voice)
+        result = replay(practice.scenario, practice.seed, inputs, practice.refund_limit, self.voice,
+                        run.weights if run else None)
         async with self.db.session() as s:
             return await repo.move(s, practice.id, ("open",), status="closed", outcome=result.debrief.outcome,
                                    score=result.debrief.score, debrief=result.debrief.to_dict(), ended_at=utcnow())

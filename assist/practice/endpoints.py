@@ -16,10 +16,12 @@ from assist.practice.schemas import (
     AssignRequest,
     DebriefView,
     ReplayCheck,
+    RubricView,
     RunCreate,
     RunSummary,
     RunView,
     ScenarioView,
+    TraineeHistory,
 )
 from assist.practice.service import PracticeService
 
@@ -37,6 +39,11 @@ TrainerDep = Annotated[Principal, Depends(require_roles(Role.TRAINER, Role.ADMIN
 @router.get("/scenarios", response_model=list[ScenarioView], summary="The scenario library")
 async def list_scenarios(service: PracticeDep, _: TrainerDep) -> list[ScenarioView]:
     return service.scenarios()
+
+
+@router.get("/rubric", response_model=RubricView, summary="The default rubric weights a run starts from")
+async def get_rubric(service: PracticeDep, _: TrainerDep) -> RubricView:
+    return service.rubric()
 
 
 @router.post("/runs", response_model=RunView, status_code=201,
@@ -74,3 +81,10 @@ async def get_debrief(practice_id: str, service: PracticeDep, principal: Princip
             summary="Replay a finished session from its stored events and compare")
 async def replay_session(practice_id: str, service: PracticeDep, _: TrainerDep) -> ReplayCheck:
     return await service.replay_check(practice_id)
+
+
+@router.get("/trainees/{trainee_id}/history", response_model=TraineeHistory,
+            summary="A trainee's finished practice sessions over time, and progress per scenario (trainers, or "
+                    "the trainee)")
+async def trainee_history(trainee_id: str, service: PracticeDep, principal: PrincipalDep) -> TraineeHistory:
+    return await service.history(principal, trainee_id)

@@ -54,6 +54,16 @@ async def next_queued(s: AsyncSession, run_id: str, trainee_id: str) -> Practice
         PracticeSession.status == "queued").order_by(col(PracticeSession.position)))).first()
 
 
+async def finished_of_trainee(s: AsyncSession, trainee_id: str,
+                              limit: int = 500) -> Sequence[tuple[PracticeSession, str]]:
+    """The trainee's debriefed sessions with their run's name, oldest first (the latest ``limit``)."""
+    rows = (await s.exec(select(PracticeSession, PracticeRun.name)
+                         .join(PracticeRun, col(PracticeRun.id) == col(PracticeSession.run_id))
+                         .where(PracticeSession.trainee_id == trainee_id, col(PracticeSession.score).is_not(None))
+                         .order_by(col(PracticeSession.ended_at).desc()).limit(limit))).all()
+    return list(reversed(rows))
+
+
 async def events_of(s: AsyncSession, practice_id: str) -> Sequence[PracticeEvent]:
     return (await s.exec(select(PracticeEvent).where(PracticeEvent.practice_session_id == practice_id)
                          .order_by(col(PracticeEvent.seq)))).all()

@@ -40,6 +40,8 @@ class PracticeRun(SQLModel, table=True):
     status: str = Field(default="running", max_length=16)
     """running, or finished once every session has ended."""
     created_at: datetime = _time_column()
+    weights: dict[str, float] | None = _json_column(nullable=True)
+    """The trainer's rubric weights (summing to 1); None for the default rubric."""
 
 
 class PracticeSession(SQLModel, table=True):

@@ -3,7 +3,7 @@
 
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
-import { announce, duration, fill, h, keepingFocus, percent, sentence, words } from "./dom.js";
+import { announce, day, duration, fill, h, keepingFocus, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -44,6 +44,25 @@ async function loadScenarios() {
   }));
 }
 
+let defaultWeights = {};
+
+async function loadRubric() {
+  defaultWeights = (await api.get("/v1/practice/rubric")).weights;
+  fill($("weights-fields"), Object.entries(defaultWeights).map(([name, w]) => h("div", { class: "field" },
+    h("label", { for: `weight-${name}`, text: sentence(name) }),
+    h("input", { id: `weight-${name}`, name: "weight", "data-criterion": name, type: "number", min: "0", max: "100",
+                 step: "1", value: String(Math.round(w * 100)), inputmode: "numeric",
+                 "aria-describedby": "weights-help" }))));
+}
+
+/** The trainer's weights when they changed any, else null (the run uses the default rubric). */
+function chosenWeights() {
+  const inputs = [...document.querySelectorAll("input[name=weight]")];
+  const weights = Object.fromEntries(inputs.map((i) => [i.dataset.criterion, Number(i.value || 0) / 100]));
+  const changed = inputs.some((i) => Math.abs(weights[i.dataset.criterion] - defaultWeights[i.dataset.criterion]) > 1e-9);
+  return changed ? weights : null;
+}
+
 async function startRun(event) {
   event.preventDefault();
   const error = $("run-error");
@@ -56,6 +75,8 @@ async function startRun(event) {
   const body = { name: $("run-name").value.trim() || `Practice ${new Date().toLocaleString()}`,
                  scenarios: chosen, trainees };
   if (seed) body.seed = Number(seed);
+  const weights = chosenWeights();
+  if (weights) body.weights = weights;
   try {
     const run = await api.post("/v1/practice/runs", body);
     announce(`Run started: ${run.name}. Trainees have been offered their first scenario.`);
@@ -90,6 +111,7 @@ function watchRun(id) {
   sessionStorage.setItem(RUN_KEY, id);
   for (const b of document.querySelectorAll("[data-run]")) b.setAttribute("aria-pressed", String(b.dataset.run === id));
   fill($("debrief"));
+  fill($("history"));
   $("debrief-card").hidden = true;
   poll();
 }
@@ -207,10 +229,38 @@ async function showDebrief(practiceId) {
   try {
     const view = await api.get(`/v1/practice/sessions/${encodeURIComponent(practiceId)}/debrief`);
     renderDebrief(view);
+    await showHistory(view.trainee_id, view.id);
   } catch (err) {
     fill($("debrief"), h("p", { class: "notice notice-error", text: err.message }));
   }
   $("debrief-title").focus();
+}
+
+/** The trainee's finished sessions over time: progress per scenario, then each session's score. */
+async function showHistory(traineeId, currentId) {
+  const box = $("history");
+  try {
+    const history = await api.get(`/v1/practice/trainees/${encodeURIComponent(traineeId)}/history`);
+    fill(box,
+      h("h3", { text: `${traineeId} over time` }),
+      h("table", { "data-testid": "progress" },
+        h("caption", { class: "visually-hidden", text: "Progress per scenario" }),
+        h("thead", {}, h("tr", {},
+          h("th", { scope: "col", text: "Scenario" }), h("th", { scope: "col", class: "num", text: "Runs" }),
+          h("th", { scope: "col", class: "num", text: "First" }), h("th", { scope: "col", class: "num", text: "Latest" }),
+          h("th", { scope: "col", class: "num", text: "Best" }), h("th", { scope: "col", class: "num", text: "Change" }))),
+        h("tbody", {}, history.progress.map((p) => h("tr", {},
+          h("th", { scope: "row", text: scenarioTitle(p.scenario) }), h("td", { class: "num", text: String(p.runs) }),
+          h("td", { class: "num", text: p.first.toFixed(1) }), h("td", { class: "num", text: p.latest.toFixed(1) }),
+          h("td", { class: "num", text: p.best.toFixed(1) }),
+          h("td", { class: "num", text: `${p.change > 0 ? "+" : ""}${p.change.toFixed(1)}` }))))),
+      h("ol", { class: "history small", "data-testid": "history" }, history.sessions.map((e) => h("li",
+        { "aria-current": e.id === currentId ? "true" : null },
+        `${day(e.ended_at)} · ${e.run_name} · ${scenarioTitle(e.scenario)}: ${e.score === null ? "–" : e.score.toFixed(1)}`,
+        ` (communication ${percent(e.criteria.communication)})`))));
+  } catch (err) {
+    fill(box, h("p", { class: "notice notice-error", text: `History unavailable: ${err.message}` }));
+  }
 }
 
 function renderDebrief(view) {
@@ -318,6 +368,7 @@ async function start(token) {
   $("signout").hidden = false;
   try {
     await loadScenarios();
+    await loadRubric();
     await loadRuns();
   } catch (err) {
     fill($("scenario-list"), h("li", { class: "notice notice-error", text: `Practice is unavailable: ${err.message}` }));
