@@ -16,7 +16,7 @@ from simulator.practice.acts import (
 )
 
 HELDOUT_ACCURACY = 0.90
-"""Measured 0.985 on 135 held-out lines (15 per act); the floor leaves room for new training lines."""
+"""Measured 0.964 on 225 held-out lines (25 per act); the floor leaves room for new training lines."""
 
 
 def acts(text: str) -> list[Act]:
@@ -27,11 +27,11 @@ def test_the_classifier_is_accurate_on_the_held_out_lines() -> None:
     assert classifier().accuracy(load_examples(HELDOUT_FILE)) >= HELDOUT_ACCURACY
 
 
-def test_every_act_has_at_least_a_hundred_and_thirty_training_lines_and_fifteen_held_out() -> None:
+def test_every_act_has_at_least_a_hundred_and_thirty_training_lines_and_twenty_five_held_out() -> None:
     train = Counter(act for _, act in load_examples(TRAIN_FILE))
     held = Counter(act for _, act in load_examples(HELDOUT_FILE))
     assert set(train) == set(held) == set(Act)
-    assert min(train.values()) >= 130 and min(held.values()) >= 15
+    assert min(train.values()) >= 130 and min(held.values()) >= 25
 
 
 def test_no_held_out_line_is_in_the_training_set() -> None:
