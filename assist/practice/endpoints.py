@@ -15,6 +15,7 @@ from assist.dependencies import PrincipalDep, require_roles
 from assist.practice.schemas import (
     AssignRequest,
     DebriefView,
+    FromJourneyRequest,
     ReplayCheck,
     RubricView,
     RunCreate,
@@ -38,7 +39,16 @@ TrainerDep = Annotated[Principal, Depends(require_roles(Role.TRAINER, Role.ADMIN
 
 @router.get("/scenarios", response_model=list[ScenarioView], summary="The scenario library")
 async def list_scenarios(service: PracticeDep, _: TrainerDep) -> list[ScenarioView]:
-    return service.scenarios()
+    return await service.scenarios()
+
+
+@router.post("/scenarios/from-journey", response_model=ScenarioView, status_code=201,
+             responses={404: {"description": "No such journey"},
+                        409: {"description": "A scenario with that name exists"}},
+             summary="Build a scenario from a real closed journey, the customer's words masked")
+async def scenario_from_journey(body: FromJourneyRequest, service: PracticeDep,
+                                principal: TrainerDep) -> ScenarioView:
+    return await service.scenario_from_journey(principal, body.journey_id, body.name)
 
 
 @router.get("/rubric", response_model=RubricView, summary="The default rubric weights a run starts from")

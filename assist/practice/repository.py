@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeScenario, PracticeSession
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, PromptFeedback, PromptRecord
 
@@ -27,6 +27,14 @@ async def known_agents(s: AsyncSession, agent_ids: Sequence[str]) -> set[str]:
 async def refund_limits(s: AsyncSession, agent_ids: Sequence[str]) -> dict[str, float]:
     rows = (await s.exec(select(Agent).where(col(Agent.id).in_(list(agent_ids))))).all()
     return {a.id: a.refund_limit for a in rows}
+
+
+async def custom_scenarios(s: AsyncSession, names: Sequence[str] | None = None) -> Sequence[PracticeScenario]:
+    """Trainer-built scenarios, all or those named, oldest first."""
+    query = select(PracticeScenario).order_by(col(PracticeScenario.created_at))
+    if names is not None:
+        query = query.where(col(PracticeScenario.name).in_(list(names)))
+    return (await s.exec(query)).all()
 
 
 async def list_runs(s: AsyncSession, limit: int = 100) -> Sequence[PracticeRun]:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from simulator.practice import SCENARIOS, WEIGHTS
+from simulator.practice import WEIGHTS
 
 AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$"),
-                         WithJsonSchema({"type": "string", "enum": sorted(SCENARIOS)})]
-"""Documented as the library's names; the service refuses others with ``unknown_scenario`` and the list."""
+ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+"""A library scenario (``GET /v1/practice/scenarios``) or one a trainer built; the service refuses others with
+``unknown_scenario`` and the list."""
 _UNIQUE = {"uniqueItems": True}
 """Documented; the service refuses a repeat with ``duplicate_scenario`` / ``duplicate_trainee``."""
 
@@ -176,3 +176,11 @@ class RubricView(BaseModel):
     """The default rubric: each criterion's weight (summing to 1); a run may carry its own."""
 
     weights: dict[str, float]
+
+
+class FromJourneyRequest(BaseModel):
+    """Build a practice scenario from a real closed journey (the customer's words masked)."""
+
+    journey_id: str = Field(min_length=1, max_length=64)
+    name: ScenarioName | None = None
+    """Defaults to ``journey_`` and the journey id."""

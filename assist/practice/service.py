@@ -18,6 +18,7 @@ from assist.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assist.ids import new_id
 from assist.practice import repository as repo
 from assist.practice.customer import PRACTICE_IDENTIFIER, SimulatedCustomer, agent_event
+from assist.practice.scenarios import load_scenario, load_scenarios
 from assist.practice.schemas import (
     DebriefView,
     HistoryEntry,
@@ -33,12 +34,14 @@ from assist.practice.schemas import (
     TraineeHistory,
     TriggerView,
 )
-from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeScenario, PracticeSession
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.service import SessionService
 from assist.stores.sql import Database
-from simulator.practice import SCENARIOS, WEIGHTS, CustomerVoice, Scenario, replay
+from simulator.practice import WEIGHTS, CustomerVoice, Scenario, replay
+from simulator.practice.from_journey import scenario_from_journey
 from simulator.practice.rubric import check_weights
+from simulator.practice.scenario import scenario_to_dict
 
 OFFER_SECONDS = 600.0
 """A practice offer waits up to ten minutes for the trainee to accept (the longest an offer may wait)."""
@@ -79,8 +82,30 @@ class PracticeService:
         self.offer_seconds = offer_seconds
         self.customer = SimulatedCustomer(db, sessions, self._finished, voice)
 
-    def scenarios(self) -> list[ScenarioView]:
-        return [scenario_view(s) for s in SCENARIOS.values()]
+    async def scenarios(self) -> list[ScenarioView]:
+        """The library's scenarios, then the ones trainers built."""
+        return [scenario_view(s) for s in (await load_scenarios(self.db)).values()]
+
+    async def scenario_from_journey(self, principal: Principal, journey_id: str, name: str | None) -> ScenarioView:
+        """Build and store a scenario from the closed journey ``journey_id``, its customer's words masked.
+
+        Raises NotFound (no such journey), InvalidInput (not closed, no customer words, nothing resolved it:
+        ``journey_not_usable``) or Conflict (the name is taken: ``scenario_exists``).
+        """
+        journey = await self.sessions.journeys.get(journey_id)
+        if journey is None or journey.practice:
+            raise NotFound(f"no journey {journey_id!r}", code="unknown_journey")
+        try:
+            scenario = scenario_from_journey(journey.model_dump(), name)
+        except ValueError as exc:
+            raise InvalidInput(f"journey {journey_id!r} cannot become a scenario: {exc}",
+                               code="journey_not_usable") from None
+        if scenario.name in await load_scenarios(self.db, [scenario.name]):
+            raise Conflict(f"a scenario called {scenario.name!r} exists", code="scenario_exists")
+        async with self.db.session() as s:
+            s.add(PracticeScenario(name=scenario.name, title=scenario.title, source_journey=journey_id,
+                                   created_by=principal.subject, data=scenario_to_dict(scenario)))
+        return scenario_view(scenario)
 
     def rubric(self) -> RubricView:
         return RubricView(weights=WEIGHTS)
@@ -92,10 +117,11 @@ class PracticeService:
         are not a full rubric) before storing anything.
         """
         scenarios = _unique(body.scenarios, "scenario")
-        unknown = [name for name in scenarios if name not in SCENARIOS]
+        found = await load_scenarios(self.db, scenarios)
+        unknown = [name for name in scenarios if name not in found]
         if unknown:
             raise InvalidInput(f"unknown scenario(s): {', '.join(unknown)}", code="unknown_scenario",
-                               extra={"known": list(SCENARIOS)})
+                               extra={"known": list(await load_scenarios(self.db))})
         trainees = _unique(body.trainees, "trainee")
         try:
             weights = check_weights(body.weights) if body.weights is not None else None
@@ -153,7 +179,7 @@ class PracticeService:
         return firsts
 
     async def _offer(self, practice: PracticeSession) -> None:
-        scenario = SCENARIOS[practice.scenario]
+        scenario = await load_scenario(self.db, practice.scenario)
         state = await self.sessions.offer(OfferRequest(
             agent_id=practice.trainee_id, channel=scenario.channel, reason=scenario.reason,
             identifiers={PRACTICE_IDENTIFIER: practice.id}, practice=True, expires_in_seconds=self.offer_seconds))
@@ -241,7 +267,8 @@ class PracticeService:
             rows = await repo.events_of(s, practice.id)
             run = await s.get(PracticeRun, practice.run_id)
         inputs = [e for r in rows if (e := agent_event(r)) is not None]
-        result = replay(practice.scenario, practice.seed, inputs, practice.refund_limit, self.customer.voice,
+        scenario = await load_scenario(self.db, practice.scenario)
+        result = replay(scenario, practice.seed, inputs, practice.refund_limit, self.customer.voice,
                         run.weights if run else None)
         stored = [(r.text, r.mood) for r in rows if r.source == "customer"]
         replayed = [(line.text, line.mood) for line in result.transcript if line.speaker == "customer"]

@@ -10,8 +10,9 @@ import uuid
 
 import pytest
 
+from assist.journeys.state import Turn
 from assist.stream.protocol import CloseData
-from tests.practice.steps import add_trainees, as_trainee, practice_counts, stream
+from tests.practice.steps import act, add_trainees, as_trainee, practice_counts, stream
 
 TRAINER = ("TR1", "trainer")
 ROUTES = [("post", "/v1/practice/runs"), ("get", "/v1/practice/runs"), ("get", "/v1/practice/runs/PR-x"),
@@ -234,3 +235,62 @@ async def test_another_agent_may_not_read_a_trainees_history(shared_client, shar
     response = await shared_client.get(f"/v1/practice/trainees/{trainee}/history",
                                        headers=shared_auth("someone-else", "agent"))
     assert_problem(response, 403, "not_your_history")
+
+
+async def closed_journey(app, **change: object) -> str:
+    journeys = app.state.session_service.journeys
+    state = await journeys.create(None, "billing_dispute")
+    state.status = "closed"
+    state.channels = ["phone"]
+    state.steps_done = ["verify_identity", "offer_refund_small"]
+    state.transcript = [Turn(channel="phone", speaker="customer",
+                             text="This is Jane Doe, you charged me 35.00 twice again, call me on 07700 900123."),
+                        Turn(channel="phone", speaker="agent", text="I'm sorry, let me look.")]
+    for key, value in change.items():
+        setattr(state, key, value)
+    await journeys.put(state)
+    return state.id
+
+
+async def test_a_trainer_builds_a_masked_scenario_from_a_closed_journey_and_runs_it(
+        shared_app, shared_client, shared_auth, trainee):
+    journey_id = await closed_journey(shared_app)
+    name = f"journey_{uuid.uuid4().hex[:8]}"
+    response = await shared_client.post("/v1/practice/scenarios/from-journey",
+                                        json={"journey_id": journey_id, "name": name}, headers=shared_auth(*TRAINER))
+    assert response.status_code == 201, response.text
+    assert response.json()["resolves"] == ["offer_refund_small"]
+    listed = await shared_client.get("/v1/practice/scenarios", headers=shared_auth(*TRAINER))
+    assert name in [s["name"] for s in listed.json()]
+    run = await new_run(shared_client, shared_auth, trainee, scenarios=[name])
+    session_id = run["sessions"][0]["session_id"]
+    await shared_app.state.session_service.accept(as_trainee(trainee), session_id)
+    opening = [m for m in await stream(shared_app, trainee) if m["type"] == "transcript"]
+    assert "35.00 twice" in str(opening) and "07700" not in str(opening) and "Jane" not in str(opening)
+    await act(shared_app, trainee, session_id, "verify_identity")
+    await act(shared_app, trainee, session_id, "offer_refund_small", amount=35)
+    await shared_app.state.session_service.close(as_trainee(trainee), CloseData(session_id=session_id,
+                                                                               outcome="resolved"))
+    debrief = await shared_client.get(f"/v1/practice/sessions/{session_id}/debrief", headers=shared_auth(*TRAINER))
+    assert debrief.json()["debrief"]["outcome"] == "resolved"
+
+
+async def test_an_open_journey_cannot_become_a_scenario(shared_app, shared_client, shared_auth):
+    journey_id = await closed_journey(shared_app, status="open")
+    response = await shared_client.post("/v1/practice/scenarios/from-journey", json={"journey_id": journey_id},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 422, "journey_not_usable")
+
+
+async def test_an_unknown_journey_is_404(shared_client, shared_auth):
+    response = await shared_client.post("/v1/practice/scenarios/from-journey", json={"journey_id": "J-nope"},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 404, "unknown_journey")
+
+
+async def test_a_taken_scenario_name_is_409(shared_app, shared_client, shared_auth):
+    journey_id = await closed_journey(shared_app)
+    response = await shared_client.post("/v1/practice/scenarios/from-journey",
+                                        json={"journey_id": journey_id, "name": "angry_billing_dispute"},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 409, "scenario_exists")
