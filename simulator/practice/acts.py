@@ -20,10 +20,6 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
-
 __all__ = ["DATA_DIR", "HELDOUT_FILE", "TRAIN_FILE", "Act", "ActClassifier", "ClauseAct", "classifier",
            "classify_clauses", "load_examples", "segment"]
 
@@ -108,6 +104,12 @@ class ActClassifier:
     """A fitted model: ``predict`` gives each clause its act and confidence."""
 
     def __init__(self, examples: Iterable[tuple[str, Act]]) -> None:
+        # scikit-learn is imported here, not at module load: the app imports the practice core at start-up
+        # and only needs the model at a trainee's first utterance.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion, Pipeline
+        from sklearn.svm import LinearSVC
+
         texts, labels = zip(*examples, strict=True)
         features = FeatureUnion([
             ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True,
