@@ -11,7 +11,7 @@ utterance, each need counted once however often it is met (repeating earns nothi
 
 and takes off for words that contradict what happened: a promise no action kept (promising a refund,
 then not doing it), claiming the problem is solved while the customer's goal is not met (in words, or
-closing the contact as resolved), stacked phrases, blame and dismissal.
+closing the contact as resolved), stacked phrases, the same soft skill turn after turn, blame and dismissal.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulator.practice.conversation import ConversationRecord
-from simulator.practice.signals import Signal
+from simulator.practice.signals import SOFT_SKILLS, Signal
 
 __all__ = ["NEEDS", "PENALTIES", "Communication", "communication"]
 
@@ -32,7 +32,10 @@ NEEDS: dict[str, tuple[float, frozenset[Signal]]] = {
 """What the customer needs to hear, its weight, and the signals that meet it."""
 
 PENALTIES: dict[str, float] = {"broken_promise": 0.30, "false_claim": 0.30, "stacked": 0.25, "blame": 0.15,
-                               "dismissal": 0.15}
+                               "dismissal": 0.15, "overused": 0.10}
+OVERUSE_FROM = 3
+"""The third turn with the same soft skill (an apology, an acknowledgement, ownership...) and every one after
+reads as a formula, not as meaning it: each costs ``PENALTIES["overused"]``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,9 @@ def communication(record: ConversationRecord) -> Communication:
     counts = {"broken_promise": len(broken), "false_claim": false_claims,
               "stacked": sum(Signal.STACKED in step.signals for step in said),
               "blame": sum(Signal.BLAME in step.signals for step in said),
-              "dismissal": sum(Signal.DISMISSIVE in step.signals for step in said)}
+              "dismissal": sum(Signal.DISMISSIVE in step.signals for step in said),
+              "overused": sum(max(0, sum(skill in step.signals for step in said) - OVERUSE_FROM + 1)
+                              for skill in SOFT_SKILLS)}
     score -= sum(PENALTIES[name] * n for name, n in counts.items())
     missing = [name for name in NEEDS if name not in met]
     parts = [f"met: {', '.join(met)}" if met else "the customer heard nothing that helped"]
@@ -73,7 +78,7 @@ def communication(record: ConversationRecord) -> Communication:
     if false_claims:
         parts.append(f"claimed resolved when it was not ({false_claims}x)")
     parts += [f"{name.replace('_', ' ')} {n}x" for name, n in counts.items()
-              if n and name in ("stacked", "blame", "dismissal")]
+              if n and name in ("stacked", "blame", "dismissal", "overused")]
     return Communication(score=round(max(0.0, min(1.0, score)), 4), note="; ".join(parts), met=met,
                          broken_promises=tuple(broken), false_claims=false_claims,
                          false_resolution=false_resolution)

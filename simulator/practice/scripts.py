@@ -5,9 +5,11 @@ to the customer, which is what makes the scores comparable run after run. The go
 show empathy, own the problem, follow the procedure and make the policy-correct offer; the bad ones make
 the customer repeat themselves, blame them, repeat themselves and offer the wrong thing.
 
-Four more trainees test that the score measures skill, not words: ``paraphrased`` does what the good
+Five more trainees test that the score measures skill, not words: ``paraphrased`` does what the good
 one does in other words (written separately, sharing no sentence with it); ``stuffed`` takes the good
-actions but says one string of every trigger phrase at each turn; ``silent`` takes the good actions and
+actions but says one string of every trigger phrase at each turn; ``formulaic`` takes the good actions and says
+a different sorry-understand-I'll-sort-it formula at each turn (never stacked, never repeated word for
+word, never explaining anything); ``silent`` takes the good actions and
 says only "Okay."; ``empathy_only`` apologises and sympathises, never resolves, and closes as resolved.
 """
 
@@ -22,8 +24,9 @@ from simulator.practice.scenario import Scenario
 
 __all__ = ["PARAPHRASED", "SCRIPTS", "SCRIPT_NAMES", "STUFFED_LINE", "Move", "ScriptName", "scripted_events"]
 
-ScriptName = Literal["good", "bad", "paraphrased", "stuffed", "silent", "empathy_only"]
-SCRIPT_NAMES: tuple[ScriptName, ...] = ("good", "bad", "paraphrased", "stuffed", "silent", "empathy_only")
+ScriptName = Literal["good", "bad", "paraphrased", "stuffed", "formulaic", "silent", "empathy_only"]
+SCRIPT_NAMES: tuple[ScriptName, ...] = ("good", "bad", "paraphrased", "stuffed", "formulaic", "silent",
+                                        "empathy_only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +202,17 @@ STUFFED_LINE = ("I'm so sorry, I completely understand how frustrating that is, 
                 "I can see your notes so no need to repeat, take your time, I'm here to help but keep this "
                 "respectful, leave it with me, I apologise, that must be stressful.")
 """Every trigger phrase of the rubric strung into one reply."""
+_FORMULAS = ("I'm so sorry. That sounds awful. Leave it with me.",
+             "My apologies. I completely understand. I'll sort it myself.",
+             "Really sorry about this. I can imagine how annoying it is. I'm on it.",
+             "I apologise again. You've every right to be upset. I'll handle it personally.",
+             "Sorry once more. That must be so stressful. Consider it handled.")
 _EMPATHY_ONLY = ("I'm so sorry about all of this.", "I completely understand how frustrating that must be.",
                  "I hear you, and I'm really sorry.", "That sounds so stressful, I'd feel the same.",
                  "It's all sorted now, thank you for your patience.")
 
 STEP_SECONDS: dict[ScriptName, float] = {"good": 30.0, "bad": 80.0, "paraphrased": 30.0, "stuffed": 30.0,
-                                         "silent": 30.0, "empathy_only": 30.0}
+                                         "formulaic": 30.0, "silent": 30.0, "empathy_only": 30.0}
 
 
 def _moves(scenario: Scenario, script: ScriptName) -> tuple[Move, ...]:
@@ -215,6 +223,9 @@ def _moves(scenario: Scenario, script: ScriptName) -> tuple[Move, ...]:
         return PARAPHRASED[scenario.name]
     if script == "stuffed":
         return tuple(say(STUFFED_LINE) if move.text else move for move in good)
+    if script == "formulaic":
+        said = iter(_FORMULAS * 3)
+        return tuple(say(next(said)) if move.text else move for move in good)
     if script == "silent":
         return tuple(say("Okay.") if move.text else move for move in good)
     procedure = tuple(move for move in good if move.action == "verify_identity")
