@@ -19,14 +19,15 @@ from assist.auth.principal import Principal, Role
 from assist.guidance.interface import Prompt
 from assist.journeys.state import JourneyState
 from assist.practice import repository as repo
-from assist.practice.tables import PracticeEvent, PracticeSession
+from assist.practice.scenarios import load_scenario
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
 from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
 from assist.stores.tables import utcnow
 from assist.stream.protocol import CloseData, EventData
-from simulator.practice import AgentEvent, Conversation, CustomerVoice, Line, get_scenario, replay
+from simulator.practice import AgentEvent, Conversation, CustomerVoice, Line, Scenario, replay
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,10 @@ def agent_event(row: PracticeEvent) -> AgentEvent | None:
                       fields=row.fields or {}, verdict=row.verdict, outcome=row.outcome)
 
 
-def play(practice: PracticeSession, rows: Sequence[PracticeEvent],
+def play(practice: PracticeSession, scenario: Scenario, rows: Sequence[PracticeEvent],
          voice: CustomerVoice | None = None) -> tuple[Conversation, dict[int, Line]]:
     """Replay the log's inputs; returns the conversation and each answered trainee turn's reply by seq."""
-    conversation = Conversation(get_scenario(practice.scenario), practice.seed, practice.refund_limit, voice)
+    conversation = Conversation(scenario, practice.seed, practice.refund_limit, voice)
     conversation.open()
     replies: dict[int, Line] = {}
     for row in rows:
@@ -128,7 +129,8 @@ class SimulatedCustomer:
         if practice is None:
             return
         journey = await self.sessions.journeys.get(state.journey_id or "")
-        conversation = Conversation(get_scenario(practice.scenario), practice.seed, practice.refund_limit, self.voice)
+        scenario = await load_scenario(self.db, practice.scenario)
+        conversation = Conversation(scenario, practice.seed, practice.refund_limit, self.voice)
         opening = conversation.open()
         shown = journey.shown_by_session.get(state.id, []) if journey else []
         entries = _prompt_entries(shown, 0.0) + [_customer_entry(opening, 0)]
@@ -139,7 +141,8 @@ class SimulatedCustomer:
         async with self.db.session() as s:
             rows = await repo.events_of(s, practice.id)
         answered = {r.reply_to for r in rows if r.reply_to is not None}
-        conversation, replies = play(practice, rows, self.voice)
+        scenario = await load_scenario(self.db, practice.scenario)
+        conversation, replies = play(practice, scenario, rows, self.voice)
         for seq, line in sorted(replies.items()):
             if seq not in answered and await repo.append(self.db, practice.id, [_customer_entry(line, seq)]):
                 await self._say(state, line.text)
@@ -177,7 +180,8 @@ class SimulatedCustomer:
         async with self.db.session() as s:
             rows = await repo.events_of(s, practice.id)
             answered = await repo.verdicts(s, state.id)
-        conversation, _ = play(practice, rows, self.voice)
+        scenario = await load_scenario(self.db, practice.scenario)
+        conversation, _ = play(practice, scenario, rows, self.voice)
         if journey is not None and journey.status == "closed":
             claimed = "resolved"
         elif state.status == "handed_off":
@@ -191,8 +195,10 @@ class SimulatedCustomer:
         await repo.append(self.db, practice.id, entries)
         async with self.db.session() as s:
             rows = await repo.events_of(s, practice.id)
+            run = await s.get(PracticeRun, practice.run_id)
         inputs = [e for r in rows if (e := agent_event(r)) is not None]
-        result = replay(practice.scenario, practice.seed, inputs, practice.refund_limit, self.voice)
+        result = replay(scenario, practice.seed, inputs, practice.refund_limit, self.voice,
+                        run.weights if run else None)
         async with self.db.session() as s:
             return await repo.move(s, practice.id, ("open",), status="closed", outcome=result.debrief.outcome,
                                    score=result.debrief.score, debrief=result.debrief.to_dict(), ended_at=utcnow())

@@ -15,11 +15,14 @@ from assist.dependencies import PrincipalDep, require_roles
 from assist.practice.schemas import (
     AssignRequest,
     DebriefView,
+    FromJourneyRequest,
     ReplayCheck,
+    RubricView,
     RunCreate,
     RunSummary,
     RunView,
     ScenarioView,
+    TraineeHistory,
 )
 from assist.practice.service import PracticeService
 
@@ -36,7 +39,21 @@ TrainerDep = Annotated[Principal, Depends(require_roles(Role.TRAINER, Role.ADMIN
 
 @router.get("/scenarios", response_model=list[ScenarioView], summary="The scenario library")
 async def list_scenarios(service: PracticeDep, _: TrainerDep) -> list[ScenarioView]:
-    return service.scenarios()
+    return await service.scenarios()
+
+
+@router.post("/scenarios/from-journey", response_model=ScenarioView, status_code=201,
+             responses={404: {"description": "No such journey"},
+                        409: {"description": "A scenario with that name exists"}},
+             summary="Build a scenario from a real closed journey, the customer's words masked")
+async def scenario_from_journey(body: FromJourneyRequest, service: PracticeDep,
+                                principal: TrainerDep) -> ScenarioView:
+    return await service.scenario_from_journey(principal, body.journey_id, body.name)
+
+
+@router.get("/rubric", response_model=RubricView, summary="The default rubric weights a run starts from")
+async def get_rubric(service: PracticeDep, _: TrainerDep) -> RubricView:
+    return service.rubric()
 
 
 @router.post("/runs", response_model=RunView, status_code=201,
@@ -74,3 +91,10 @@ async def get_debrief(practice_id: str, service: PracticeDep, principal: Princip
             summary="Replay a finished session from its stored events and compare")
 async def replay_session(practice_id: str, service: PracticeDep, _: TrainerDep) -> ReplayCheck:
     return await service.replay_check(practice_id)
+
+
+@router.get("/trainees/{trainee_id}/history", response_model=TraineeHistory,
+            summary="A trainee's finished practice sessions over time, and progress per scenario (trainers, or "
+                    "the trainee)")
+async def trainee_history(trainee_id: str, service: PracticeDep, principal: PrincipalDep) -> TraineeHistory:
+    return await service.history(principal, trainee_id)

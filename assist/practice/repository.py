@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeScenario, PracticeSession
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, PromptFeedback, PromptRecord
 
@@ -27,6 +27,14 @@ async def known_agents(s: AsyncSession, agent_ids: Sequence[str]) -> set[str]:
 async def refund_limits(s: AsyncSession, agent_ids: Sequence[str]) -> dict[str, float]:
     rows = (await s.exec(select(Agent).where(col(Agent.id).in_(list(agent_ids))))).all()
     return {a.id: a.refund_limit for a in rows}
+
+
+async def custom_scenarios(s: AsyncSession, names: Sequence[str] | None = None) -> Sequence[PracticeScenario]:
+    """Trainer-built scenarios, all or those named, oldest first."""
+    query = select(PracticeScenario).order_by(col(PracticeScenario.created_at))
+    if names is not None:
+        query = query.where(col(PracticeScenario.name).in_(list(names)))
+    return (await s.exec(query)).all()
 
 
 async def list_runs(s: AsyncSession, limit: int = 100) -> Sequence[PracticeRun]:
@@ -52,6 +60,16 @@ async def next_queued(s: AsyncSession, run_id: str, trainee_id: str) -> Practice
     return (await s.exec(select(PracticeSession).where(
         PracticeSession.run_id == run_id, PracticeSession.trainee_id == trainee_id,
         PracticeSession.status == "queued").order_by(col(PracticeSession.position)))).first()
+
+
+async def finished_of_trainee(s: AsyncSession, trainee_id: str,
+                              limit: int = 500) -> Sequence[tuple[PracticeSession, str]]:
+    """The trainee's debriefed sessions with their run's name, oldest first (the latest ``limit``)."""
+    rows = (await s.exec(select(PracticeSession, PracticeRun.name)
+                         .join(PracticeRun, col(PracticeRun.id) == col(PracticeSession.run_id))
+                         .where(PracticeSession.trainee_id == trainee_id, col(PracticeSession.score).is_not(None))
+                         .order_by(col(PracticeSession.ended_at).desc()).limit(limit))).all()
+    return list(reversed(rows))
 
 
 async def events_of(s: AsyncSession, practice_id: str) -> Sequence[PracticeEvent]:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from simulator.practice import SCENARIOS
+from simulator.practice import WEIGHTS
 
 AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z_]+$"),
-                         WithJsonSchema({"type": "string", "enum": sorted(SCENARIOS)})]
-"""Documented as the library's names; the service refuses others with ``unknown_scenario`` and the list."""
+ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+"""A library scenario (``GET /v1/practice/scenarios``) or one a trainer built; the service refuses others with
+``unknown_scenario`` and the list."""
 _UNIQUE = {"uniqueItems": True}
 """Documented; the service refuses a repeat with ``duplicate_scenario`` / ``duplicate_trainee``."""
 
@@ -32,6 +32,11 @@ class RunCreate(BaseModel):
     trainees: list[AgentId] = Field(default_factory=list, max_length=100, json_schema_extra=_UNIQUE)
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = None
     """Same seed, same scenario, same trainee behaviour -> same customer; random when omitted."""
+    weights: dict[Annotated[str, WithJsonSchema({"type": "string", "enum": list(WEIGHTS)})],
+                  Annotated[float, Field(ge=0, le=100)]] | None = Field(
+        default=None, examples=[dict(WEIGHTS, communication=0.3, handle_time=0.0, guidance_use=0.05)])
+    """The trainer's rubric: a weight for every criterion (scaled to sum to 1); the default rubric when omitted.
+    Refused with ``invalid_weights`` if a criterion is missing or unknown, or all are zero."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"name": "Week 1 escalations", "scenarios": ["angry_billing_dispute"], "trainees": ["A1", "A2"], "seed": 7}]})
@@ -103,6 +108,8 @@ class RunView(BaseModel):
     created_by: str
     created_at: datetime
     seed: int
+    weights: dict[str, float]
+    """The rubric this run's debriefs use (the trainer's, scaled to sum to 1, or the default)."""
     status: str
     scenarios: list[str]
     trainees: list[str]
@@ -134,3 +141,51 @@ class ReplayCheck(BaseModel):
     matches: bool
     differences: list[str]
     debrief: dict[str, Any]
+
+
+class HistoryEntry(BaseModel):
+    """One finished practice session of a trainee."""
+
+    id: str
+    run_id: str
+    run_name: str
+    scenario: str
+    ended_at: datetime | None
+    score: float | None
+    outcome: str | None
+    criteria: dict[str, float]
+    """Each rubric criterion's 0..1 score."""
+
+
+class ScenarioProgress(BaseModel):
+    """A trainee's scores on one scenario over time."""
+
+    scenario: str
+    runs: int
+    first: float
+    latest: float
+    best: float
+    change: float
+    """latest - first."""
+
+
+class TraineeHistory(BaseModel):
+    """A trainee's finished practice sessions, oldest first, and their progress per scenario."""
+
+    trainee_id: str
+    sessions: list[HistoryEntry]
+    progress: list[ScenarioProgress]
+
+
+class RubricView(BaseModel):
+    """The default rubric: each criterion's weight (summing to 1); a run may carry its own."""
+
+    weights: dict[str, float]
+
+
+class FromJourneyRequest(BaseModel):
+    """Build a practice scenario from a real closed journey (the customer's words masked)."""
+
+    journey_id: str = Field(min_length=1, max_length=64)
+    name: ScenarioName | None = None
+    """Defaults to ``journey_`` and the journey id."""

@@ -18,22 +18,30 @@ from assist.errors import Conflict, Forbidden, InvalidInput, NotFound
 from assist.ids import new_id
 from assist.practice import repository as repo
 from assist.practice.customer import PRACTICE_IDENTIFIER, SimulatedCustomer, agent_event
+from assist.practice.scenarios import load_scenario, load_scenarios
 from assist.practice.schemas import (
     DebriefView,
+    HistoryEntry,
     LogLine,
     PracticeSessionView,
     ReplayCheck,
+    RubricView,
     RunCreate,
     RunSummary,
     RunView,
+    ScenarioProgress,
     ScenarioView,
+    TraineeHistory,
     TriggerView,
 )
-from assist.practice.tables import PracticeEvent, PracticeRun, PracticeSession
+from assist.practice.tables import PracticeEvent, PracticeRun, PracticeScenario, PracticeSession
 from assist.sessions.schemas import OfferRequest
 from assist.sessions.service import SessionService
 from assist.stores.sql import Database
-from simulator.practice import SCENARIOS, CustomerVoice, Scenario, replay
+from simulator.practice import WEIGHTS, CustomerVoice, Scenario, replay
+from simulator.practice.from_journey import scenario_from_journey
+from simulator.practice.rubric import check_weights
+from simulator.practice.scenario import scenario_to_dict
 
 OFFER_SECONDS = 600.0
 """A practice offer waits up to ten minutes for the trainee to accept (the longest an offer may wait)."""
@@ -74,22 +82,53 @@ class PracticeService:
         self.offer_seconds = offer_seconds
         self.customer = SimulatedCustomer(db, sessions, self._finished, voice)
 
-    def scenarios(self) -> list[ScenarioView]:
-        return [scenario_view(s) for s in SCENARIOS.values()]
+    async def scenarios(self) -> list[ScenarioView]:
+        """The library's scenarios, then the ones trainers built."""
+        return [scenario_view(s) for s in (await load_scenarios(self.db)).values()]
+
+    async def scenario_from_journey(self, principal: Principal, journey_id: str, name: str | None) -> ScenarioView:
+        """Build and store a scenario from the closed journey ``journey_id``, its customer's words masked.
+
+        Raises NotFound (no such journey), InvalidInput (not closed, no customer words, nothing resolved it:
+        ``journey_not_usable``) or Conflict (the name is taken: ``scenario_exists``).
+        """
+        journey = await self.sessions.journeys.get(journey_id)
+        if journey is None or journey.practice:
+            raise NotFound(f"no journey {journey_id!r}", code="unknown_journey")
+        try:
+            scenario = scenario_from_journey(journey.model_dump(), name)
+        except ValueError as exc:
+            raise InvalidInput(f"journey {journey_id!r} cannot become a scenario: {exc}",
+                               code="journey_not_usable") from None
+        if scenario.name in await load_scenarios(self.db, [scenario.name]):
+            raise Conflict(f"a scenario called {scenario.name!r} exists", code="scenario_exists")
+        async with self.db.session() as s:
+            s.add(PracticeScenario(name=scenario.name, title=scenario.title, source_journey=journey_id,
+                                   created_by=principal.subject, data=scenario_to_dict(scenario)))
+        return scenario_view(scenario)
+
+    def rubric(self) -> RubricView:
+        return RubricView(weights=WEIGHTS)
 
     async def create_run(self, principal: Principal, body: RunCreate) -> RunView:
         """Store the run, queue its sessions and offer each trainee their first scenario.
 
-        Raises InvalidInput (unknown or repeated scenario, repeated or unknown trainee) before storing anything.
+        Raises InvalidInput (unknown or repeated scenario, repeated or unknown trainee, rubric weights that
+        are not a full rubric) before storing anything.
         """
         scenarios = _unique(body.scenarios, "scenario")
-        unknown = [name for name in scenarios if name not in SCENARIOS]
+        found = await load_scenarios(self.db, scenarios)
+        unknown = [name for name in scenarios if name not in found]
         if unknown:
             raise InvalidInput(f"unknown scenario(s): {', '.join(unknown)}", code="unknown_scenario",
-                               extra={"known": list(SCENARIOS)})
+                               extra={"known": list(await load_scenarios(self.db))})
         trainees = _unique(body.trainees, "trainee")
-        run = PracticeRun(id=new_id("PR-"), name=body.name, created_by=principal.subject,
-                          scenarios=scenarios, seed=body.seed if body.seed is not None else secrets.randbelow(2**31))
+        try:
+            weights = check_weights(body.weights) if body.weights is not None else None
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="invalid_weights", extra={"criteria": list(WEIGHTS)}) from None
+        run = PracticeRun(id=new_id("PR-"), name=body.name, created_by=principal.subject, scenarios=scenarios,
+                          seed=body.seed if body.seed is not None else secrets.randbelow(2**31), weights=weights)
         async with self.db.session() as s:
             limits = await self._check_trainees(s, trainees)
             s.add(run)
@@ -140,7 +179,7 @@ class PracticeService:
         return firsts
 
     async def _offer(self, practice: PracticeSession) -> None:
-        scenario = SCENARIOS[practice.scenario]
+        scenario = await load_scenario(self.db, practice.scenario)
         state = await self.sessions.offer(OfferRequest(
             agent_id=practice.trainee_id, channel=scenario.channel, reason=scenario.reason,
             identifiers={PRACTICE_IDENTIFIER: practice.id}, practice=True, expires_in_seconds=self.offer_seconds))
@@ -174,7 +213,7 @@ class PracticeService:
             logs = await repo.events_of_many(s, [p.id for p in sessions])
         views = [_session_view(p, logs[p.id]) for p in sessions]
         return RunView(id=run.id, name=run.name, created_by=run.created_by, created_at=run.created_at, seed=run.seed,
-                       status=run.status, scenarios=run.scenarios,
+                       weights=run.weights or WEIGHTS, status=run.status, scenarios=run.scenarios,
                        trainees=list(dict.fromkeys(p.trainee_id for p in sessions)), sessions=views)
 
     async def _find(self, any_id: str) -> PracticeSession:
@@ -199,6 +238,25 @@ class PracticeService:
         return DebriefView(id=practice.id, session_id=practice.session_id, trainee_id=practice.trainee_id,
                            scenario=practice.scenario, debrief=practice.debrief)
 
+    async def history(self, principal: Principal, trainee_id: str) -> TraineeHistory:
+        """A trainee's finished sessions over time and their progress per scenario (trainers, or the trainee)."""
+        if principal.role not in TRAINERS and not principal.may_act_as(trainee_id):
+            raise Forbidden("only trainers and the trainee may read this history", code="not_your_history")
+        async with self.db.session() as s:
+            rows = await repo.finished_of_trainee(s, trainee_id)
+        sessions = [HistoryEntry(id=p.id, run_id=p.run_id, run_name=name, scenario=p.scenario, ended_at=p.ended_at,
+                                 score=p.score, outcome=p.outcome,
+                                 criteria={c["name"]: c["score"] for c in (p.debrief or {}).get("rubric", [])})
+                    for p, name in rows]
+        by_scenario: dict[str, list[float]] = {}
+        for entry in sessions:
+            if entry.score is not None:
+                by_scenario.setdefault(entry.scenario, []).append(entry.score)
+        progress = [ScenarioProgress(scenario=name, runs=len(scores), first=scores[0], latest=scores[-1],
+                                     best=max(scores), change=round(scores[-1] - scores[0], 1))
+                    for name, scores in by_scenario.items()]
+        return TraineeHistory(trainee_id=trainee_id, sessions=sessions, progress=progress)
+
     async def replay_check(self, any_id: str) -> ReplayCheck:
         """Re-run a finished session from its stored inputs and compare with what was stored."""
         practice = await self._find(any_id)
@@ -207,8 +265,11 @@ class PracticeService:
                            code="practice_not_finished")
         async with self.db.session() as s:
             rows = await repo.events_of(s, practice.id)
+            run = await s.get(PracticeRun, practice.run_id)
         inputs = [e for r in rows if (e := agent_event(r)) is not None]
-        result = replay(practice.scenario, practice.seed, inputs, practice.refund_limit, self.customer.voice)
+        scenario = await load_scenario(self.db, practice.scenario)
+        result = replay(scenario, practice.seed, inputs, practice.refund_limit, self.customer.voice,
+                        run.weights if run else None)
         stored = [(r.text, r.mood) for r in rows if r.source == "customer"]
         replayed = [(line.text, line.mood) for line in result.transcript if line.speaker == "customer"]
         differences = [f"customer turn {i}: stored {a!r}, replayed {b!r}"

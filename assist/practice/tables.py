@@ -40,6 +40,8 @@ class PracticeRun(SQLModel, table=True):
     status: str = Field(default="running", max_length=16)
     """running, or finished once every session has ended."""
     created_at: datetime = _time_column()
+    weights: dict[str, float] | None = _json_column(nullable=True)
+    """The trainer's rubric weights (summing to 1); None for the default rubric."""
 
 
 class PracticeSession(SQLModel, table=True):
@@ -93,4 +95,16 @@ class PracticeEvent(SQLModel, table=True):
     mood: float | None = None
     moment: str | None = Field(default=None, max_length=32)
     reply_to: int | None = None
+    created_at: datetime = _time_column()
+
+
+class PracticeScenario(SQLModel, table=True):
+    """A scenario a trainer built (from a real closed journey, masked); ``data`` is ``scenario_to_dict``."""
+
+    __tablename__ = "practice_scenario"
+    name: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=200)
+    source_journey: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=64)
+    data: dict[str, Any] | None = _json_column(nullable=True)
     created_at: datetime = _time_column()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from simulator.practice.library import SCENARIOS
 from simulator.practice.replay import Replay, replay
-from simulator.practice.scripts import scripted_events
+from simulator.practice.scripts import SCRIPT_NAMES, scripted_events
 
 __all__ = ["format_debrief", "format_transcript", "main", "practice_command", "register"]
 
@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add ``practice`` under ``subparsers`` (the ``sim`` command's)."""
     practice = subparsers.add_parser("practice", help="play a scripted trainee against a simulated customer")
     practice.add_argument("--scenario", help="scenario name (see --list)")
-    practice.add_argument("--script", choices=["good", "bad"], default="good", help="which scripted trainee")
+    practice.add_argument("--script", choices=SCRIPT_NAMES, default="good", help="which scripted trainee")
     practice.add_argument("--seed", type=int, default=7, help="varies the customer's wording, not the scoring")
     practice.add_argument("--refund-limit", type=float, default=50.0, help="the trainee's refund limit")
     practice.add_argument("--transcript", action="store_true", help="print the conversation before the debrief")

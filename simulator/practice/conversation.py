@@ -8,11 +8,14 @@ any worker can answer for any session.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from simulator.practice.events import AgentEvent, Line
 from simulator.practice.persona import PersonaState, Step, advance, start
+from simulator.practice.phrasebank import INTERRUPTIONS
 from simulator.practice.scenario import Scenario
+from simulator.practice.timing import reply_delay
 from simulator.practice.voice import Cue, CustomerVoice, TemplateVoice, moment_for
 
 __all__ = ["Conversation", "ConversationRecord", "PromptShown", "TurnRecord"]
@@ -113,9 +116,15 @@ class Conversation:
         return reply
 
     def _say(self, cue: Cue, at: float) -> Line:
+        """The voice's words for ``cue``, said ``at`` plus the time a person takes to answer."""
         text = self.voice.say(cue).strip()
         if not text:
             raise ValueError("the customer voice returned no text")
+        if cue.moment != "opening":
+            rng = random.Random(f"{cue.seed}:{cue.scenario.name}:{cue.turn}:timing")
+            interrupting = any(text.startswith(i) for band in INTERRUPTIONS.values() for i in band)
+            at = round(at + reply_delay(self.scenario.channel, cue.agent_text, text, rng,
+                                        interrupting=interrupting), 2)
         line = Line(speaker="customer", at=at, text=text, mood=self.state.mood, moment=cue.moment)
         self.record.lines.append(line)
         self._customer_turns += 1

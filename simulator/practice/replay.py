@@ -34,11 +34,13 @@ class Replay:
 
 
 def replay(scenario: Scenario | str, seed: int, agent_events: Iterable[AgentEvent | Mapping[str, Any]],
-           refund_limit: float = 50.0, voice: CustomerVoice | None = None) -> Replay:
+           refund_limit: float = 50.0, voice: CustomerVoice | None = None,
+           weights: Mapping[str, float] | None = None) -> Replay:
     """Play ``agent_events`` (events or their dicts, in order) against the persona of ``scenario``.
 
     Returns the transcript (customer opening first), the mood trajectory and the debrief. Raises KeyError
-    for an unknown scenario name and ValueError for a malformed event dict.
+    for an unknown scenario name and ValueError for a malformed event dict or rubric ``weights`` (a trainer's
+    weighting of the criteria; the default is ``rubric.WEIGHTS``).
     """
     chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
     conversation = Conversation(chosen, seed, refund_limit, voice)
@@ -46,5 +48,5 @@ def replay(scenario: Scenario | str, seed: int, agent_events: Iterable[AgentEven
     for event in agent_events:
         conversation.feed(event if isinstance(event, AgentEvent) else AgentEvent.from_dict(event))
     record = conversation.record
-    return Replay(transcript=tuple(record.lines), moods=tuple(record.moods), debrief=debrief(record),
+    return Replay(transcript=tuple(record.lines), moods=tuple(record.moods), debrief=debrief(record, weights),
                   ended=conversation.ended, hung_up=conversation.state.ended)

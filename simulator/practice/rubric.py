@@ -1,21 +1,25 @@
 """The debrief: a 0-100 score from a six-part rubric, and the turning points of the conversation.
 
-Each criterion scores 0..1 and is weighted (``WEIGHTS``, summing to 1). The rules are simple on purpose,
-so a trainer can explain every point to a trainee; docs/practice.md states them in full.
+Each criterion scores 0..1 and is weighted (``WEIGHTS``, summing to 1; a trainer may pass their own). The
+rules are simple on purpose, so a trainer can explain every point to a trainee; docs/practice.md states
+them in full. What the trainee's words did is scored in ``communication``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from simulator.practice.communication import communication
 from simulator.practice.conversation import ConversationRecord, TurnRecord
 from simulator.practice.signals import Signal
 
-__all__ = ["WEIGHTS", "Criterion", "Debrief", "TurningPoint", "debrief"]
+__all__ = ["WEIGHTS", "Criterion", "Debrief", "SaidAct", "TurningPoint", "check_weights", "debrief"]
 
-WEIGHTS: dict[str, float] = {"resolution": 0.30, "de_escalation": 0.20, "policy_compliance": 0.20,
-                             "guidance_use": 0.10, "handle_time": 0.10, "customer_effort": 0.10}
+WEIGHTS: dict[str, float] = {"resolution": 0.25, "de_escalation": 0.15, "communication": 0.20,
+                             "policy_compliance": 0.15, "guidance_use": 0.10, "handle_time": 0.05,
+                             "customer_effort": 0.10}
 TURNING_DELTA = 0.12
 """A trainee turn that moves the mood at least this much is a turning point."""
 MAX_TURNING_POINTS = 6
@@ -45,6 +49,15 @@ class TurningPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SaidAct:
+    """One clause the trainee said and the act it was heard as."""
+
+    turn: int
+    text: str
+    act: str
+
+
+@dataclass(frozen=True, slots=True)
 class Debrief:
     scenario: str
     seed: int
@@ -61,6 +74,11 @@ class Debrief:
     moods: tuple[float, ...]
     handle_seconds: float
     violations: tuple[str, ...]
+    said: tuple[SaidAct, ...] = ()
+    """Every clause of the trainee's utterances with its act, in order."""
+    broken_promises: tuple[str, ...] = ()
+    false_claims: int = 0
+    false_resolution: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -139,8 +157,11 @@ def _guidance(record: ConversationRecord) -> tuple[float, str]:
     return _clamp(sum(values) / len(values)), f"{used_count} of {len(values)} prompts used well"
 
 
-def _handle_time(record: ConversationRecord) -> tuple[float, str, float]:
+def _handle_time(record: ConversationRecord, outcome: str) -> tuple[float, str, float]:
     seconds = record.close.at if record.close else record.last_at
+    if outcome == "abandoned":
+        hung_up = next((t.event.at for t in record.turns if t.step.after.ended), seconds)
+        return 0.0, f"the customer hung up at {hung_up:.0f} s", seconds
     target = record.scenario.target_seconds
     score = 1.0 if seconds <= target else 1 - (seconds - target) / (2 * target)
     return _clamp(score), f"{seconds:.0f} s against a {target:.0f} s target", seconds
@@ -193,25 +214,48 @@ def _turning_points(record: ConversationRecord) -> tuple[TurningPoint, ...]:
     return tuple(sorted((tp for _, tp in kept), key=lambda tp: tp.turn))
 
 
-def debrief(record: ConversationRecord) -> Debrief:
-    """Score ``record`` against the rubric and pick its turning points."""
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """``weights`` as a full rubric: every criterion named, none negative, summing to 1 (scaled to it).
+
+    Raises ValueError naming an unknown or missing criterion, a negative weight or an all-zero rubric.
+    """
+    unknown = sorted(set(weights) - set(WEIGHTS))
+    missing = sorted(set(WEIGHTS) - set(weights))
+    if unknown or missing:
+        raise ValueError(f"rubric weights: unknown {unknown}, missing {missing}; the criteria are "
+                         f"{', '.join(WEIGHTS)}")
+    if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise ValueError("rubric weights must be non-negative and not all zero")
+    total = sum(weights.values())
+    return {name: weights[name] / total for name in WEIGHTS}
+
+
+def debrief(record: ConversationRecord, weights: Mapping[str, float] | None = None) -> Debrief:
+    """Score ``record`` against the rubric (``WEIGHTS``, or a trainer's ``weights``, see ``check_weights``)
+    and pick its turning points."""
+    chosen = check_weights(weights) if weights is not None else WEIGHTS
     outcome = _outcome(record)
     resolution, resolution_note = _resolution(record, outcome)
     de_escalation, de_escalation_note = _de_escalation(record)
     policy, policy_note, violations = _policy(record)
     guidance, guidance_note = _guidance(record)
-    handle, handle_note, seconds = _handle_time(record)
+    handle, handle_note, seconds = _handle_time(record, outcome)
     effort, effort_note = _effort(record)
+    words = communication(record)
     scores = {"resolution": (resolution, resolution_note), "de_escalation": (de_escalation, de_escalation_note),
+              "communication": (words.score, words.note),
               "policy_compliance": (policy, policy_note), "guidance_use": (guidance, guidance_note),
               "handle_time": (handle, handle_note), "customer_effort": (effort, effort_note)}
-    rubric = tuple(Criterion(name=name, weight=WEIGHTS[name], score=score,
-                             points=round(100 * WEIGHTS[name] * score, 2), note=note)
+    rubric = tuple(Criterion(name=name, weight=round(chosen[name], 4), score=score,
+                             points=round(100 * chosen[name] * score, 2), note=note)
                    for name, (score, note) in scores.items())
+    said = tuple(SaidAct(turn=t.index, text=c.text, act=c.act.value) for t in record.turns
+                 if t.step.reading is not None for c in t.step.reading.clauses)
     moods = record.moods
     return Debrief(scenario=record.scenario.name, seed=record.seed,
                    score=round(sum(c.points for c in rubric), 1), rubric=rubric,
                    turning_points=_turning_points(record), outcome=outcome,
                    claimed_outcome=record.close.outcome if record.close else None, goal_met=outcome == "resolved",
                    mood_start=moods[0], mood_end=moods[-1], moods=tuple(moods), handle_seconds=round(seconds, 3),
-                   violations=violations)
+                   violations=violations, said=said, broken_promises=words.broken_promises,
+                   false_claims=words.false_claims, false_resolution=words.false_resolution)

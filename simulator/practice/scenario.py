@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from simulator.practice.signals import Signal
 from simulator.world.catalog import ACTIONS, CHANNELS, REASONS, TEMPERAMENTS
 
-__all__ = ["Channel", "Lines", "Persona", "Policy", "Reaction", "Scenario", "Trigger"]
+__all__ = ["Channel", "Lines", "Persona", "Policy", "Reaction", "Scenario", "Trigger", "scenario_from_dict",
+           "scenario_to_dict"]
 
 Channel = Literal["chat", "phone", "email"]
 Reaction = Literal["demand_supervisor", "threaten_cancel", "threaten_complaint", "overwhelmed", "hang_up"]
@@ -119,3 +120,44 @@ class Scenario:
         unknown = sorted(named - set(ACTIONS))
         if unknown:
             raise ValueError(f"scenario {self.name!r}: unknown actions {unknown}")
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """``scenario`` as JSON-ready data that ``scenario_from_dict`` reads back to an equal scenario."""
+    persona, policy, lines = scenario.persona, scenario.policy, scenario.lines
+    return {
+        "name": scenario.name, "title": scenario.title, "reason": scenario.reason, "channel": scenario.channel,
+        "persona": {"name": persona.name, "summary": persona.summary, "goal": persona.goal,
+                    "temperament": persona.temperament, "start_mood": persona.start_mood,
+                    "patience": persona.patience, "receptiveness": persona.receptiveness,
+                    "reactivity": persona.reactivity,
+                    "sensitivity": {s.value: v for s, v in persona.sensitivity.items()}},
+        "policy": {"resolves": sorted(policy.resolves), "requires_verification": policy.requires_verification,
+                   "verification_passes": policy.verification_passes, "refund_amount": policy.refund_amount,
+                   "needs": sorted(policy.needs), "helpful": sorted(policy.helpful),
+                   "forbidden": dict(policy.forbidden)},
+        "triggers": [{"when": t.when, "reaction": t.reaction, "threshold": t.threshold} for t in scenario.triggers],
+        "lines": {"opening": list(lines.opening), "restate": list(lines.restate), "goal_met": list(lines.goal_met),
+                  "verify_pass": list(lines.verify_pass), "verify_fail": list(lines.verify_fail),
+                  "slots": dict(lines.slots)},
+        "target_seconds": scenario.target_seconds, "min_customer_turns": scenario.min_customer_turns,
+        "hints": list(scenario.hints)}
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """The scenario ``scenario_to_dict`` wrote; raises ValueError (or KeyError) for data that is not one."""
+    persona, policy, lines = dict(data["persona"]), dict(data["policy"]), dict(data["lines"])
+    persona["sensitivity"] = {Signal(k): float(v) for k, v in persona.get("sensitivity", {}).items()}
+    return Scenario(
+        name=data["name"], title=data["title"], reason=data["reason"], channel=data["channel"],
+        persona=Persona(**persona),
+        policy=Policy(resolves=frozenset(policy["resolves"]), requires_verification=policy["requires_verification"],
+                      verification_passes=policy["verification_passes"], refund_amount=policy["refund_amount"],
+                      needs=frozenset(policy["needs"]), helpful=frozenset(policy["helpful"]),
+                      forbidden=dict(policy["forbidden"])),
+        triggers=tuple(Trigger(**t) for t in data["triggers"]),
+        lines=Lines(opening=tuple(lines["opening"]), restate=tuple(lines["restate"]),
+                    goal_met=tuple(lines["goal_met"]), verify_pass=tuple(lines["verify_pass"]),
+                    verify_fail=tuple(lines["verify_fail"]), slots=dict(lines["slots"])),
+        target_seconds=float(data["target_seconds"]), min_customer_turns=int(data["min_customer_turns"]),
+        hints=tuple(data["hints"]))

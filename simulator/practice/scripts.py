@@ -1,9 +1,16 @@
 """Scripted trainees: a good and a bad way through every scenario, for the CLI, tests and demos.
 
 A script is a fixed list of moves (say a line, or take a catalog action) and a close; it does not listen
-to the customer, which is what makes the two scores comparable run after run. The good scripts
-apologise, show empathy, own the problem, follow the procedure and make the policy-correct offer; the
-bad ones make the customer repeat themselves, blame them, repeat themselves and offer the wrong thing.
+to the customer, which is what makes the scores comparable run after run. The good scripts apologise,
+show empathy, own the problem, follow the procedure and make the policy-correct offer; the bad ones make
+the customer repeat themselves, blame them, repeat themselves and offer the wrong thing.
+
+Five more trainees test that the score measures skill, not words: ``paraphrased`` does what the good
+one does in other words (written separately, sharing no sentence with it); ``stuffed`` takes the good
+actions but says one string of every trigger phrase at each turn; ``formulaic`` takes the good actions and says
+a different sorry-understand-I'll-sort-it formula at each turn (never stacked, never repeated word for
+word, never explaining anything); ``silent`` takes the good actions and
+says only "Okay."; ``empathy_only`` apologises and sympathises, never resolves, and closes as resolved.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ from typing import Literal
 from simulator.practice.events import AgentEvent, FieldValue
 from simulator.practice.scenario import Scenario
 
-__all__ = ["SCRIPTS", "Move", "ScriptName", "scripted_events"]
+__all__ = ["PARAPHRASED", "SCRIPTS", "SCRIPT_NAMES", "STUFFED_LINE", "Move", "ScriptName", "scripted_events"]
 
-ScriptName = Literal["good", "bad"]
+ScriptName = Literal["good", "bad", "paraphrased", "stuffed", "formulaic", "silent", "empathy_only"]
+SCRIPT_NAMES: tuple[ScriptName, ...] = ("good", "bad", "paraphrased", "stuffed", "formulaic", "silent",
+                                        "empathy_only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +138,98 @@ SCRIPTS: dict[str, dict[ScriptName, tuple[Move, ...]]] = {
 }
 """Good and bad moves per scenario name."""
 
-STEP_SECONDS: dict[ScriptName, float] = {"good": 30.0, "bad": 80.0}
+PARAPHRASED: dict[str, tuple[Move, ...]] = {
+    "angry_billing_dispute": (
+        say("Two charges for the same month, after you'd already rung us about it: I apologise, that's on us. "
+            "It sounds really maddening."),
+        do("verify_identity"),
+        say("Thanks for confirming. The second 35.00 in March is a duplicate our system took. Leave it with me."),
+        do("offer_refund_small", amount=35),
+        say("Your money should reach your card within five working days. Can I help with anything else?")),
+    "repeated_outage": (
+        say("Apologies, three contacts in one week is more than anyone should put up with. Your notes show "
+            "you've done the restarts already, you don't need to go through them again."),
+        say("I'm taking this on myself and getting an engineer out to check the line properly."),
+        do("schedule_callback"), do("offer_refund_small", amount=10),
+        say("There's a 10.00 goodwill credit on the account as well. What else can I do for you?")),
+    "refund_above_policy": (
+        say("Apologies that you're still waiting on this; that's far longer than it should take. It's a fair "
+            "thing to be annoyed about."),
+        do("verify_identity"),
+        say("Thank you. The return reached us fine. The amount is over my personal approval limit, so I'm "
+            "taking it to my supervisor to approve now."),
+        do("escalate_supervisor"),
+        say("The approval has been requested and an email confirming it will reach you today. Is there "
+            "anything more you need?")),
+    "cancellation_threat": (
+        say("Apologies for the increase, and thanks for staying with us all these years. It's a fair point "
+            "that it feels unjust."),
+        do("verify_identity"), say("I'm going to sort out a fairer price for you right now."),
+        do("offer_retention_discount"),
+        say("That puts you under what you used to pay for a full year. Is there anything more I can do?")),
+    "vulnerable_customer": (
+        say("I'm very sorry about your husband. There's no hurry at all, we'll go as slowly as you like."),
+        say("It sounds like a very difficult time. I'm going to look after this for you, bit by bit."),
+        do("verify_identity"),
+        say("Thanks. I'll stop any further payments and someone from our bereavement team will ring you."),
+        do("schedule_callback"),
+        say("A letter will follow to confirm it. Is there anything else on your mind?")),
+    "abusive_customer": (
+        say("Apologies that the delivery never came when you'd taken the day off for it; that's really poor "
+            "of us."),
+        say("I want to help you, but I need us to keep this respectful."),
+        say("I'm handling this myself and recording a formal complaint right now."),
+        do("escalate_supervisor"),
+        say("My team leader is going to phone you back before 5pm today. Is there anything else?")),
+    "identity_verification_failure": (
+        say("I can hear you want it changed before the next bill comes. First I have to run a quick "
+            "security check."),
+        do("verify_identity"),
+        say("Apologies, I'm not able to change the plan without the account holder; that rule protects your "
+            "partner. I know that's annoying."),
+        say("I'm going to send you the steps for being added as an authorised user."),
+        do("send_knowledge_article"), say("After you're added, changing the plan only takes a few minutes.")),
+    "channel_switch_mid_issue": (
+        say("Apologies that the chat cut out on you. Your chat is in front of me, so you won't need to go "
+            "through it again."),
+        say("From the notes, the router has to be replaced, and I'm setting that up for you now."),
+        do("schedule_callback"), say("The engineer is coming with a new router on Thursday morning. Anything "
+                                     "more I can help with?")),
+}
+"""The good runs in other words: same actions, same order, no sentence shared with ``SCRIPTS``."""
+
+STUFFED_LINE = ("I'm so sorry, I completely understand how frustrating that is, I'll take care of it personally, "
+                "I can see your notes so no need to repeat, take your time, I'm here to help but keep this "
+                "respectful, leave it with me, I apologise, that must be stressful.")
+"""Every trigger phrase of the rubric strung into one reply."""
+_FORMULAS = ("I'm so sorry. That sounds awful. Leave it with me.",
+             "My apologies. I completely understand. I'll sort it myself.",
+             "Really sorry about this. I can imagine how annoying it is. I'm on it.",
+             "I apologise again. You've every right to be upset. I'll handle it personally.",
+             "Sorry once more. That must be so stressful. Consider it handled.")
+_EMPATHY_ONLY = ("I'm so sorry about all of this.", "I completely understand how frustrating that must be.",
+                 "I hear you, and I'm really sorry.", "That sounds so stressful, I'd feel the same.",
+                 "It's all sorted now, thank you for your patience.")
+
+STEP_SECONDS: dict[ScriptName, float] = {"good": 30.0, "bad": 80.0, "paraphrased": 30.0, "stuffed": 30.0,
+                                         "formulaic": 30.0, "silent": 30.0, "empathy_only": 30.0}
+
+
+def _moves(scenario: Scenario, script: ScriptName) -> tuple[Move, ...]:
+    good = SCRIPTS[scenario.name]["good"]
+    if script in ("good", "bad"):
+        return SCRIPTS[scenario.name][script]
+    if script == "paraphrased":
+        return PARAPHRASED[scenario.name]
+    if script == "stuffed":
+        return tuple(say(STUFFED_LINE) if move.text else move for move in good)
+    if script == "formulaic":
+        said = iter(_FORMULAS * 3)
+        return tuple(say(next(said)) if move.text else move for move in good)
+    if script == "silent":
+        return tuple(say("Okay.") if move.text else move for move in good)
+    procedure = tuple(move for move in good if move.action == "verify_identity")
+    return (say(_EMPATHY_ONLY[0]), *procedure, *(say(line) for line in _EMPATHY_ONLY[1:]))
 
 
 def scripted_events(scenario: Scenario, script: ScriptName, *, with_guidance: bool = True) -> list[AgentEvent]:
@@ -139,11 +239,11 @@ def scripted_events(scenario: Scenario, script: ScriptName, *, with_guidance: bo
     guidance, which an offline run does not have): the good trainee accepts the right ones and dismisses
     the wrong ones, the bad one ignores them all. Raises KeyError for a scenario without scripts.
     """
-    moves = SCRIPTS[scenario.name][script]
+    moves = _moves(scenario, script)
     events: list[AgentEvent] = []
     if with_guidance:
         events += [AgentEvent(kind="prompt", at=0.0, action=hint) for hint in scenario.hints]
-        if script == "good":
+        if script != "bad":
             events += [AgentEvent(kind="feedback", at=1.0, action=hint,
                                   verdict="dismissed" if hint in scenario.policy.forbidden else "accepted")
                        for hint in scenario.hints]

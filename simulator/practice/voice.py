@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from simulator.practice.persona import Step
+from simulator.practice.phrasebank import ASIDES, INTERRUPTIONS, compose, opening, thanks
 from simulator.practice.scenario import Scenario
 from simulator.practice.signals import Signal
 
@@ -87,46 +88,72 @@ def moment_for(step: Step, action: str | None) -> Moment:
 _GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
     "soothed": {
         "hostile": ("Sorry doesn't fix anything, but go on.", "Fine. I'm still angry, though.",
-                    "Okay. Words are easy."),
-        "upset": ("Okay. I appreciate that.", "Thank you for saying that.", "Right. So what happens now?"),
-        "guarded": ("Okay, thanks.", "That helps, thank you.", "Alright, thank you."),
-        "warm": ("Thanks, I appreciate it.", "That's kind, thank you.", "Thanks, that's reassuring.")},
+                    "Okay. Words are easy.", "I've heard that before.", "Saying sorry is the easy bit.",
+                    "Nice words. Now what?", "I'll believe it when I see it."),
+        "upset": ("Okay. I appreciate that.", "Thank you for saying that.", "Right. So what happens now?",
+                  "Okay, at least someone's listening.", "That's something, I suppose.",
+                  "Thanks. But I still need it fixed.", "Alright. What are you going to do?"),
+        "guarded": ("Okay, thanks.", "That helps, thank you.", "Alright, thank you.", "Okay, that's fair.",
+                    "Thanks, I appreciate that.", "Okay. What's next?", "Right, thank you."),
+        "warm": ("Thanks, I appreciate it.", "That's kind, thank you.", "Thanks, that's reassuring.",
+                 "That's good to hear.", "Thank you, really.", "Oh, that's a relief.", "Thanks, that helps a lot.")},
     "waiting": {
         "hostile": ("I'm still waiting for an actual answer. This is ridiculous.", "You're not listening. Again.",
-                    "This is a joke. What are you going to do?"),
+                    "This is a joke. What are you going to do?", "Are you actually going to do anything?",
+                    "I'm still waiting. Still.", "Just fix it. That's all I'm asking.",
+                    "Like I said, I'm still waiting for an answer."),
         "upset": ("I'm still waiting to hear what you'll do.", "And? I'm still waiting.",
-                  "That doesn't really help me."),
-        "guarded": ("Okay...", "Right.", "Go on."),
-        "warm": ("Sure.", "Okay, go on.", "Alright.")},
+                  "That doesn't really help me.", "So what are you actually doing about it?",
+                  "Like I said, I just want it sorted.", "I'm not sure that answers my question.",
+                  "Okay, but what happens now?"),
+        "guarded": ("Okay...", "Right.", "Go on.", "Okay, and?", "Mm, okay.", "So what now?", "Alright."),
+        "warm": ("Sure.", "Okay, go on.", "Alright.", "Okay, no problem.", "Sure, take your time.", "Right, okay.",
+                 "Fine by me.")},
     "blamed": {"*": ("My fault? Are you serious? That's outrageous.", "Don't blame me for your mistake. "
-                     "Unacceptable.", "So it's my fault now. Unbelievable.")},
+                     "Unacceptable.", "So it's my fault now. Unbelievable.", "Excuse me? I did everything right.",
+                     "Don't put this on me. That's outrageous.", "I'm not the one who got it wrong here.")},
     "dismissed": {"*": ("Don't tell me to calm down. That's pathetic.", "Nothing you can do? Then what are you for?",
-                        "That's a useless answer.")},
+                        "That's a useless answer.", "So that's it? That's pathetic.",
+                        "Don't brush me off like that.", "That's not good enough and you know it.")},
     "asked_to_repeat": {"*": ("I've already explained all this. Again?! {restate}",
                               "Do you people not keep notes? I'm fed up repeating myself. {restate}",
-                              "For the third time: {restate}")},
+                              "For the third time: {restate}", "I've said this already. {restate}",
+                              "Again? Fine. {restate}", "Didn't anyone write this down? {restate}")},
     "repeated": {"*": ("You already said that. You're repeating yourself.",
-                       "Same words again. Are you even listening?", "I heard you the first time.")},
+                       "Same words again. Are you even listening?", "I heard you the first time.",
+                       "You've said that already.", "Is this a script? You keep saying the same thing.",
+                       "Yes, you said. And?")},
     "pressured": {"*": ("I'm not interested in buying anything right now.", "Please don't try to sell me something.",
-                        "That's not why I called.")},
+                        "That's not why I called.", "I don't want anything else, I want this fixed.",
+                        "No thanks. Can we stick to my problem?", "Really? You're selling to me now?")},
     "rude": {"*": ("Excuse me? Don't talk to me like that. I want to complain.",
-                   "How dare you speak to me like that. Appalling.", "Wow. That's disgusting service.")},
+                   "How dare you speak to me like that. Appalling.", "Wow. That's disgusting service.",
+                   "Did you just say that to me? Appalling.", "That's completely unacceptable. I want to complain.")},
     "escalated": {"*": ("Fine, put me through to them.", "Okay, a supervisor. Let's see if they can help.",
-                        "Right. Someone senior, then.")},
-    "after_goal": {"*": ("Thanks, that's all I needed.", "Nothing else, thank you.", "Okay, thank you.")},
+                        "Right. Someone senior, then.", "Okay. I hope they can actually do something.",
+                        "Fine. Put me through.")},
+    "after_goal": {"*": ("Thanks, that's all I needed.", "Nothing else, thank you.", "Okay, thank you.",
+                         "No, that's everything, thanks.", "That's it, thanks.", "All good, thank you.")},
     "demand_supervisor": {"*": ("I want to speak to a manager. Now.", "Get me your supervisor, I'm done with this.",
-                                "Put me through to someone senior. A manager, please.")},
+                                "Put me through to someone senior. A manager, please.",
+                                "I'm not talking to you any more. Get me a manager.",
+                                "Can I speak to your supervisor, please?",
+                                "I want your manager on the line.")},
     "threaten_cancel": {"*": ("If this isn't fixed today I'm cancelling and switching to someone else.",
-                              "I'm this close to cancelling my account.", "Honestly, I'm ready to leave you.")},
+                              "I'm this close to cancelling my account.", "Honestly, I'm ready to leave you.",
+                              "I'll cancel. I mean it.", "Give me one reason not to cancel right now.")},
     "threaten_complaint": {"*": ("I'll be making a formal complaint about this.",
-                                 "I'm going to take this to the ombudsman.", "This is going in a complaint.")},
+                                 "I'm going to take this to the ombudsman.", "This is going in a complaint.",
+                                 "I want to make a formal complaint.", "I'll be writing to complain about this.")},
     "overwhelmed": {"*": ("I'm sorry, this is all too much for me... I don't understand.",
                           "Oh dear, I'm getting confused. Can you slow down?",
-                          "I'm sorry, I'm finding this very hard.")},
+                          "I'm sorry, I'm finding this very hard.", "I don't follow, I'm sorry.",
+                          "It's too much, dear. I'm all muddled.")},
     "hang_up": {"*": ("Forget it. I'm done. Goodbye.", "I'm hanging up. Useless.",
-                      "That's it, I'm going elsewhere. Bye."),
+                      "That's it, I'm going elsewhere. Bye.", "I've had enough. Goodbye.",
+                      "Don't bother. I'm going."),
                 "anxious": ("I'm sorry, I can't do this now. I'll have someone call you. Goodbye.",
-                            "I need to go. I'm sorry. Goodbye.")},
+                            "I need to go. I'm sorry. Goodbye.", "I can't cope with this. Goodbye.")},
 }
 _WRONG_POLICY: dict[str, tuple[str, ...]] = {
     "forbidden": ("That's not what I asked for.", "How does that help with my problem?",
@@ -136,22 +163,44 @@ _WRONG_POLICY: dict[str, tuple[str, ...]] = {
     "over_limit": ("Are you actually allowed to promise that?",
                    "Last time someone promised me that and it never happened."),
 }
+_COMPOSED = frozenset({"soothed", "waiting", "blamed", "dismissed", "repeated", "pressured", "escalated",
+                       "after_goal", "wrong_policy"})
+"""Moments worded through the phrase bank's lead-ins and tails (the rest are said as written)."""
+INTERRUPT_WORDS = 25
+"""On the phone, an upset customer may cut across an answer this long or longer."""
+ASIDE_CHANCE = 0.08
 _RESTATE_AFTER = frozenset({"soothed", "waiting", "blamed", "dismissed", "repeated", "pressured", "verify_pass",
                             "wrong_policy", "escalated"})
 
 
 class TemplateVoice:
     """Varied template text: a scenario line for openings, verification and the goal, generic reactions
-    otherwise, and the goal restated now and then (always when patience is nearly gone)."""
+    otherwise, each dressed by the phrase bank for the channel and mood; the goal restated now and then
+    (always when patience is nearly gone); on the phone a long answer may be interrupted; now and then an
+    off-topic aside."""
 
     def say(self, cue: Cue) -> str:
         rng = random.Random(f"{cue.seed}:{cue.scenario.name}:{cue.turn}")
         lines = cue.scenario.lines
+        channel, band = cue.scenario.channel, mood_band(cue.mood)
         restate = rng.choice(lines.restate).format(**lines.slots)
-        text = rng.choice(self._templates(cue))
+        core = rng.choice(self._templates(cue))
+        if cue.moment == "opening":
+            text = opening(core, rng, channel, cue.scenario.persona.temperament)
+        elif cue.moment == "goal_met":
+            text = thanks(core, rng)
+        elif cue.moment in _COMPOSED:
+            text = compose(core, rng, channel, band)
+        else:
+            text = core
         if (cue.moment in _RESTATE_AFTER and not cue.goal_met and "{restate}" not in text
                 and (cue.patience <= 2 or rng.random() < 0.5)):
             text = f"{text} {restate}"
+        if (channel == "phone" and band in INTERRUPTIONS and len(cue.agent_text.split()) >= INTERRUPT_WORDS
+                and rng.random() < 0.5):
+            text = f"{rng.choice(INTERRUPTIONS[band])} {text}"
+        if cue.moment in ("waiting", "soothed") and rng.random() < ASIDE_CHANCE:
+            text = f"{text} {rng.choice(ASIDES)}"
         return text.replace("{restate}", restate).format(**lines.slots)
 
     @staticmethod

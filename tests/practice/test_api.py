@@ -10,8 +10,9 @@ import uuid
 
 import pytest
 
+from assist.journeys.state import Turn
 from assist.stream.protocol import CloseData
-from tests.practice.steps import add_trainees, as_trainee, practice_counts, stream
+from tests.practice.steps import act, add_trainees, as_trainee, practice_counts, stream
 
 TRAINER = ("TR1", "trainer")
 ROUTES = [("post", "/v1/practice/runs"), ("get", "/v1/practice/runs"), ("get", "/v1/practice/runs/PR-x"),
@@ -111,8 +112,9 @@ async def test_an_unknown_run_is_404(shared_client, shared_auth):
     assert_problem(response, 404, "unknown_practice_run")
 
 
-async def new_run(shared_client, shared_auth, trainee: str) -> dict:
-    response = await shared_client.post("/v1/practice/runs", json=run_body(trainee), headers=shared_auth(*TRAINER))
+async def new_run(shared_client, shared_auth, trainee: str, **change: object) -> dict:
+    response = await shared_client.post("/v1/practice/runs", json=run_body(trainee, **change),
+                                        headers=shared_auth(*TRAINER))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -163,8 +165,8 @@ async def test_the_trainee_reads_their_own_debrief(shared_app, shared_client, sh
                                        headers=shared_auth(trainee, "agent"))
     assert response.status_code == 200
     names = [c["name"] for c in response.json()["debrief"]["rubric"]]
-    assert names == ["resolution", "de_escalation", "policy_compliance", "guidance_use", "handle_time",
-                     "customer_effort"]
+    assert names == ["resolution", "de_escalation", "communication", "policy_compliance", "guidance_use",
+                     "handle_time", "customer_effort"]
 
 
 async def test_another_agent_may_not_read_a_debrief(shared_app, shared_client, shared_auth, trainee):
@@ -184,3 +186,111 @@ async def test_a_debrief_before_the_session_ends_is_409(shared_client, shared_au
 async def test_an_unknown_practice_session_is_404(shared_client, shared_auth):
     response = await shared_client.get("/v1/practice/sessions/PS-nope/debrief", headers=shared_auth(*TRAINER))
     assert_problem(response, 404, "unknown_practice_session")
+
+
+async def test_a_run_scores_its_debriefs_with_the_trainers_rubric(shared_app, shared_client, shared_auth, trainee):
+    weights = {"resolution": 2, "de_escalation": 1, "communication": 4, "policy_compliance": 1,
+               "guidance_use": 1, "handle_time": 0, "customer_effort": 1}
+    run = await new_run(shared_client, shared_auth, trainee, weights=weights)
+    assert run["weights"]["communication"] == pytest.approx(0.4)
+    session_id = run["sessions"][0]["session_id"]
+    service = shared_app.state.session_service
+    await service.accept(as_trainee(trainee), session_id)
+    await service.close(as_trainee(trainee), CloseData(session_id=session_id, outcome="unresolved"))
+    response = await shared_client.get(f"/v1/practice/sessions/{session_id}/debrief", headers=shared_auth(*TRAINER))
+    rubric = {c["name"]: c["weight"] for c in response.json()["debrief"]["rubric"]}
+    assert rubric["communication"] == pytest.approx(0.4) and rubric["handle_time"] == 0
+    check = await shared_client.get(f"/v1/practice/sessions/{session_id}/replay", headers=shared_auth(*TRAINER))
+    assert check.json()["matches"], check.json()["differences"]
+
+
+@pytest.mark.parametrize("weights", [{"resolution": 1.0}, dict.fromkeys(
+    ["resolution", "de_escalation", "communication", "policy_compliance", "guidance_use", "handle_time",
+     "customer_effort", "charm"], 1.0), dict.fromkeys(
+    ["resolution", "de_escalation", "communication", "policy_compliance", "guidance_use", "handle_time",
+     "customer_effort"], 0.0)])
+async def test_rubric_weights_that_are_not_a_full_rubric_are_422_and_nothing_is_stored(
+        shared_client, shared_app, shared_auth, trainee, weights):
+    before = await practice_counts(shared_app.state.db)
+    response = await shared_client.post("/v1/practice/runs", json=run_body(trainee, weights=weights),
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 422, "invalid_weights")
+    assert await practice_counts(shared_app.state.db) == before
+
+
+async def test_a_trainee_reads_their_runs_over_time(shared_app, shared_client, shared_auth, trainee):
+    await finished_session(shared_app, shared_client, shared_auth, trainee)
+    await finished_session(shared_app, shared_client, shared_auth, trainee)
+    response = await shared_client.get(f"/v1/practice/trainees/{trainee}/history",
+                                       headers=shared_auth(trainee, "agent"))
+    assert response.status_code == 200
+    history = response.json()
+    assert [s["scenario"] for s in history["sessions"]] == ["angry_billing_dispute"] * 2
+    assert "communication" in history["sessions"][0]["criteria"]
+    progress = history["progress"][0]
+    assert progress["runs"] == 2 and progress["change"] == pytest.approx(progress["latest"] - progress["first"])
+
+
+async def test_another_agent_may_not_read_a_trainees_history(shared_client, shared_auth, trainee):
+    response = await shared_client.get(f"/v1/practice/trainees/{trainee}/history",
+                                       headers=shared_auth("someone-else", "agent"))
+    assert_problem(response, 403, "not_your_history")
+
+
+async def closed_journey(app, **change: object) -> str:
+    journeys = app.state.session_service.journeys
+    state = await journeys.create(None, "billing_dispute")
+    state.status = "closed"
+    state.channels = ["phone"]
+    state.steps_done = ["verify_identity", "offer_refund_small"]
+    state.transcript = [Turn(channel="phone", speaker="customer",
+                             text="This is Jane Doe, you charged me 35.00 twice again, call me on 07700 900123."),
+                        Turn(channel="phone", speaker="agent", text="I'm sorry, let me look.")]
+    for key, value in change.items():
+        setattr(state, key, value)
+    await journeys.put(state)
+    return state.id
+
+
+async def test_a_trainer_builds_a_masked_scenario_from_a_closed_journey_and_runs_it(
+        shared_app, shared_client, shared_auth, trainee):
+    journey_id = await closed_journey(shared_app)
+    name = f"journey_{uuid.uuid4().hex[:8]}"
+    response = await shared_client.post("/v1/practice/scenarios/from-journey",
+                                        json={"journey_id": journey_id, "name": name}, headers=shared_auth(*TRAINER))
+    assert response.status_code == 201, response.text
+    assert response.json()["resolves"] == ["offer_refund_small"]
+    listed = await shared_client.get("/v1/practice/scenarios", headers=shared_auth(*TRAINER))
+    assert name in [s["name"] for s in listed.json()]
+    run = await new_run(shared_client, shared_auth, trainee, scenarios=[name])
+    session_id = run["sessions"][0]["session_id"]
+    await shared_app.state.session_service.accept(as_trainee(trainee), session_id)
+    opening = [m for m in await stream(shared_app, trainee) if m["type"] == "transcript"]
+    assert "35.00 twice" in str(opening) and "07700" not in str(opening) and "Jane" not in str(opening)
+    await act(shared_app, trainee, session_id, "verify_identity")
+    await act(shared_app, trainee, session_id, "offer_refund_small", amount=35)
+    await shared_app.state.session_service.close(as_trainee(trainee), CloseData(session_id=session_id,
+                                                                               outcome="resolved"))
+    debrief = await shared_client.get(f"/v1/practice/sessions/{session_id}/debrief", headers=shared_auth(*TRAINER))
+    assert debrief.json()["debrief"]["outcome"] == "resolved"
+
+
+async def test_an_open_journey_cannot_become_a_scenario(shared_app, shared_client, shared_auth):
+    journey_id = await closed_journey(shared_app, status="open")
+    response = await shared_client.post("/v1/practice/scenarios/from-journey", json={"journey_id": journey_id},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 422, "journey_not_usable")
+
+
+async def test_an_unknown_journey_is_404(shared_client, shared_auth):
+    response = await shared_client.post("/v1/practice/scenarios/from-journey", json={"journey_id": "J-nope"},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 404, "unknown_journey")
+
+
+async def test_a_taken_scenario_name_is_409(shared_app, shared_client, shared_auth):
+    journey_id = await closed_journey(shared_app)
+    response = await shared_client.post("/v1/practice/scenarios/from-journey",
+                                        json={"journey_id": journey_id, "name": "angry_billing_dispute"},
+                                        headers=shared_auth(*TRAINER))
+    assert_problem(response, 409, "scenario_exists")

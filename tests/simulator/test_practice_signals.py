@@ -30,7 +30,11 @@ def test_utterance_signals(text: str, signal: Signal) -> None:
 
 
 def test_a_neutral_utterance_signals_nothing() -> None:
-    assert classify_utterance("The refund will arrive on Thursday.") == frozenset()
+    assert classify_utterance("Okay, one moment.") == frozenset()
+
+
+def test_a_dated_commitment_is_a_promise() -> None:
+    assert Signal.PROMISE in classify_utterance("The refund will arrive on Thursday.")
 
 
 def test_saying_the_same_thing_again_is_repetition() -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simulator.practice.conversation import Conversation
-from simulator.practice.events import AgentEvent
+from simulator.practice.events import AgentEvent, Line
 from simulator.practice.library import SCENARIOS
+from simulator.practice.phrasebank import ASIDES, INTERRUPTIONS
+from simulator.practice.replay import replay
+from simulator.practice.scripts import scripted_events
 from simulator.practice.voice import Cue, TemplateVoice
 
 BILLING = SCENARIOS["angry_billing_dispute"]
@@ -66,3 +71,52 @@ def test_a_custom_voice_plugs_in() -> None:
     assert conversation.open().text == "<opening -0.55>"
     reply = conversation.feed(AgentEvent(kind="utterance", at=5, text="I'm so sorry about this."))
     assert reply is not None and reply.text.startswith("<soothed")
+
+
+def customer_lines(scenario_name: str, script: str, runs: int = 100) -> list[list[Line]]:
+    scenario = SCENARIOS[scenario_name]
+    return [[line for line in replay(scenario, seed, scripted_events(scenario, script)).transcript  # type: ignore[arg-type]
+             if line.speaker == "customer"] for seed in range(runs)]
+
+
+@pytest.mark.parametrize("name", ["angry_billing_dispute", "repeated_outage"])
+def test_a_hundred_runs_meet_hundreds_of_different_customer_lines(name: str) -> None:
+    runs = customer_lines(name, "good")
+    assert len({line.text for run in runs for line in run}) >= 300
+    assert len({run[0].text for run in runs}) >= 60
+
+
+def test_a_chat_customer_reads_and_types_before_answering() -> None:
+    outage = SCENARIOS["repeated_outage"]
+    short = Conversation(outage, seed=2)
+    short.open()
+    quick = short.feed(AgentEvent(kind="utterance", at=10, text="Okay."))
+    long = Conversation(outage, seed=2)
+    long.open()
+    slow = long.feed(AgentEvent(kind="utterance", at=10, text=" ".join(["I have checked the line test."] * 12)))
+    assert quick is not None and slow is not None
+    assert 10 + 1 < quick.at < slow.at
+
+
+def test_a_phone_customer_answers_after_a_short_pause() -> None:
+    conversation = Conversation(BILLING, seed=2)
+    conversation.open()
+    reply = conversation.feed(AgentEvent(kind="utterance", at=10, text="Okay."))
+    assert reply is not None and 10.3 <= reply.at <= 10 + 1.5 + len(reply.text.split()) / 2.5
+
+
+def test_an_upset_phone_customer_sometimes_cuts_across_a_long_answer() -> None:
+    speech = " ".join(["Our records show the payment was taken on the first of the month as usual."] * 3)
+    openers = set()
+    for seed in range(20):
+        conversation = Conversation(BILLING, seed=seed)
+        conversation.open()
+        reply = conversation.feed(AgentEvent(kind="utterance", at=10, text=speech))
+        assert reply is not None
+        openers.add(any(reply.text.startswith(i) for band in INTERRUPTIONS.values() for i in band))
+    assert openers == {True, False}
+
+
+def test_now_and_then_the_customer_wanders_off_topic() -> None:
+    runs = customer_lines("identity_verification_failure", "good", runs=60)
+    assert any(aside in line.text for run in runs for line in run for aside in ASIDES)

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 
 SCENARIO = "angry_billing_dispute"
 TRAINEE_TURNS = (("say", "I am so sorry about this, let me check what happened."),
-                 ("do", "verify_identity"), ("do", "apologise_acknowledge"), ("do", "offer_refund_small"))
+                 ("do", "verify_identity"), ("do", "apologise_acknowledge"), ("do", "offer_refund_small"),
+                 ("say", "I'll call you back tomorrow to check it went through."))
+"""The last line promises a call back that is never booked: the debrief names it as a broken promise."""
 
 
 async def customer_lines(page: Page) -> int:
@@ -44,6 +46,8 @@ async def test_trainer_runs_a_scenario_to_its_debrief(page: Page, world: World, 
         await console.get_by_label("Trainees (agent ids)").fill(world.agent)
         await console.get_by_label("Run name").fill("Browser test run")
         await console.get_by_label("Seed (optional)").fill("123")
+        await console.get_by_text("Rubric weights").click()
+        await console.get_by_label("Communication").fill("30")      # 30 of 110: 27 % once scaled
         await screenshot(console, "trainer-scenarios")
         await console.get_by_role("button", name="Start run").click()
         row = console.locator("[data-testid=run-sessions] tbody tr").first
@@ -74,9 +78,17 @@ async def test_trainer_runs_a_scenario_to_its_debrief(page: Page, world: World, 
         await row.get_by_role("button", name="Debrief").click()
         debrief = console.locator("#debrief-card")
         await expect(debrief.get_by_role("heading", level=2)).to_contain_text(f"Debrief: {world.agent}")
-        await expect(debrief.get_by_test_id("rubric").locator("tbody tr")).to_have_count(6)
+        await expect(debrief.get_by_test_id("rubric").locator("tbody tr")).to_have_count(7)
+        communication = debrief.get_by_test_id("rubric").locator("tbody tr", has_text="Communication")
+        await expect(communication.locator("td").first).to_have_text("27%")
+        said = debrief.get_by_test_id("said-acts")
+        await expect(said.locator("tr[data-act=apology]").first).to_contain_text("I am so sorry about this")
+        await expect(said.locator("tr[data-act=promise]")).to_contain_text("call you back tomorrow")
+        await expect(debrief.get_by_test_id("integrity")).to_contain_text("promised a call back, but never did it")
         await expect(debrief.locator("[data-tile=outcome] .value")).to_have_text("resolved")
         await expect(debrief.get_by_test_id("turning-points")).to_contain_text("goal")
+        await expect(console.get_by_test_id("progress")).to_contain_text("Angry billing dispute")
+        await expect(console.get_by_test_id("history").locator("li")).to_have_count(1)
         score = float(await debrief.locator("[data-tile=score] .value").inner_text())
         assert 50 < score <= 100
         await screenshot(console, "trainer-debrief")

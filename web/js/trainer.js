@@ -3,7 +3,7 @@
 
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
-import { announce, duration, fill, h, keepingFocus, percent, sentence, words } from "./dom.js";
+import { announce, day, duration, fill, h, keepingFocus, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -44,6 +44,25 @@ async function loadScenarios() {
   }));
 }
 
+let defaultWeights = {};
+
+async function loadRubric() {
+  defaultWeights = (await api.get("/v1/practice/rubric")).weights;
+  fill($("weights-fields"), Object.entries(defaultWeights).map(([name, w]) => h("div", { class: "field" },
+    h("label", { for: `weight-${name}`, text: sentence(name) }),
+    h("input", { id: `weight-${name}`, name: "weight", "data-criterion": name, type: "number", min: "0", max: "100",
+                 step: "1", value: String(Math.round(w * 100)), inputmode: "numeric",
+                 "aria-describedby": "weights-help" }))));
+}
+
+/** The trainer's weights when they changed any, else null (the run uses the default rubric). */
+function chosenWeights() {
+  const inputs = [...document.querySelectorAll("input[name=weight]")];
+  const weights = Object.fromEntries(inputs.map((i) => [i.dataset.criterion, Number(i.value || 0) / 100]));
+  const changed = inputs.some((i) => Math.abs(weights[i.dataset.criterion] - defaultWeights[i.dataset.criterion]) > 1e-9);
+  return changed ? weights : null;
+}
+
 async function startRun(event) {
   event.preventDefault();
   const error = $("run-error");
@@ -56,6 +75,8 @@ async function startRun(event) {
   const body = { name: $("run-name").value.trim() || `Practice ${new Date().toLocaleString()}`,
                  scenarios: chosen, trainees };
   if (seed) body.seed = Number(seed);
+  const weights = chosenWeights();
+  if (weights) body.weights = weights;
   try {
     const run = await api.post("/v1/practice/runs", body);
     announce(`Run started: ${run.name}. Trainees have been offered their first scenario.`);
@@ -90,6 +111,7 @@ function watchRun(id) {
   sessionStorage.setItem(RUN_KEY, id);
   for (const b of document.querySelectorAll("[data-run]")) b.setAttribute("aria-pressed", String(b.dataset.run === id));
   fill($("debrief"));
+  fill($("history"));
   $("debrief-card").hidden = true;
   poll();
 }
@@ -207,10 +229,38 @@ async function showDebrief(practiceId) {
   try {
     const view = await api.get(`/v1/practice/sessions/${encodeURIComponent(practiceId)}/debrief`);
     renderDebrief(view);
+    await showHistory(view.trainee_id, view.id);
   } catch (err) {
     fill($("debrief"), h("p", { class: "notice notice-error", text: err.message }));
   }
   $("debrief-title").focus();
+}
+
+/** The trainee's finished sessions over time: progress per scenario, then each session's score. */
+async function showHistory(traineeId, currentId) {
+  const box = $("history");
+  try {
+    const history = await api.get(`/v1/practice/trainees/${encodeURIComponent(traineeId)}/history`);
+    fill(box,
+      h("h3", { text: `${traineeId} over time` }),
+      h("table", { "data-testid": "progress" },
+        h("caption", { class: "visually-hidden", text: "Progress per scenario" }),
+        h("thead", {}, h("tr", {},
+          h("th", { scope: "col", text: "Scenario" }), h("th", { scope: "col", class: "num", text: "Runs" }),
+          h("th", { scope: "col", class: "num", text: "First" }), h("th", { scope: "col", class: "num", text: "Latest" }),
+          h("th", { scope: "col", class: "num", text: "Best" }), h("th", { scope: "col", class: "num", text: "Change" }))),
+        h("tbody", {}, history.progress.map((p) => h("tr", {},
+          h("th", { scope: "row", text: scenarioTitle(p.scenario) }), h("td", { class: "num", text: String(p.runs) }),
+          h("td", { class: "num", text: p.first.toFixed(1) }), h("td", { class: "num", text: p.latest.toFixed(1) }),
+          h("td", { class: "num", text: p.best.toFixed(1) }),
+          h("td", { class: "num", text: `${p.change > 0 ? "+" : ""}${p.change.toFixed(1)}` }))))),
+      h("ol", { class: "history small", "data-testid": "history" }, history.sessions.map((e) => h("li",
+        { "aria-current": e.id === currentId ? "true" : null },
+        `${day(e.ended_at)} · ${e.run_name} · ${scenarioTitle(e.scenario)}: ${e.score === null ? "–" : e.score.toFixed(1)}`,
+        ` (communication ${percent(e.criteria.communication)})`))));
+  } catch (err) {
+    fill(box, h("p", { class: "notice notice-error", text: `History unavailable: ${err.message}` }));
+  }
 }
 
 function renderDebrief(view) {
@@ -227,6 +277,7 @@ function renderDebrief(view) {
     moodChart(d.moods),
     d.violations.length ? h("div", { class: "notice notice-warn" }, h("strong", { text: "Policy violations: " }),
       d.violations.join("; ")) : null,
+    integrity(d),
     h("table", { "data-testid": "rubric" },
       h("caption", { text: "Rubric" }),
       h("thead", {}, h("tr", {},
@@ -241,12 +292,45 @@ function renderDebrief(view) {
           h("span", { text: percent(c.score) }))),
         h("td", { class: "num", text: c.points.toFixed(1) }),
         h("td", { text: c.note }))))),
+    saidActs(d.said || []),
     h("h3", { text: "Turning points" }),
     d.turning_points.length
       ? h("ol", { class: "turning-points", "data-testid": "turning-points" }, d.turning_points.map((t) => h("li", {},
           h("strong", { text: `Turn ${t.turn} (${duration(t.at)}), ${words(t.kind)}: ` }),
           `"${t.said}" moved the mood ${t.mood_before.toFixed(2)} → ${t.mood_after.toFixed(2)}. ${t.why}`)))
       : h("p", { class: "muted", text: "No turning points: no single turn moved the customer much." }));
+}
+
+/** Words that did not hold: promises no action kept, "it's sorted" before it was, a false resolved close. */
+function integrity(d) {
+  const items = [];
+  for (const p of d.broken_promises || []) items.push(`promised ${p}, but never did it`);
+  const claims = (d.false_claims || 0) - (d.false_resolution ? 1 : 0);
+  if (claims > 0) items.push(`told the customer it was sorted before it was (${claims}×)`);
+  if (d.false_resolution) items.push("closed the contact as resolved, but the customer's goal was not met");
+  if (!items.length) return null;
+  return h("div", { class: "notice notice-warn", "data-testid": "integrity" },
+    h("strong", { text: "Words that did not hold: " }), items.join("; "));
+}
+
+/** Each clause the trainee said and what it did (the classified act), turn by turn. */
+function saidActs(said) {
+  if (!said.length) {
+    return h("p", { class: "muted", "data-testid": "said-acts", text: "The trainee said nothing to the customer." });
+  }
+  const counts = {};
+  for (const s of said) counts[s.act] = (counts[s.act] || 0) + 1;
+  return h("details", { class: "said-acts", open: "" },
+    h("summary", {}, h("h3", { text: "What the trainee's words did" })),
+    h("p", { class: "small muted", text: Object.entries(counts).map(([a, n]) => `${words(a)} ${n}`).join(" · ") }),
+    h("table", { "data-testid": "said-acts" },
+      h("caption", { class: "visually-hidden", text: "Each clause the trainee said and how the customer heard it" }),
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col", class: "num", text: "Turn" }), h("th", { scope: "col", text: "Said" }),
+        h("th", { scope: "col", text: "Heard as" }))),
+      h("tbody", {}, said.map((s) => h("tr", { "data-act": s.act },
+        h("td", { class: "num", text: String(s.turn) }), h("td", { text: s.text }),
+        h("td", {}, h("span", { class: `act act-${s.act}`, text: words(s.act) })))))));
 }
 
 /** The mood after each turn as a small line chart; the label says the same in words. */
@@ -284,6 +368,7 @@ async function start(token) {
   $("signout").hidden = false;
   try {
     await loadScenarios();
+    await loadRubric();
     await loadRuns();
   } catch (err) {
     fill($("scenario-list"), h("li", { class: "notice notice-error", text: `Practice is unavailable: ${err.message}` }));
