@@ -186,7 +186,8 @@ class RubricView(BaseModel):
 class FromJourneyRequest(BaseModel):
     """Build a practice scenario from a real closed journey (the customer's words masked)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"journey_id": "J-7f3a9c", "name": "double_charge_march"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"journey_id": "J-7f3a9c", "name": "double_charge_march"}]})
 
     journey_id: str = Field(min_length=1, max_length=64)
     name: ScenarioName | None = None
