@@ -63,7 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             embedded = EmbeddedRedis()
             redis_url = embedded.start()
             stack.callback(embedded.stop)
-        redis = RedisStore(redis_url, settings.redis_prefix, settings.redis_max_connections)
+        redis = RedisStore(redis_url, settings.redis_prefix, settings.redis_max_connections, settings.redis_cluster)
         stack.push_async_callback(redis.close)
         db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
@@ -77,7 +77,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _start_stream(app, stack, settings, redis, db)
         gc.freeze()  # startup's objects (models, libraries) are never garbage: a full collection that scanned
         # them stalled every websocket on the worker for ~120 ms
-        log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else "external",
+        log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else
+                                       "cluster" if redis.cluster else "external",
                                        "database": db.engine.dialect.name})
         yield
 

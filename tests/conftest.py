@@ -3,6 +3,10 @@
 Under CI (CI=true) the machine's Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432) must answer, or
 the run stops loudly. Elsewhere a missing Redis is replaced by a private embedded server, and the
 PostgreSQL half of the store tests is skipped, so ``make test`` passes on a laptop with neither.
+
+``redis_cluster_url`` starts a real three-master Redis Cluster of the run's own (tests/cluster/ runs the
+stream, routing and session tests on it); it needs ``redis-server`` and ``redis-cli``, is skipped without them
+outside CI and fails the run without them under CI.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ import pytest
 import redis as sync_redis
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from redis.cluster import RedisCluster as SyncRedisCluster
 
 from assist.app import create_app
 from assist.auth.tokens import create_token
 from assist.settings import Settings
-from assist.stores.redis import EmbeddedRedis
+from assist.stores.redis import EmbeddedRedis, cluster_node_url
 from assist.stores.sql import Database
 
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
@@ -61,19 +66,32 @@ def _delete_test_keys() -> Iterator[None]:
         if not _redis_answers(url):
             continue
         try:
-            client = sync_redis.Redis.from_url(url, socket_connect_timeout=1)
+            client = sync_client(url)
             for prefix in prefixes:
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                for start in range(0, len(keys), 500):
-                    client.delete(*keys[start:start + 500])
+                delete_prefix_keys(client, prefix)
             client.close()
         except sync_redis.RedisError:
             continue
 
 
+def sync_client(url: str) -> sync_redis.Redis:
+    """A blocking client for ``url``: a cluster client (scans and deletes on every node) for a cluster URL."""
+    node_url = cluster_node_url(url)
+    if node_url is not None:
+        return SyncRedisCluster.from_url(node_url, socket_connect_timeout=1)  # type: ignore[return-value]
+    return sync_redis.Redis.from_url(url, socket_connect_timeout=1)
+
+
+def delete_prefix_keys(client: sync_redis.Redis, prefix: str) -> None:
+    """Delete every key under ``prefix`` (on every node of a cluster)."""
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start:start + 500])
+
+
 def _redis_answers(url: str) -> bool:
     try:
-        return bool(sync_redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        return bool(sync_client(url).ping())
     except Exception:  # noqa: BLE001
         return False
 
@@ -340,6 +358,117 @@ class PrivateRedis:
         self.stop(kill=kill)
         time.sleep(down_seconds)
         self.start()
+
+
+class PrivateRedisCluster:
+    """A Redis Cluster of the run's own: ``masters`` redis-server processes with ``--cluster-enabled yes`` on free
+    ports in ``directory``, joined by ``redis-cli --cluster create`` with no replicas. ``url`` names its first
+    node with the ``redis+cluster`` scheme, as ``ASSIST_REDIS_URL`` would."""
+
+    def __init__(self, directory: Path, masters: int = 3) -> None:
+        self.directory = directory
+        self.ports = _cluster_ports(masters)
+        self.url = f"redis+cluster://127.0.0.1:{self.ports[0]}"
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    @staticmethod
+    def missing_binaries() -> list[str]:
+        return [name for name in ("redis-server", "redis-cli") if shutil.which(name) is None]
+
+    def start(self, timeout: float = 30.0) -> PrivateRedisCluster:
+        """Start the nodes, assign every slot and wait until each node reports ``cluster_state:ok``. Raises
+        RuntimeError (with redis-cli's output) when it does not come up; what was started is stopped."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            for port in self.ports:
+                self.processes.append(subprocess.Popen(
+                    [str(shutil.which("redis-server")), "--port", str(port), "--bind", "127.0.0.1",
+                     "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
+                     "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no",
+                     "--dir", str(self.directory), "--daemonize", "no", "--loglevel", "warning",
+                     "--logfile", str(self.directory / f"{port}.log")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            deadline = time.monotonic() + timeout
+            for port in self.ports:
+                while not _redis_answers(f"redis://127.0.0.1:{port}/0"):
+                    self._check_alive(deadline)
+                    time.sleep(0.05)
+            created = subprocess.run(
+                [str(shutil.which("redis-cli")), "--cluster", "create",
+                 *(f"127.0.0.1:{port}" for port in self.ports), "--cluster-replicas", "0", "--cluster-yes"],
+                capture_output=True, text=True, timeout=timeout)
+            if created.returncode != 0:
+                raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout}{created.stderr}")
+            while not all(self._node_ok(port) for port in self.ports):
+                self._check_alive(deadline)
+                time.sleep(0.1)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _node_ok(self, port: int) -> bool:
+        client = sync_redis.Redis(port=port, socket_connect_timeout=1, decode_responses=True)
+        try:
+            info = client.cluster("INFO")
+            return bool(info.get("cluster_state") == "ok"
+                        and int(info.get("cluster_known_nodes", 0)) == len(self.ports))
+        finally:
+            client.close()
+
+    def _check_alive(self, deadline: float) -> None:
+        if any(p.poll() is not None for p in self.processes):
+            raise RuntimeError(f"a cluster redis-server exited; see the logs in {self.directory}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the Redis Cluster on ports {self.ports} did not come up in time")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes = []
+
+
+def _cluster_ports(count: int) -> list[int]:
+    """``count`` ports that are free, each with its cluster bus port (port + 10000) free too."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port + 10000 > 65535 or port in ports:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        ports.append(port)
+    return ports
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A real local three-master Redis Cluster for the whole run (``redis+cluster://`` URL), stopped at the end.
+
+    Skipped, saying why, where redis-server or redis-cli is missing; under CI that fails the run instead."""
+    missing = PrivateRedisCluster.missing_binaries()
+    if missing:
+        if UNDER_CI:
+            pytest.exit(f"CI requires a local Redis Cluster, and {', '.join(missing)} is not installed",
+                        returncode=3)
+        pytest.skip(f"no local Redis Cluster: {', '.join(missing)} not installed (required under CI)")
+    directory = Path(tempfile.mkdtemp(prefix="assist-redis-cluster-"))
+    cluster = PrivateRedisCluster(directory)
+    try:
+        yield cluster.start().url
+    finally:
+        cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class PrivatePostgres:
