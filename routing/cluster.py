@@ -6,11 +6,13 @@ commands go through that node's batcher: one write per node, concurrent callers 
 commands to one node in order. Commands for different nodes travel at the same time, in no order between them,
 as in redis-py's cluster pipeline.
 
-A reply that the slot has moved (MOVED, ASK), or that the cluster cannot serve it now (TRYAGAIN, CLUSTERDOWN),
-means the command was not run: it is sent again through the cluster client, which follows the redirection and
-refreshes its slot map, so the next commands go to the right node. A connection failure reaches the caller as on
-one node (the batcher's rules: a batch of reads is tried once more, a write never), and the client re-reads the
-cluster's layout before the next send, in case a node failed over.
+A reply that the slot has moved (MOVED) means the command was not run: the slot map is read again and the command
+sent to the slot's new node, so the next commands go straight there. One being migrated (ASK) or that the cluster
+cannot serve now (TRYAGAIN, CLUSTERDOWN) is sent again through the cluster client, which follows the redirection
+or waits and retries (its replies then come through redis-py's parsers: ``True`` for a SET, a dict for
+HGETALL). A connection failure reaches the caller as on one node (the batcher's rules: a batch of reads is
+tried once more, a write never), and the client re-reads the cluster's layout before the next send, in case a
+node failed over.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.crc import key_slot
-from redis.exceptions import AskError, ClusterDownError, TryAgainError
+from redis.exceptions import AskError, ClusterDownError, MovedError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -30,6 +32,8 @@ from routing.batching import CommandBatcher, encode_arg
 __all__ = ["NodeBatchers", "command_key"]
 
 _REDIRECTED = (AskError, TryAgainError, ClusterDownError)  # MovedError is an AskError
+_PLACEMENTS = 3
+"""Sends of a command whose slot moved, each after reading the slot map again, before the client takes over."""
 _SCRIPT_COMMANDS = frozenset({"EVALSHA", "EVAL", "EVALSHA_RO", "EVAL_RO", "FCALL", "FCALL_RO"})
 
 
@@ -50,7 +54,7 @@ class _NodePool:
     async def get_connection(self) -> Any:
         connection = self.node.acquire_connection()
         try:
-            await connection.connect()
+            await connection.connect()  # type: ignore[no-untyped-call]
         except BaseException:
             await connection.disconnect()
             self.node.release(connection)
@@ -79,32 +83,40 @@ class NodeBatchers:
         if self._stale:
             await self.cluster.initialize()
             self._stale = False
+        replies: list[Any] = [None] * len(commands)
+        pending = [i for i, command in enumerate(commands) if command_key(command) is not None]
+        by_client = [i for i, command in enumerate(commands) if command_key(command) is None]
+        for attempt in range(_PLACEMENTS):
+            await self._send_placed(commands, pending, replies)
+            pending = [i for i in pending if isinstance(replies[i], MovedError)]
+            if not pending or attempt == _PLACEMENTS - 1:
+                break
+            await self.cluster.nodes_manager.initialize()  # the slot moved for good: read the new map
+        by_client += [i for i, reply in enumerate(replies) if isinstance(reply, _REDIRECTED)]
+        for i in sorted(by_client):
+            replies[i] = await self._through_client(commands[i])
+        return replies
+
+    async def _send_placed(self, commands: Sequence[Sequence[Any]], positions: list[int], replies: list[Any]) -> None:
+        """Send the commands at ``positions``, each to its slot's node, and put their replies there."""
         by_node: dict[str, list[int]] = {}
-        keyless: list[int] = []
-        for i, command in enumerate(commands):
-            key = command_key(command)
-            if key is None:
-                keyless.append(i)
-                continue
-            node = self.cluster.nodes_manager.get_node_from_slot(key_slot(encode_arg(key)))
+        for i in positions:
+            node = self.cluster.nodes_manager.get_node_from_slot(key_slot(encode_arg(command_key(commands[i]))))
             if node.name not in self._batchers:
                 self._batchers[node.name] = CommandBatcher(_NodePool(node))  # type: ignore[arg-type]
             by_node.setdefault(node.name, []).append(i)
-        replies: list[Any] = [None] * len(commands)
-        self.exchanges += 1 if by_node else 0
+        if not by_node:
+            return
+        self.exchanges += 1
         try:
-            results = await asyncio.gather(*(self._batchers[name].send([commands[i] for i in positions])
-                                             for name, positions in by_node.items()))
+            results = await asyncio.gather(*(self._batchers[name].send([commands[i] for i in node_positions])
+                                             for name, node_positions in by_node.items()))
         except (RedisConnectionError, RedisTimeoutError, OSError):
             self._stale = True
             raise
-        for positions, result in zip(by_node.values(), results, strict=True):
-            for i, reply in zip(positions, result, strict=True):
+        for node_positions, result in zip(by_node.values(), results, strict=True):
+            for i, reply in zip(node_positions, result, strict=True):
                 replies[i] = reply
-        for i, reply in enumerate(replies):
-            if i in keyless or isinstance(reply, _REDIRECTED):
-                replies[i] = await self._through_client(commands[i])
-        return replies
 
     async def _through_client(self, command: Sequence[Any]) -> Any:
         """``command`` sent by the cluster client (which follows redirections); an error reply as its object."""
