@@ -6,7 +6,8 @@ PostgreSQL half of the store tests is skipped, so ``make test`` passes on a lapt
 
 ``redis_cluster_url`` starts a real three-master Redis Cluster of the run's own (tests/cluster/ runs the
 stream, routing and session tests on it); it needs ``redis-server`` and ``redis-cli``, is skipped without them
-outside CI and fails the run without them under CI.
+outside CI and fails the run without them under CI (``ASSIST_TEST_REDIS_CLUSTER_URL`` names a running one
+instead; the run's keys on it are deleted by prefix at the end).
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from redis.cluster import RedisCluster as SyncRedisCluster
 from assist.app import create_app
 from assist.auth.tokens import create_token
 from assist.settings import Settings
+from assist.stores.local_cluster import LocalRedisCluster
 from assist.stores.redis import EmbeddedRedis, cluster_node_url
 from assist.stores.sql import Database
 
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("ASSIST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CLUSTER_URL = os.environ.get("ASSIST_TEST_REDIS_CLUSTER_URL", "")
 POSTGRES_URL = os.environ.get("ASSIST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
@@ -360,110 +363,23 @@ class PrivateRedis:
         self.start()
 
 
-class PrivateRedisCluster:
-    """A Redis Cluster of the run's own: ``masters`` redis-server processes with ``--cluster-enabled yes`` on free
-    ports in ``directory``, joined by ``redis-cli --cluster create`` with no replicas. ``url`` names its first
-    node with the ``redis+cluster`` scheme, as ``ASSIST_REDIS_URL`` would."""
-
-    def __init__(self, directory: Path, masters: int = 3) -> None:
-        self.directory = directory
-        self.ports = _cluster_ports(masters)
-        self.url = f"redis+cluster://127.0.0.1:{self.ports[0]}"
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    @staticmethod
-    def missing_binaries() -> list[str]:
-        return [name for name in ("redis-server", "redis-cli") if shutil.which(name) is None]
-
-    def start(self, timeout: float = 30.0) -> PrivateRedisCluster:
-        """Start the nodes, assign every slot and wait until each node reports ``cluster_state:ok``. Raises
-        RuntimeError (with redis-cli's output) when it does not come up; what was started is stopped."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        try:
-            for port in self.ports:
-                self.processes.append(subprocess.Popen(
-                    [str(shutil.which("redis-server")), "--port", str(port), "--bind", "127.0.0.1",
-                     "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
-                     "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no",
-                     "--dir", str(self.directory), "--daemonize", "no", "--loglevel", "warning",
-                     "--logfile", str(self.directory / f"{port}.log")],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            deadline = time.monotonic() + timeout
-            for port in self.ports:
-                while not _redis_answers(f"redis://127.0.0.1:{port}/0"):
-                    self._check_alive(deadline)
-                    time.sleep(0.05)
-            created = subprocess.run(
-                [str(shutil.which("redis-cli")), "--cluster", "create",
-                 *(f"127.0.0.1:{port}" for port in self.ports), "--cluster-replicas", "0", "--cluster-yes"],
-                capture_output=True, text=True, timeout=timeout)
-            if created.returncode != 0:
-                raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout}{created.stderr}")
-            while not all(self._node_ok(port) for port in self.ports):
-                self._check_alive(deadline)
-                time.sleep(0.1)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def _node_ok(self, port: int) -> bool:
-        client = sync_redis.Redis(port=port, socket_connect_timeout=1, decode_responses=True)
-        try:
-            info = client.cluster("INFO")
-            return bool(info.get("cluster_state") == "ok"
-                        and int(info.get("cluster_known_nodes", 0)) == len(self.ports))
-        finally:
-            client.close()
-
-    def _check_alive(self, deadline: float) -> None:
-        if any(p.poll() is not None for p in self.processes):
-            raise RuntimeError(f"a cluster redis-server exited; see the logs in {self.directory}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the Redis Cluster on ports {self.ports} did not come up in time")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes = []
-
-
-def _cluster_ports(count: int) -> list[int]:
-    """``count`` ports that are free, each with its cluster bus port (port + 10000) free too."""
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port + 10000 > 65535 or port in ports:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        ports.append(port)
-    return ports
-
-
 @pytest.fixture(scope="session")
 def redis_cluster_url() -> Iterator[str]:
-    """A real local three-master Redis Cluster for the whole run (``redis+cluster://`` URL), stopped at the end.
+    """A Redis Cluster for the whole run (a ``redis+cluster://`` URL): ``ASSIST_TEST_REDIS_CLUSTER_URL`` if set,
+    else a real local three-master cluster started here and stopped at the end.
 
     Skipped, saying why, where redis-server or redis-cli is missing; under CI that fails the run instead."""
-    missing = PrivateRedisCluster.missing_binaries()
+    if CLUSTER_URL:
+        yield CLUSTER_URL
+        return
+    missing = LocalRedisCluster.missing_binaries()
     if missing:
         if UNDER_CI:
-            pytest.exit(f"CI requires a local Redis Cluster, and {', '.join(missing)} is not installed",
-                        returncode=3)
-        pytest.skip(f"no local Redis Cluster: {', '.join(missing)} not installed (required under CI)")
+            pytest.exit(f"CI requires a local Redis Cluster, and this machine lacks {', '.join(missing)} "
+                        "(or set ASSIST_TEST_REDIS_CLUSTER_URL)", returncode=3)
+        pytest.skip(f"no local Redis Cluster: this machine lacks {', '.join(missing)} (required under CI)")
     directory = Path(tempfile.mkdtemp(prefix="assist-redis-cluster-"))
-    cluster = PrivateRedisCluster(directory)
+    cluster = LocalRedisCluster(directory)
     try:
         yield cluster.start().url
     finally:
