@@ -108,9 +108,10 @@ class NodeBatchers:
         if not by_node:
             return
         self.exchanges += 1
-        try:
-            results = await asyncio.gather(*(self._batchers[name].send([commands[i] for i in node_positions])
-                                             for name, node_positions in by_node.items()))
+        sends = [self._batchers[name].send([commands[i] for i in node_positions])
+                 for name, node_positions in by_node.items()]
+        try:  # one node: awaited in place, no task for it
+            results = [await sends[0]] if len(sends) == 1 else await asyncio.gather(*sends)
         except (RedisConnectionError, RedisTimeoutError, OSError):
             self._stale = True
             raise
