@@ -47,6 +47,7 @@ from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
 from routing.api import build_router
+from routing.config import load_routing_config
 from routing.errors import RoutingError
 from routing.service import RoutingService
 
@@ -118,7 +119,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
 async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore, db: Database,
                          sessions: SessionService) -> None:
     """Routing runs in every worker (its state is in Redis); its offers reach agents through their streams."""
-    routing = RoutingService(redis.client, redis.keys.key)
+    config = load_routing_config(settings.routing_config) if settings.routing_config else None
+    routing = RoutingService(redis.client, redis.keys.key, config=config)
     bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
     routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
     routing.on_decision = metrics.routing_decision

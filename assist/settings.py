@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
     """The static pages (side panel, trainer console, dashboard); set it when installed non-editable."""
 
+    routing_config: Path | None = None
+    """A YAML file of routing queues (relaxation steps, sticky windows, accept timeouts, skill requirements:
+    ``routing/config.py``); unset, one ``default`` queue with the engine's defaults. Invalid: the service does not
+    start."""
+
     database_url: str = ""
     """SQLAlchemy URL. Empty means a SQLite file in ``data_dir``; ``postgresql://`` URLs use psycopg."""
     redis_url: str = ""

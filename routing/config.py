@@ -1,0 +1,105 @@
+"""Queues as an operator writes them: a YAML file of queue policies, validated before anything routes by it.
+
+```yaml
+max_misses: 3                      # missed offers before an agent is set away (optional)
+queues:
+  sales:
+    group: sales                   # the queue's agent pool (omit: every agent)
+    required_skills: {sales: 2}    # every contact of the queue needs these on top of its own
+    offer_timeout_seconds: 15      # accept timeout
+    sticky_seconds: 30             # the customer's last agent wins this long after arrival
+    sticky_hold: true
+    steps:                         # relaxation, by strictly increasing after_seconds
+      - {after_seconds: 30, proficiency_delta: 1}
+      - {after_seconds: 60, drop_preferred: true}
+      - {after_seconds: 90, overflow_group: overflow}
+```
+
+A ``default`` queue is added when the file has none (contacts that name no queue go there). ``load_routing_config``
+raises ``RoutingConfigError`` naming every problem, so a bad file stops the service at start rather than
+misrouting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from routing.engine import MAX_PROFICIENCY, QueuePolicy, RelaxationStep
+from routing.service import RoutingConfig
+
+__all__ = ["QueueFile", "RoutingConfigError", "RoutingFile", "load_routing_config"]
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class RoutingConfigError(ValueError):
+    """The routing configuration file cannot be read or is invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepFile(_Strict):
+    after_seconds: float = Field(ge=0)
+    proficiency_delta: int = Field(0, ge=0, le=MAX_PROFICIENCY - 1)
+    drop_preferred: bool = False
+    overflow_group: Name | None = None
+
+
+class QueueFile(_Strict):
+    group: Name | None = None
+    required_skills: dict[Name, Annotated[int, Field(ge=1, le=MAX_PROFICIENCY)]] = Field(default_factory=dict)
+    offer_timeout_seconds: float = Field(20.0, gt=0, le=3600)
+    sticky_seconds: float = Field(0.0, ge=0)
+    sticky_hold: bool = True
+    handle_seconds: float = Field(300.0, gt=0)
+    idle_half_seconds: float = Field(60.0, gt=0)
+    explain_limit: int = Field(5, ge=1, le=50)
+    steps: list[StepFile] = Field(default_factory=list, max_length=20)
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_in_order(cls, steps: list[StepFile]) -> list[StepFile]:
+        times = [step.after_seconds for step in steps]
+        if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+            raise ValueError("steps must have strictly increasing after_seconds")
+        return steps
+
+    def policy(self, name: str) -> QueuePolicy:
+        return QueuePolicy(
+            name=name, group=self.group, sticky_seconds=self.sticky_seconds, sticky_hold=self.sticky_hold,
+            offer_timeout_seconds=self.offer_timeout_seconds, handle_seconds=self.handle_seconds,
+            idle_half_seconds=self.idle_half_seconds, explain_limit=self.explain_limit,
+            required_skills=tuple(sorted(self.required_skills.items())),
+            steps=tuple(RelaxationStep(s.after_seconds, s.proficiency_delta, s.drop_preferred, s.overflow_group)
+                        for s in self.steps))
+
+
+class RoutingFile(_Strict):
+    queues: dict[Name, QueueFile] = Field(default_factory=dict)
+    max_misses: int = Field(3, ge=1, le=100)
+
+    def config(self) -> RoutingConfig:
+        """The service's configuration; a ``default`` queue with the engine's defaults when none is named."""
+        queues = {"default": QueueFile(), **self.queues}
+        return RoutingConfig(policies={name: queue.policy(name) for name, queue in queues.items()},
+                             max_misses=self.max_misses)
+
+
+def load_routing_config(path: Path) -> RoutingConfig:
+    """The routing configuration in the YAML file at ``path``. Raises RoutingConfigError (unreadable, not YAML,
+    or invalid: every problem with its place, e.g. ``queues.sales.steps.1``)."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise RoutingConfigError(f"routing configuration {path}: {exc}") from exc
+    try:
+        return RoutingFile.model_validate(document or {}).config()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())
+        raise RoutingConfigError(f"routing configuration {path} is invalid: {problems}") from exc
