@@ -19,7 +19,7 @@ from assist.sessions.state import SessionState
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
-from routing.engine import AgentStatus
+from routing.engine import AgentStatus, Contact
 from routing.errors import RoutingError
 from routing.records import Offer, Withdrawal
 from routing.service import RoutingService
@@ -44,12 +44,13 @@ class OfferBridge:
     async def on_offer(self, offer: Offer) -> None:
         """Push the reserved contact to the agent as an ``offer`` that expires with the reservation.
 
-        Routing knows the customer by id and the contact by its queue: the queue name stands for the
-        reason for contact (queues are usually named for it), ``general`` for the default queue.
+        Routing knows the customer by id; the reason for contact is the one the routing system gave (so the
+        session's guidance, first prompts included, follows it), else the queue's name (queues are usually named
+        for it), ``general`` for the default queue.
         """
         contact = offer.contact
         identifiers = {"customer_id": contact.customer_id} if contact.customer_id else {}
-        reason = contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
+        reason = contact_reason(contact)
         state = await self.sessions.offer(OfferRequest(
             agent_id=offer.agent_id, channel=contact.channel if contact.channel in CHANNELS else "chat",
             reason=reason, identifiers=identifiers, reservation_id=offer.reservation_id,
@@ -85,6 +86,14 @@ class OfferBridge:
             await self.routing.agents.set_status(agent_id, AgentStatus(status))
         except RoutingError as exc:
             log.info("status of %s not set in routing: %s", agent_id, exc.detail)
+
+
+def contact_reason(contact: Contact) -> str:
+    """The session reason of a routed contact: its own, else its queue's name when that reads as a reason, else
+    ``general``."""
+    if contact.reason and REASON.fullmatch(contact.reason):
+        return contact.reason
+    return contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
 
 
 async def register_agents(db: Database, routing: RoutingService) -> int:

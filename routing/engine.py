@@ -84,7 +84,8 @@ class Contact:
     """A contact to route. ``priority`` is 0..100 (VIP and at-risk customers higher).
 
     ``last_agent_id`` is the customer's last agent or the journey's owner (sticky routing);
-    ``excluded_agents`` are agents who already declined or missed this contact.
+    ``excluded_agents`` are agents who already declined or missed this contact; ``reason`` is the reason for
+    contact (an intent such as ``refund``), which routing carries to the agent's offer and does not decide on.
     """
 
     contact_id: str
@@ -98,6 +99,7 @@ class Contact:
     last_agent_id: str | None = None
     queue: str = "default"
     excluded_agents: frozenset[str] = frozenset()
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

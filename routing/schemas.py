@@ -11,6 +11,7 @@ from routing.records import Routed
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_:@-]{0,127}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+ContactReason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
 
 
 def _json_integer(value: object) -> object:
@@ -112,6 +113,8 @@ class ContactIn(_In):
     priority: Priority = Field(0, description="0..100; VIP and at-risk customers higher")
     customer_id: str | None = Field(None, max_length=128)
     last_agent_id: Identifier | None = Field(None, description="last agent or journey owner (sticky)")
+    reason: ContactReason | None = Field(None, description="the reason for contact (e.g. refund, cancel): the "
+                                         "agent's offer and first prompts follow it; omitted, the queue's name")
 
 
 class CandidateOut(BaseModel):
