@@ -32,6 +32,8 @@ from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
 from assist.privacy.live import LiveErasure
+from assist.queues import endpoints as queue_endpoints
+from assist.queues.service import QueueConfigs
 from assist.records.journal import RecordJournal
 from assist.records.writer import RecordWriter
 from assist.sessions import endpoints as sessions_endpoints
@@ -47,7 +49,7 @@ from assist.stream import tickets as stream_tickets
 from assist.stream.fanout import Fanout
 from assist.stream.outbox import Outbox
 from routing.api import build_router
-from routing.config import load_routing_config
+from routing.config import RoutingFile, load_routing_file
 from routing.errors import RoutingError
 from routing.service import RoutingService
 
@@ -119,13 +121,18 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
 async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore, db: Database,
                          sessions: SessionService) -> None:
     """Routing runs in every worker (its state is in Redis); its offers reach agents through their streams."""
-    config = load_routing_config(settings.routing_config) if settings.routing_config else None
-    routing = RoutingService(redis.client, redis.keys.key, config=config)
+    document = load_routing_file(settings.routing_config) if settings.routing_config else RoutingFile()
+    routing = RoutingService(redis.client, redis.keys.key, config=document.config())
     bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
     routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
     routing.on_decision = metrics.routing_decision
     sessions.hooks.append(bridge.on_session)
     sessions.status_hooks.append(bridge.on_status)
+    queues = QueueConfigs(routing, redis.client, redis.keys, document,
+                          "file" if settings.routing_config else "default")
+    await queues.start()  # an admin's stored configuration wins over the file
+    stack.push_async_callback(queues.stop)
+    app.state.queue_configs = queues
     await routing.start()
     stack.push_async_callback(routing.stop)
     await register_agents(db, routing)
@@ -169,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_endpoints.router)
     app.include_router(practice_endpoints.router)
     app.include_router(privacy_endpoints.router)
+    app.include_router(queue_endpoints.router)
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)
     app.include_router(stream_tickets.router)

@@ -74,14 +74,18 @@ class NodeBatchers:
         self.exchanges = 0
         """Round trips callers waited for: a send's writes to several nodes go at once and count as one, and
         each command re-sent after a redirection counts one more (for tests and metrics)."""
-        self._stale = True
-        """The slot map must be read (first use, or after a connection failure) before commands are placed."""
+        self._started = False
+        self._stale = False
+        """A connection failed: a node may have failed over, so the slot map is read again before the next send."""
 
     async def send(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
         """Replies to ``commands`` in order (error replies as exception objects); raises on a connection failure,
         after which the slot map is read again before the next send."""
+        if not self._started:
+            await self.cluster.initialize()  # the slot map, read once by the client
+            self._started = True
         if self._stale:
-            await self.cluster.initialize()
+            await self.cluster.nodes_manager.initialize()
             self._stale = False
         replies: list[Any] = [None] * len(commands)
         pending = [i for i, command in enumerate(commands) if command_key(command) is not None]

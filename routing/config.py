@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from routing.engine import MAX_PROFICIENCY, QueuePolicy, RelaxationStep
+from routing.schemas import NAMED_KEYS_ONLY, JsonInteger, JsonNumber, Level, Name
 from routing.service import RoutingConfig
 
-__all__ = ["QueueFile", "RoutingConfigError", "RoutingFile", "load_routing_config"]
+__all__ = ["QueueFile", "RoutingConfigError", "RoutingFile", "load_routing_config", "load_routing_file"]
 
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
 
 class RoutingConfigError(ValueError):
@@ -41,25 +41,27 @@ class RoutingConfigError(ValueError):
 
 
 class _Strict(BaseModel):
+    """No unknown field, and JSON's types as they are: ``0`` is not ``false``, ``"3"`` is not ``3``."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class StepFile(_Strict):
-    after_seconds: float = Field(ge=0)
-    proficiency_delta: int = Field(0, ge=0, le=MAX_PROFICIENCY - 1)
-    drop_preferred: bool = False
+    after_seconds: Annotated[float, Field(ge=0, le=86400), JsonNumber]
+    proficiency_delta: Annotated[int, Field(ge=0, le=MAX_PROFICIENCY - 1), JsonInteger] = 0
+    drop_preferred: StrictBool = False
     overflow_group: Name | None = None
 
 
 class QueueFile(_Strict):
     group: Name | None = None
-    required_skills: dict[Name, Annotated[int, Field(ge=1, le=MAX_PROFICIENCY)]] = Field(default_factory=dict)
-    offer_timeout_seconds: float = Field(20.0, gt=0, le=3600)
-    sticky_seconds: float = Field(0.0, ge=0)
-    sticky_hold: bool = True
-    handle_seconds: float = Field(300.0, gt=0)
-    idle_half_seconds: float = Field(60.0, gt=0)
-    explain_limit: int = Field(5, ge=1, le=50)
+    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
+    offer_timeout_seconds: Annotated[float, Field(gt=0, le=3600), JsonNumber] = 20.0
+    sticky_seconds: Annotated[float, Field(ge=0, le=86400), JsonNumber] = 0.0
+    sticky_hold: StrictBool = True
+    handle_seconds: Annotated[float, Field(gt=0, le=86400), JsonNumber] = 300.0
+    idle_half_seconds: Annotated[float, Field(gt=0, le=86400), JsonNumber] = 60.0
+    explain_limit: Annotated[int, Field(ge=1, le=50), JsonInteger] = 5
     steps: list[StepFile] = Field(default_factory=list, max_length=20)
 
     @field_validator("steps")
@@ -81,8 +83,8 @@ class QueueFile(_Strict):
 
 
 class RoutingFile(_Strict):
-    queues: dict[Name, QueueFile] = Field(default_factory=dict)
-    max_misses: int = Field(3, ge=1, le=100)
+    queues: dict[Name, QueueFile] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
+    max_misses: Annotated[int, Field(ge=1, le=100), JsonInteger] = 3
 
     def config(self) -> RoutingConfig:
         """The service's configuration; a ``default`` queue with the engine's defaults when none is named."""
@@ -91,15 +93,20 @@ class RoutingFile(_Strict):
                              max_misses=self.max_misses)
 
 
-def load_routing_config(path: Path) -> RoutingConfig:
-    """The routing configuration in the YAML file at ``path``. Raises RoutingConfigError (unreadable, not YAML,
-    or invalid: every problem with its place, e.g. ``queues.sales.steps.1``)."""
+def load_routing_file(path: Path) -> RoutingFile:
+    """The routing configuration document in the YAML file at ``path``. Raises RoutingConfigError (unreadable, not
+    YAML, or invalid: every problem with its place, e.g. ``queues.sales.steps``)."""
     try:
         document = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise RoutingConfigError(f"routing configuration {path}: {exc}") from exc
     try:
-        return RoutingFile.model_validate(document or {}).config()
+        return RoutingFile.model_validate(document or {})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())
         raise RoutingConfigError(f"routing configuration {path} is invalid: {problems}") from exc
+
+
+def load_routing_config(path: Path) -> RoutingConfig:
+    """``load_routing_file(path)`` as the service's configuration. Raises RoutingConfigError."""
+    return load_routing_file(path).config()

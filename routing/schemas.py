@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
 from routing.engine import AgentState, AgentStatus, Candidate, Decision
 from routing.records import Routed
@@ -22,11 +23,22 @@ def _json_integer(value: object) -> object:
     return value
 
 
+def _json_number(value: object) -> object:
+    """JSON Schema's ``number``: never a boolean or a numeric string (pydantic's lax mode reads both)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 _NOT_BOOL_OR_STR = BeforeValidator(_json_integer)  # after the bounds, which must stay on the int to be documented
+JsonInteger = _NOT_BOOL_OR_STR
+"""Put after an int's bounds in ``Annotated``: the value must be a JSON integer."""
+JsonNumber = BeforeValidator(_json_number)
+"""Put after a float's bounds in ``Annotated``: the value must be a JSON number."""
 Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (novice) to 5 (expert)"), _NOT_BOOL_OR_STR]
 Capacity = Annotated[int, Field(ge=0, le=100, description="sessions the agent can hold at once"), _NOT_BOOL_OR_STR]
 Priority = Annotated[int, Field(ge=0, le=100), _NOT_BOOL_OR_STR]
-_NAMED_KEYS_ONLY = {"additionalProperties": False}
+NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 """For ``dict[Name, ...]``: pydantic documents the key pattern as ``patternProperties`` only, which leaves every
 other key valid in the document while the service refuses it."""
 
@@ -47,10 +59,10 @@ class SkillOut(BaseModel):
 class AgentIn(_In):
     """An agent's profile; ``status`` is optional (a new agent starts away unless given)."""
 
-    skills: dict[Name, Level] = Field(json_schema_extra=_NAMED_KEYS_ONLY)
+    skills: dict[Name, Level] = Field(json_schema_extra=NAMED_KEYS_ONLY)
     languages: list[Name] = Field(default_factory=list, max_length=50)
     capacity: dict[Name, Capacity] = Field(description="channel -> concurrent sessions, e.g. {'chat': 3}",
-                                           json_schema_extra=_NAMED_KEYS_ONLY)
+                                           json_schema_extra=NAMED_KEYS_ONLY)
     groups: list[Name] = Field(default_factory=list, max_length=50)
     status: AgentStatus | None = None
 
@@ -107,8 +119,8 @@ class ContactIn(_In):
     contact_id: Identifier
     channel: Name
     queue: Name = "default"
-    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
-    preferred_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
+    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
+    preferred_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
     language: Name | None = None
     priority: Priority = Field(0, description="0..100; VIP and at-risk customers higher")
     customer_id: str | None = Field(None, max_length=128)

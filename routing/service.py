@@ -154,6 +154,11 @@ class RoutingService(OfferSettlement):
                 log.exception("routing background pass failed; retrying")
             await asyncio.sleep(0.01)
 
+    def wake(self) -> None:
+        """Run the background pass now rather than at the next tick (the queues changed: contacts waiting may
+        route under the new policies)."""
+        self._wake.set()
+
     def policy(self, queue: str) -> QueuePolicy:
         """The policy of ``queue``. Raises ``unknown_queue`` (422)."""
         policy = self.config.policies.get(queue)
