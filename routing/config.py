@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from routing.engine import MAX_PROFICIENCY, QueuePolicy, RelaxationStep
-from routing.schemas import NAMED_KEYS_ONLY, JsonInteger, JsonNumber, Level, Name
+from routing.schemas import NAMED_KEYS, JsonInteger, JsonNumber, Level, Name
 from routing.service import RoutingConfig
 
 __all__ = ["QueueFile", "RoutingConfigError", "RoutingFile", "load_routing_config", "load_routing_file"]
@@ -55,7 +55,7 @@ class StepFile(_Strict):
 
 class QueueFile(_Strict):
     group: Name | None = None
-    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
+    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
     offer_timeout_seconds: Annotated[float, Field(gt=0, le=3600), JsonNumber] = 20.0
     sticky_seconds: Annotated[float, Field(ge=0, le=86400), JsonNumber] = 0.0
     sticky_hold: StrictBool = True
@@ -83,7 +83,7 @@ class QueueFile(_Strict):
 
 
 class RoutingFile(_Strict):
-    queues: dict[Name, QueueFile] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY)
+    queues: dict[Name, QueueFile] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
     max_misses: Annotated[int, Field(ge=1, le=100), JsonInteger] = 3
 
     def config(self) -> RoutingConfig:
