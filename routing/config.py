@@ -83,6 +83,12 @@ class QueueFile(_Strict):
 
 
 class RoutingFile(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "max_misses": 3,
+        "queues": {"sales": {"group": "sales", "required_skills": {"sales": 2}, "offer_timeout_seconds": 15,
+                             "sticky_seconds": 30, "steps": [{"after_seconds": 30, "proficiency_delta": 1},
+                                                             {"after_seconds": 60, "drop_preferred": True}]}}}]})
+
     queues: dict[Name, QueueFile] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
     max_misses: Annotated[int, Field(ge=1, le=100), JsonInteger] = 3
 
