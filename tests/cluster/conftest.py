@@ -4,8 +4,9 @@ Each module here imports the tests of one module elsewhere; ``redis_url`` is ove
 (``redis_cluster_url``, started once for the session), so every store, app and live server of those tests
 talks to the cluster through the ``redis+cluster://`` URL, as a deployment would. Between them they run every
 Lua script (routing's, the outbox append, the live commit's per-key path, the prompt journal, erasure, rate
-limits), every MULTI (session claim, outbox read) and every pub/sub (fan-out across workers, routing's agent
-feed), through stores, in-process apps and uvicorn processes. A test marked ``single_node`` checks what only one
+limits), every MULTI (session claim, outbox read, the routing configuration's version) and every pub/sub
+(fan-out across workers, routing's agent feed), through stores, in-process apps and uvicorn processes;
+``test_slots.py`` checks what only a cluster has. A test marked ``single_node`` checks what only one
 server can do (a script across hash tags, a NUMSUB count) and is skipped here.
 """
 
