@@ -35,6 +35,8 @@ from assist.practice import endpoints as practice_endpoints
 from assist.practice.service import PracticeService
 from assist.privacy import endpoints as privacy_endpoints
 from assist.privacy.live import LiveErasure
+from assist.queues import endpoints as queue_endpoints
+from assist.queues.service import QueueConfigs
 from assist.records.journal import RecordJournal
 from assist.records.writer import RecordWriter
 from assist.sessions import endpoints as sessions_endpoints
@@ -52,6 +54,7 @@ from assist.stream.outbox import Outbox
 from assist.supervision import endpoints as supervision_endpoints
 from models.exploration import Exploration
 from routing.api import build_router
+from routing.config import RoutingFile, load_routing_file
 from routing.errors import RoutingError
 from routing.service import RoutingService
 
@@ -68,7 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             embedded = EmbeddedRedis()
             redis_url = embedded.start()
             stack.callback(embedded.stop)
-        redis = RedisStore(redis_url, settings.redis_prefix, settings.redis_max_connections)
+        redis = RedisStore(redis_url, settings.redis_prefix, settings.redis_max_connections, settings.redis_cluster)
         stack.push_async_callback(redis.close)
         db = Database(settings.resolved_database_url, settings.database_pool_size, settings.database_max_overflow)
         stack.push_async_callback(db.close)
@@ -82,7 +85,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _start_stream(app, stack, settings, redis, db)
         gc.freeze()  # startup's objects (models, libraries) are never garbage: a full collection that scanned
         # them stalled every websocket on the worker for ~120 ms
-        log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else "external",
+        log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else
+                                       "cluster" if redis.cluster else "external",
                                        "database": db.engine.dialect.name})
         yield
 
@@ -128,13 +132,19 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
 async def _start_routing(app: FastAPI, stack: AsyncExitStack, settings: Settings, redis: RedisStore, db: Database,
                          sessions: SessionService) -> None:
     """Routing runs in every worker (its state is in Redis); its offers reach agents through their streams."""
-    routing = RoutingService(redis.client, redis.keys.key)
+    document = load_routing_file(settings.routing_config) if settings.routing_config else RoutingFile()
+    routing = RoutingService(redis.client, redis.keys.key, config=document.config())
     bridge = OfferBridge(routing, sessions, redis.client, redis.keys, settings.stream_ttl_seconds)
     routing.on_offer, routing.on_withdraw = bridge.on_offer, bridge.on_withdraw
     routing.on_decision = metrics.routing_decision
     sessions.hooks.append(bridge.on_session)
     sessions.status_hooks.append(bridge.on_status)
     sessions.queue_router = bridge
+    queues = QueueConfigs(routing, redis.client, redis.keys, document,
+                          "file" if settings.routing_config else "default")
+    await queues.start()  # an admin's stored configuration wins over the file
+    stack.push_async_callback(queues.stop)
+    app.state.queue_configs = queues
     await routing.start()
     stack.push_async_callback(routing.stop)
     await register_agents(db, routing)
@@ -179,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_endpoints.router)
     app.include_router(practice_endpoints.router)
     app.include_router(privacy_endpoints.router)
+    app.include_router(queue_endpoints.router)
     app.include_router(sessions_endpoints.router)
     app.include_router(stream_endpoint.router)
     app.include_router(stream_tickets.router)

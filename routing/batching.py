@@ -25,7 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["READ_ONLY_COMMANDS", "CommandBatcher", "ReplyTimeout", "pack_commands"]
+__all__ = ["READ_ONLY_COMMANDS", "CommandBatcher", "ReplyTimeout", "encode_arg", "pack_commands"]
 
 Request = tuple[Sequence[Sequence[Any]], "asyncio.Future[list[Any]] | None"]
 
@@ -44,7 +44,7 @@ READ_ONLY_COMMANDS = frozenset({
 after a wire failure. Scripts (EVALSHA) are never in it, whatever they do."""
 
 
-def _encode(arg: Any) -> bytes:
+def encode_arg(arg: Any) -> bytes:
     if isinstance(arg, str):
         return arg.encode()
     if isinstance(arg, bytes):
@@ -65,7 +65,7 @@ def pack_commands(commands: Iterable[Sequence[Any]]) -> bytes:
     for command in commands:
         out.append(b"*%d\r\n" % len(command))
         for arg in command:
-            data = _encode(arg)
+            data = encode_arg(arg)
             out.append(b"$%d\r\n%b\r\n" % (len(data), data))
     return b"".join(out)
 

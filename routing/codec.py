@@ -88,6 +88,7 @@ def contact_to_json(contact: Contact) -> str:
             "arrived_at": contact.arrived_at,
             "last_agent_id": contact.last_agent_id,
             "queue": contact.queue,
+            "reason": contact.reason,
         }
     )
 

@@ -4,7 +4,9 @@ redis-py's per-command machinery (connection checkout, retry wrapper, argument e
 than the round trip itself on a busy worker. ``CommandSender`` sends tuples such as ``("GET", key)``
 through a ``CommandBatcher`` (one write for a caller's commands, concurrent callers coalesced), and runs
 a script by SHA, re-sending it as EVAL when the server does not know it (after a restart or SCRIPT FLUSH).
-With a client that has no single connection pool (Redis Cluster) it falls back to a redis-py pipeline.
+On a Redis Cluster (redis-py's ``RedisCluster``) the commands go node by node, each node's through its own
+batcher (``routing.cluster.NodeBatchers``); ``single_node`` tells callers whether commands on keys of several
+hash tags may share one script or transaction.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import NoScriptError
 
 from routing.batching import CommandBatcher
+from routing.cluster import NodeBatchers
 
 __all__ = ["Command", "CommandSender"]
 
@@ -26,9 +29,25 @@ Command = tuple[Any, ...]
 class CommandSender:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        pool = getattr(redis, "connection_pool", None)
-        self.batcher = CommandBatcher(pool) if pool is not None else None
+        self.batcher: CommandBatcher | None = None
+        """The one server's batcher; None on a cluster, whose commands go through ``nodes``."""
+        self.nodes: NodeBatchers | None = None
+        if isinstance(redis, RedisCluster):
+            self.nodes = NodeBatchers(redis)
+        else:
+            self.batcher = CommandBatcher(redis.connection_pool)
         self._sources: dict[str, str] = {}
+
+    @property
+    def single_node(self) -> bool:
+        """True when every key lives on one server, so one script or MULTI may touch keys of several hash tags;
+        False on a cluster, where each must keep to one tag."""
+        return self.batcher is not None
+
+    @property
+    def exchanges(self) -> int:
+        """Round trips made so far (on a cluster, writes to several nodes at once count as one)."""
+        return self.batcher.exchanges if self.batcher is not None else self.nodes.exchanges  # type: ignore[union-attr]
 
     def script(self, source: str) -> str:
         """Register a Lua script; returns its SHA for ``eval``."""
@@ -45,13 +64,10 @@ class CommandSender:
         returned as its exception object. Raises on a connection failure."""
         if not commands:
             return []
-        if self.batcher is None:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for command in commands:
-                    pipe.execute_command(*command)
-                replies = list(await pipe.execute(raise_on_error=False))
-        else:
+        if self.batcher is not None:
             replies = await self.batcher.send(commands)
+        else:
+            replies = await self.nodes.send(commands)  # type: ignore[union-attr]
         for i, reply in enumerate(replies):
             if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
                 replies[i] = await self.redis.execute_command(  # type: ignore[no-untyped-call]

@@ -19,7 +19,7 @@ in the proficiency score always.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "score",
     "skill_minimums",
     "sticky_outcome",
+    "with_queue_skills",
 ]
 
 MAX_PROFICIENCY = 5
@@ -83,7 +84,8 @@ class Contact:
     """A contact to route. ``priority`` is 0..100 (VIP and at-risk customers higher).
 
     ``last_agent_id`` is the customer's last agent or the journey's owner (sticky routing);
-    ``excluded_agents`` are agents who already declined or missed this contact.
+    ``excluded_agents`` are agents who already declined or missed this contact; ``reason`` is the reason for
+    contact (an intent such as ``refund``), which routing carries to the agent's offer and does not decide on.
     """
 
     contact_id: str
@@ -97,6 +99,7 @@ class Contact:
     last_agent_id: str | None = None
     queue: str = "default"
     excluded_agents: frozenset[str] = frozenset()
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,8 @@ class QueuePolicy:
     ``idle_half_seconds``: the idle time that scores 0.5 (idle part = idle / (idle + half)).
     ``offer_timeout_seconds``, ``handle_seconds``: used by the service (offer expiry, wait estimates).
     ``explain_limit``: how many best candidates a decision keeps.
+    ``required_skills``: (skill, minimum level) every contact of the queue needs on top of its own
+    (``with_queue_skills``).
     """
 
     name: str = "default"
@@ -146,6 +151,7 @@ class QueuePolicy:
     offer_timeout_seconds: float = 20.0
     handle_seconds: float = 300.0
     explain_limit: int = 5
+    required_skills: tuple[tuple[str, int], ...] = ()
     # The rules in force at each step, worked out once: a decision reads them several times, and
     # hashing a policy to look them up costs more than the lookup.
     _cascade: tuple[Relaxation, ...] = field(init=False, repr=False, compare=False)
@@ -213,6 +219,17 @@ def _relax(policy: QueuePolicy, step: int) -> Relaxation:
     if policy.group is not None:
         pool = frozenset({policy.group, *(s.overflow_group for s in applied if s.overflow_group)})
     return Relaxation(step, delta, dropped, pool)
+
+
+def with_queue_skills(contact: Contact, policy: QueuePolicy) -> Contact:
+    """``contact`` with its queue's required skills added (the higher level where both name a skill), so a
+    queue's requirement travels with the contact wherever it is routed from."""
+    if not policy.required_skills:
+        return contact
+    required = dict(policy.required_skills)
+    for skill, level in contact.required_skills.items():
+        required[skill] = max(level, required.get(skill, 0))
+    return replace(contact, required_skills=required)
 
 
 def skill_minimums(contact: Contact, relax: Relaxation) -> dict[str, int]:

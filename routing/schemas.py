@@ -12,6 +12,7 @@ from routing.records import Routed
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_:@-]{0,127}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+ContactReason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
 
 
 def _json_integer(value: object) -> object:
@@ -22,13 +23,24 @@ def _json_integer(value: object) -> object:
     return value
 
 
+def _json_number(value: object) -> object:
+    """JSON Schema's ``number``: never a boolean or a numeric string (pydantic's lax mode reads both)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 _NOT_BOOL_OR_STR = BeforeValidator(_json_integer)  # after the bounds, which must stay on the int to be documented
+JsonInteger = _NOT_BOOL_OR_STR
+"""Put after an int's bounds in ``Annotated``: the value must be a JSON integer."""
+JsonNumber = BeforeValidator(_json_number)
+"""Put after a float's bounds in ``Annotated``: the value must be a JSON number."""
 Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (novice) to 5 (expert)"), _NOT_BOOL_OR_STR]
 Capacity = Annotated[int, Field(ge=0, le=100, description="sessions the agent can hold at once"), _NOT_BOOL_OR_STR]
 Priority = Annotated[int, Field(ge=0, le=100), _NOT_BOOL_OR_STR]
-_NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
-"""For ``dict[Name, ...]``: pydantic documents the key pattern as ``patternProperties`` only, which leaves every
-other key valid in the document while the service refuses it."""
+NAMED_KEYS: JsonDict = {"additionalProperties": False}
+"""``json_schema_extra`` for ``dict[Name, ...]`` fields: pydantic documents the key pattern as
+``patternProperties`` only, which leaves every other key valid in the document while the service refuses it."""
 
 
 def _examples(*examples: JsonDict) -> ConfigDict:
@@ -54,10 +66,10 @@ class SkillOut(BaseModel):
 class AgentIn(_In):
     """An agent's profile; ``status`` is optional (a new agent starts away unless given)."""
 
-    skills: dict[Name, Level] = Field(json_schema_extra=_NAMED_KEYS_ONLY)
+    skills: dict[Name, Level] = Field(json_schema_extra=NAMED_KEYS)
     languages: list[Name] = Field(default_factory=list, max_length=50)
     capacity: dict[Name, Capacity] = Field(description="channel -> concurrent sessions, e.g. {'chat': 3}",
-                                           json_schema_extra=_NAMED_KEYS_ONLY)
+                                           json_schema_extra=NAMED_KEYS)
     groups: list[Name] = Field(default_factory=list, max_length=50)
     status: AgentStatus | None = None
 
@@ -119,10 +131,12 @@ class ContactIn(_In):
     contact_id: Identifier
     channel: Name
     queue: Name = "default"
-    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
-    preferred_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=_NAMED_KEYS_ONLY)
+    required_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
+    preferred_skills: dict[Name, Level] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
     language: Name | None = None
     priority: Priority = Field(0, description="0..100; VIP and at-risk customers higher")
+    reason: ContactReason | None = Field(None, description="the reason for contact (e.g. refund, cancel): the "
+                                         "agent's offer and first prompts follow it; omitted, the queue's name")
     customer_id: str | None = Field(None, max_length=128)
     last_agent_id: Identifier | None = Field(None, description="last agent or journey owner (sticky)")
 

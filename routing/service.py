@@ -34,6 +34,7 @@ from routing.engine import (
     queue_order,
     relaxation,
     skill_minimums,
+    with_queue_skills,
 )
 from routing.errors import RoutingError
 from routing.mirror import AgentMirror
@@ -153,6 +154,11 @@ class RoutingService(OfferSettlement):
                 log.exception("routing background pass failed; retrying")
             await asyncio.sleep(0.01)
 
+    def wake(self) -> None:
+        """Run the background pass now rather than at the next tick (the queues changed: contacts waiting may
+        route under the new policies)."""
+        self._wake.set()
+
     def policy(self, queue: str) -> QueuePolicy:
         """The policy of ``queue``. Raises ``unknown_queue`` (422)."""
         policy = self.config.policies.get(queue)
@@ -166,13 +172,15 @@ class RoutingService(OfferSettlement):
         """Open ``contact`` and route it now: an offer, or a place in its queue.
 
         Raises ``invalid_contact``/``unknown_queue``/``unknown_skill`` (422) or ``duplicate_contact`` (409)
-        before anything is stored. On one Redis node the duplicate guard and the first decision's commit
-        are one script (one round trip); a refused reservation (stale mirror) goes on like ``route``.
+        before anything is stored. The queue's required skills join the contact's (``with_queue_skills``). On
+        one Redis node the duplicate guard and the first decision's commit are one script (one round trip); a
+        refused reservation (stale mirror) goes on like ``route``.
         """
         levels = [*contact.required_skills.values(), *contact.preferred_skills.values()]
         if not 0 <= contact.priority <= MAX_PRIORITY or not all(1 <= v <= MAX_PROFICIENCY for v in levels):
             raise RoutingError("invalid_contact", 422, "priority must be 0..100 and skill levels 1..5")
         policy = self.policy(contact.queue)
+        contact = with_queue_skills(contact, policy)
         await self.agents.check_skills([*contact.required_skills, *contact.preferred_skills])
         now = self.clock()
         if not self.store.single_node_scripts:

@@ -85,8 +85,7 @@ class RoutingStore:
         self._source = {name: "\n".join((scripts / f"{part}.lua").read_text()
                                          for part in (*_LIBRARIES.get(name, ()), name)) for name in _SCRIPTS}
         self.commands = CommandSender(redis)
-        self.single_node_scripts = (self.commands.batcher is not None  # a cluster client has no single pool
-                                    and self.settings.single_node_scripts)
+        self.single_node_scripts = self.commands.single_node and self.settings.single_node_scripts
         self._sha = {name: self.commands.script(source) for name, source in self._source.items()}
         self.events_channel = key("routing", "agents", "events")
         self.registry_key = key("routing", "agents", "ids")

@@ -3,6 +3,11 @@
 Under CI (CI=true) the machine's Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432) must answer, or
 the run stops loudly. Elsewhere a missing Redis is replaced by a private embedded server, and the
 PostgreSQL half of the store tests is skipped, so ``make test`` passes on a laptop with neither.
+
+``redis_cluster_url`` starts a real three-master Redis Cluster of the run's own (tests/cluster/ runs the
+stream, routing and session tests on it); it needs ``redis-server`` and ``redis-cli``, is skipped without them
+outside CI and fails the run without them under CI (``ASSIST_TEST_REDIS_CLUSTER_URL`` names a running one
+instead; the run's keys on it are deleted by prefix at the end).
 """
 
 from __future__ import annotations
@@ -25,15 +30,18 @@ import pytest
 import redis as sync_redis
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from redis.cluster import RedisCluster as SyncRedisCluster
 
 from assist.app import create_app
 from assist.auth.tokens import create_token
 from assist.settings import Settings
-from assist.stores.redis import EmbeddedRedis
+from assist.stores.local_cluster import LocalRedisCluster
+from assist.stores.redis import EmbeddedRedis, cluster_node_url
 from assist.stores.sql import Database
 
 UNDER_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("ASSIST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CLUSTER_URL = os.environ.get("ASSIST_TEST_REDIS_CLUSTER_URL", "")
 POSTGRES_URL = os.environ.get("ASSIST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
@@ -61,19 +69,32 @@ def _delete_test_keys() -> Iterator[None]:
         if not _redis_answers(url):
             continue
         try:
-            client = sync_redis.Redis.from_url(url, socket_connect_timeout=1)
+            client = sync_client(url)
             for prefix in prefixes:
-                keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-                for start in range(0, len(keys), 500):
-                    client.delete(*keys[start:start + 500])
+                delete_prefix_keys(client, prefix)
             client.close()
         except sync_redis.RedisError:
             continue
 
 
+def sync_client(url: str) -> sync_redis.Redis:
+    """A blocking client for ``url``: a cluster client (scans and deletes on every node) for a cluster URL."""
+    node_url = cluster_node_url(url)
+    if node_url is not None:
+        return SyncRedisCluster.from_url(node_url, socket_connect_timeout=1)  # type: ignore[return-value]
+    return sync_redis.Redis.from_url(url, socket_connect_timeout=1)
+
+
+def delete_prefix_keys(client: sync_redis.Redis, prefix: str) -> None:
+    """Delete every key under ``prefix`` (on every node of a cluster)."""
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start:start + 500])
+
+
 def _redis_answers(url: str) -> bool:
     try:
-        return bool(sync_redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        return bool(sync_client(url).ping())
     except Exception:  # noqa: BLE001
         return False
 
@@ -340,6 +361,30 @@ class PrivateRedis:
         self.stop(kill=kill)
         time.sleep(down_seconds)
         self.start()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A Redis Cluster for the whole run (a ``redis+cluster://`` URL): ``ASSIST_TEST_REDIS_CLUSTER_URL`` if set,
+    else a real local three-master cluster started here and stopped at the end.
+
+    Skipped, saying why, where redis-server or redis-cli is missing; under CI that fails the run instead."""
+    if CLUSTER_URL:
+        yield CLUSTER_URL
+        return
+    missing = LocalRedisCluster.missing_binaries()
+    if missing:
+        if UNDER_CI:
+            pytest.exit(f"CI requires a local Redis Cluster, and this machine lacks {', '.join(missing)} "
+                        "(or set ASSIST_TEST_REDIS_CLUSTER_URL)", returncode=3)
+        pytest.skip(f"no local Redis Cluster: this machine lacks {', '.join(missing)} (required under CI)")
+    directory = Path(tempfile.mkdtemp(prefix="assist-redis-cluster-"))
+    cluster = LocalRedisCluster(directory)
+    try:
+        yield cluster.start().url
+    finally:
+        cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class PrivatePostgres:

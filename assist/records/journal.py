@@ -110,7 +110,7 @@ class RecordJournal:
         self.client = client
         self.keys = keys
         self.commands = commands or CommandSender(client)
-        self.single_node = self.commands.batcher is not None
+        self.single_node = self.commands.single_node
         self.feedback_window_seconds = feedback_window_seconds
         self.key = keys.key("records", "journal")
         """The stream (one hash slot: a cluster serves it from one node)."""

@@ -81,7 +81,7 @@ class LiveSessions:
         self.outbox = outbox
         self.prompt_log = prompt_log
         self.commands = sessions.commands
-        self.single_node = self.commands.batcher is not None if single_node is None else single_node
+        self.single_node = self.commands.single_node if single_node is None else single_node
         self.capacity = capacity
         self._commit = self.commands.script(_COMMIT)
         self._snapshots: dict[str, LiveSnapshot] = {}

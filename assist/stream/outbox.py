@@ -213,7 +213,7 @@ class Outbox:
         """KEYS and the first ARGV of ``APPEND_FUNCTION``'s ``append`` for this agent: (seq, stream) and
         (max length, TTL, channel, whether this worker's own subscription makes its pub/sub copy needless)."""
         channel = self.channel(agent_id)
-        here = self.local is not None and self.commands.batcher is not None and self.local.listening(channel)
+        here = self.local is not None and self.commands.single_node and self.local.listening(channel)
         return ([self.keys.key("agent", agent_id, "seq"), self.keys.key("agent", agent_id, "outbox")],
                 [self.max_len, self.ttl_seconds, channel, int(here)])
 

@@ -13,9 +13,10 @@ from redis.asyncio import Redis
 from assist.identity import normalise
 from assist.journeys.state import JourneyState
 from assist.privacy.live import ErasureSubject, redact_session
+from assist.stores.redis import open_client
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, CustomerIdentifier
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, delete_prefix_keys, sync_client
 from tests.stream.panel import Panel
 from tests.stream.seed import api_key
 
@@ -88,7 +89,7 @@ async def replay(server: LiveServer, agent_id: str) -> str:
 
 @pytest.fixture
 async def redis(live_server: LiveServer) -> AsyncIterator[Redis]:
-    client = Redis.from_url(live_server.settings.redis_url, decode_responses=True)
+    client = open_client(live_server.settings.redis_url)
     yield client
     await client.aclose()
 
@@ -97,11 +98,8 @@ async def redis(live_server: LiveServer) -> AsyncIterator[Redis]:
 def drop_keys(live_server: LiveServer) -> Iterator[None]:
     """Delete this module's keys (the server's own prefix) once its tests are done."""
     yield
-    import redis as sync_redis
-
-    client = sync_redis.Redis.from_url(live_server.settings.redis_url)
-    for key in client.scan_iter(match=f"{live_server.settings.redis_prefix}:*", count=500):
-        client.delete(key)
+    client = sync_client(live_server.settings.redis_url)
+    delete_prefix_keys(client, live_server.settings.redis_prefix)
     client.close()
 
 

@@ -14,6 +14,7 @@ from assist.app import create_app
 from assist.auth.apikeys import create_api_key
 from assist.auth.tokens import create_token
 from assist.settings import Settings
+from assist.stores.redis import open_client
 from tests.conftest import make_settings
 
 LIMITS = {"rate_limit_per_token": 3, "rate_limit_per_api_key": 4, "rate_limit_per_address": 50,
@@ -34,9 +35,7 @@ async def limited_app(limited: Settings) -> AsyncIterator[FastAPI]:
 
 
 async def _drop_keys(settings: Settings) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(settings.redis_url)
+    client = open_client(settings.redis_url)
     try:
         async for key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=500):
             await client.delete(key)

@@ -11,14 +11,13 @@ import asyncio
 import json
 import sys
 
-from redis.asyncio import Redis
-
+from assist.stores.redis import open_client
 from routing.engine import Contact
 from routing.service import RoutingService
 
 
 async def main(url: str, prefix: str, name: str, count: int) -> None:
-    client = Redis.from_url(url, decode_responses=True)
+    client = open_client(url)  # a cluster client for a redis+cluster:// URL
     service = RoutingService(client, lambda scope, tag, *parts: ":".join([prefix, f"{{{scope}:{tag}}}", *parts]))
     await service.sync()
     print("ready", flush=True)

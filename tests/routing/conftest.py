@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
+from assist.stores.redis import open_client
 from routing.engine import AgentStatus, Contact, QueuePolicy, RelaxationStep
 from routing.service import RoutingConfig, RoutingService
 from routing.state import KeyBuilder
@@ -74,7 +75,7 @@ POLICIES = {
 
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
+    client = open_client(redis_url)  # a cluster client for a redis+cluster:// URL (tests/cluster/)
     yield client
     await client.aclose()
 

@@ -143,6 +143,7 @@ async def test_decisions_are_listed_newest_first(client: httpx.AsyncClient) -> N
     assert decisions[1]["candidates"][0][0] == "A1"
 
 
+@pytest.mark.single_node
 async def test_a_refused_slot_is_listed_with_its_reason(client: httpx.AsyncClient, service: RoutingService,
                                                         redis_client: Redis) -> None:
     await put_agent(client)

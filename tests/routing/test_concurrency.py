@@ -123,9 +123,10 @@ async def test_many_tasks_on_four_workers_never_exceed_capacity(
 async def test_two_processes_never_exceed_capacity(service: RoutingService, redis_client: Redis,
                                                    redis_url: str, prefix: str) -> None:
     await register_agents(service, WIDE)
-    script = Path(__file__).with_name("concurrency_worker.py")
+    root = Path(__file__).parents[2]  # run as a module from the checkout, so it imports this checkout's code
     procs = [await asyncio.create_subprocess_exec(
-        sys.executable, str(script), redis_url, prefix, name, "400", stdout=asyncio.subprocess.PIPE)
+        sys.executable, "-m", "tests.routing.concurrency_worker", redis_url, prefix, name, "400",
+        stdout=asyncio.subprocess.PIPE, cwd=root)
         for name in ("p1", "p2")]
     try:
         for proc in procs:

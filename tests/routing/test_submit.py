@@ -23,7 +23,7 @@ async def service(request: pytest.FixtureRequest, make_service: Callable[..., Ro
 
 
 def exchanges(service: RoutingService) -> int:
-    return service.store.commands.batcher.exchanges  # type: ignore[union-attr]
+    return service.store.commands.exchanges
 
 
 async def make_mirror_stale(service: RoutingService, redis_client: Redis, agent_id: str) -> None:

@@ -138,10 +138,11 @@ async def test_resume_from_a_trimmed_position_says_so(tmp_path, redis_url):
     assert seqs == sorted(seqs) and seqs[-1] == 200 and len(seqs) < 200
 
 
-@pytest.fixture
-def two_workers(tmp_path, redis_url):
-    """Two uvicorn processes on different ports sharing one Redis and one database."""
-    env = server_env(tmp_path, redis_url)
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory, redis_url):
+    """Two uvicorn processes on different ports sharing one Redis and one database (the tests that share them use
+    agents of their own)."""
+    env = server_env(tmp_path_factory.mktemp("two-workers"), redis_url)
     a = LiveServer(env, free_port()).start()
     b = LiveServer(env, free_port()).start()
     try:

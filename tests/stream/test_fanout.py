@@ -98,6 +98,7 @@ async def test_a_worker_listens_once_redis_confirms_and_stops_when_its_last_pane
         await fanout.stop()
 
 
+@pytest.mark.single_node
 async def test_with_only_this_worker_listening_an_append_publishes_no_copy(redis):
     outbox, fanout = await worker(redis)
     channel = outbox.channel("A1")

@@ -24,11 +24,11 @@ class Stores:
     journeys: JourneyStore
     outbox: Outbox
 
-    def live(self, single_node: bool = True, capacity: int = 100) -> LiveSessions:
+    def live(self, single_node: bool | None = None, capacity: int = 100) -> LiveSessions:
         return LiveSessions(self.sessions, self.journeys, self.outbox, single_node=single_node, capacity=capacity)
 
     def exchanges(self) -> int:
-        return self.redis.commands.batcher.exchanges  # type: ignore[union-attr]
+        return self.redis.commands.exchanges
 
 
 @pytest.fixture
@@ -51,6 +51,7 @@ def note(text: str) -> list[Envelope]:
     return [Envelope(type="prompt", data={"text": text})]
 
 
+@pytest.mark.single_node
 async def test_an_event_on_a_session_this_worker_read_is_one_round_trip(stores):
     live = stores.live()
     state = await open_session(stores)
@@ -63,6 +64,7 @@ async def test_an_event_on_a_session_this_worker_read_is_one_round_trip(stores):
     assert (await stores.journeys.get(journey.id)).steps_done == ["identity_verified"]
 
 
+@pytest.mark.single_node
 async def test_consecutive_commits_build_on_the_kept_snapshot(stores):
     live = stores.live()
     state = await open_session(stores)
@@ -77,6 +79,7 @@ async def test_consecutive_commits_build_on_the_kept_snapshot(stores):
     assert [m.data["text"] for m in messages] == ["a", "b", "c"]
 
 
+@pytest.mark.single_node
 async def test_a_session_changed_elsewhere_makes_the_commit_write_nothing(stores):
     live = stores.live()
     state = await open_session(stores)
@@ -91,7 +94,8 @@ async def test_a_session_changed_elsewhere_makes_the_commit_write_nothing(stores
     assert live.get(state.id) is None
 
 
-@pytest.mark.parametrize("single_node", [True, False], ids=["one-script", "per-key"])
+@pytest.mark.parametrize("single_node", [pytest.param(True, marks=pytest.mark.single_node, id="one-script"),
+                                         pytest.param(False, id="per-key")])
 async def test_a_journey_moved_elsewhere_makes_the_commit_write_nothing(stores, single_node):
     live = stores.live(single_node)
     state = await open_session(stores)
@@ -134,6 +138,7 @@ async def test_read_of_an_open_session_whose_journey_is_gone_raises_key_error(st
         await stores.live().read(state.id)
 
 
+@pytest.mark.single_node
 async def test_a_remembered_session_is_kept_only_while_open(stores):
     live = stores.live()
     closed = SessionState(agent_id="A1", channel="chat", reason="r", status="closed", journey_id="J-1")
@@ -141,6 +146,7 @@ async def test_a_remembered_session_is_kept_only_while_open(stores):
     assert live.get(closed.id) is None
 
 
+@pytest.mark.single_node
 async def test_the_oldest_snapshot_goes_first_when_full(stores):
     live = stores.live(capacity=2)
     states = [SessionState(agent_id="A1", channel="chat", reason="r", status="open", journey_id="J-1")

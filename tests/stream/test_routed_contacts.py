@@ -24,8 +24,9 @@ async def register(acd: httpx.AsyncClient, agent_id: str, status: str = "availab
     assert response.status_code in (200, 201), response.text
 
 
-async def routed_and_accepted(server, acd: httpx.AsyncClient, prefix: str):
-    """A seeded customer's contact submitted to routing and accepted on the chosen agent's panel."""
+async def routed_and_accepted(server, acd: httpx.AsyncClient, prefix: str, **contact: object):
+    """A seeded customer's contact (``contact``: more fields) submitted to routing and accepted on the chosen
+    agent's panel."""
     cid, phone, email = new_ids()
     agent = f"{prefix}{uuid.uuid4().hex[:4]}"
     await seed(server, customer_id=cid, phone=phone, email=email, agents=(agent,))
@@ -33,7 +34,8 @@ async def routed_and_accepted(server, acd: httpx.AsyncClient, prefix: str):
     panel = await Panel.open(server, agent)
     await panel.expect("hello")
     routed = (await acd.post("/contacts", json={"contact_id": f"K-{cid}", "channel": "chat",
-                                                "required_skills": {"billing": 3}, "customer_id": cid})).json()
+                                                "required_skills": {"billing": 3}, "customer_id": cid,
+                                                **contact})).json()
     offer = await panel.expect("offer")
     await panel.send("accept", {"offer_id": offer["data"]["offer_id"]})
     context = await panel.expect("context")
@@ -49,6 +51,25 @@ async def test_submitted_contact_is_offered_on_the_agents_panel_with_the_custome
     assert offer["data"]["reason"] == "general" and offer["data"]["channel"] == "chat"
     assert context["data"]["customer"]["id"] == cid and context["data"]["identity"]["matched_on"] == ["customer_id"]
     assert [r["state"] for r in detail["reservations"]] == ["accepted"]
+
+
+async def test_a_contacts_reason_reaches_the_offer_and_the_first_prompt(live_server):
+    async with await routing_client(live_server) as acd:
+        panel, _, _, _, offer, _ = await routed_and_accepted(live_server, acd, "RR", reason="refund")
+        prompt = await panel.expect("prompt", session_id=offer["data"]["offer_id"])
+        await panel.close()
+    assert offer["data"]["reason"] == "refund"
+    assert prompt["data"]["action"] == "verify_identity"
+    assert "'refund' touches the account" in [r["text"] for r in prompt["data"]["reasons"]]
+
+
+async def test_a_reason_that_is_not_a_reason_is_refused_with_nothing_stored(live_server):
+    async with await routing_client(live_server) as acd:
+        response = await acd.post("/contacts", json={"contact_id": "K-bad-reason", "channel": "chat",
+                                                     "reason": "Refund; DROP"})
+        stored = await acd.get("/contacts/K-bad-reason")
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert stored.status_code == 404
 
 
 async def test_closing_the_session_completes_the_reservation_and_frees_the_slot(live_server):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from redis.asyncio import Redis
 from sqlmodel import select
 
 from assist.journeys.state import JourneyState
 from assist.sessions.state import SessionState
-from assist.stores.redis import KeySpace
+from assist.stores.redis import KeySpace, open_client
 from assist.stores.sql import Database
 from assist.stores.tables import AuditEntry, Interaction, PromptFeedback
 from tests.stream.panel import Panel
@@ -134,7 +133,7 @@ async def test_events_after_picking_the_customer_build_on_the_resolved_session(l
 
 async def live_server_journey(server, journey_id: str):
     """The journey's live state, read straight from the server's Redis."""
-    client = Redis.from_url(server.settings.redis_url, decode_responses=True)
+    client = open_client(server.settings.redis_url)
     try:
         raw = await client.hget(KeySpace(server.settings.redis_prefix).key("journey", journey_id, "live"), "json")
     finally:
@@ -282,7 +281,7 @@ async def test_another_agent_cannot_post_events_into_a_session(live_server):
 async def journeyless_session(server, agent_id: str, customer_id: str) -> str:
     """An open session without a journey, as an accept that failed half-way left one before that was fixed."""
     state = SessionState(agent_id=agent_id, channel="chat", reason="refund", status="open", customer_id=customer_id)
-    client = Redis.from_url(server.settings.redis_url, decode_responses=True)
+    client = open_client(server.settings.redis_url)
     try:
         await client.set(KeySpace(server.settings.redis_prefix).key("session", state.id, "state"),
                          state.model_dump_json(), ex=600)

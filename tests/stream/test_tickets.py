@@ -8,12 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from assist.auth.principal import Principal, Role
-from assist.stores.redis import KeySpace
+from assist.stores.redis import KeySpace, open_client
 from assist.stream.tickets import StreamTickets
 from tests.conftest import LiveServer
 from tests.stream.panel import Panel
@@ -61,7 +60,7 @@ async def test_an_unknown_ticket_is_refused_with_unauthorized(live_server):
 
 
 async def test_an_expired_ticket_is_refused_with_unauthorized(live_server):
-    client = aioredis.Redis.from_url(live_server.settings.redis_url, decode_responses=True)
+    client = open_client(live_server.settings.redis_url)
     try:
         short = StreamTickets(client, KeySpace(live_server.settings.redis_prefix), ttl_seconds=1)
         issued = await short.issue(Principal(subject="T5", role=Role.AGENT))

@@ -1,0 +1,3 @@
+"""tests/assist/test_routing_config.py on the Redis Cluster (see conftest.py)."""
+
+from tests.assist.test_routing_config import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""tests/stream/test_records.py on the Redis Cluster (see conftest.py)."""
+
+from tests.stream.test_records import *  # noqa: F403
