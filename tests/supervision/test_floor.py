@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from redis.asyncio import Redis
 
 from assist.auth.principal import Principal, Role
 from assist.sessions.events import handle_event
 from assist.sessions.schemas import OfferRequest
+from assist.stores.redis import open_client
 from assist.stores.tables import Agent
 from assist.stream.protocol import EventData
 from assist.supervision.floor import floor_view, natural_key, queue_figures
@@ -26,7 +26,7 @@ T0 = 1_700_000_000.0
 
 @pytest.fixture
 async def routing(redis_url):
-    client = Redis.from_url(redis_url, decode_responses=True)
+    client = open_client(redis_url)
     prefix = f"fl{uuid.uuid4().hex[:10]}"
     clock = Clock(T0)
     service = RoutingService(client, key_builder(prefix), config=RoutingConfig(policies=POLICIES), clock=clock)

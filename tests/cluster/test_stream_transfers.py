@@ -1,0 +1,3 @@
+"""tests/stream/test_transfers.py on the Redis Cluster (see conftest.py)."""
+
+from tests.stream.test_transfers import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""tests/stream/test_wrapup.py on the Redis Cluster (see conftest.py)."""
+
+from tests.stream.test_wrapup import *  # noqa: F403
