@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from routing.engine import MAX_PROFICIENCY, QueuePolicy, RelaxationStep
 from routing.schemas import NAMED_KEYS, JsonInteger, JsonNumber, Level, Name
@@ -64,13 +64,12 @@ class QueueFile(_Strict):
     explain_limit: Annotated[int, Field(ge=1, le=50), JsonInteger] = 5
     steps: list[StepFile] = Field(default_factory=list, max_length=20)
 
-    @field_validator("steps")
-    @classmethod
-    def _steps_in_order(cls, steps: list[StepFile]) -> list[StepFile]:
-        times = [step.after_seconds for step in steps]
+    def problems(self) -> list[str]:
+        """What the schema cannot say: relaxation steps must fall due one after another."""
+        times = [step.after_seconds for step in self.steps]
         if any(b <= a for a, b in zip(times, times[1:], strict=False)):
-            raise ValueError("steps must have strictly increasing after_seconds")
-        return steps
+            return ["steps must have strictly increasing after_seconds"]
+        return []
 
     def policy(self, name: str) -> QueuePolicy:
         return QueuePolicy(
@@ -92,6 +91,11 @@ class RoutingFile(_Strict):
     queues: dict[Name, QueueFile] = Field(default_factory=dict, json_schema_extra=NAMED_KEYS)
     max_misses: Annotated[int, Field(ge=1, le=100), JsonInteger] = 3
 
+    def problems(self) -> list[str]:
+        """Every rule a schema-valid document still breaks, with its place (``queues.sales.steps: ...``)."""
+        return [f"queues.{name}.steps: {problem}" for name, queue in sorted(self.queues.items())
+                for problem in queue.problems()]
+
     def config(self) -> RoutingConfig:
         """The service's configuration; a ``default`` queue with the engine's defaults when none is named."""
         queues = {"default": QueueFile(), **self.queues}
@@ -107,10 +111,13 @@ def load_routing_file(path: Path) -> RoutingFile:
     except (OSError, yaml.YAMLError) as exc:
         raise RoutingConfigError(f"routing configuration {path}: {exc}") from exc
     try:
-        return RoutingFile.model_validate(document or {})
+        parsed = RoutingFile.model_validate(document or {})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())
         raise RoutingConfigError(f"routing configuration {path} is invalid: {problems}") from exc
+    if broken := parsed.problems():
+        raise RoutingConfigError(f"routing configuration {path} is invalid: {'; '.join(broken)}")
+    return parsed
 
 
 def load_routing_config(path: Path) -> RoutingConfig:

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.audit import record_access
 from assist.auth.principal import Principal
+from assist.errors import InvalidInput
 from assist.stores.redis import KeySpace
 from routing.config import RoutingFile
 from routing.service import RoutingService
@@ -55,7 +56,10 @@ class QueueConfigs:
     async def replace(self, document: RoutingFile, session: AsyncSession, principal: Principal,
                       request_id: str | None) -> int:
         """Store ``document`` as the configuration, apply it here, audit it (in the caller's transaction);
-        returns its version. Raises ``unknown_skill`` (422) before anything is stored."""
+        returns its version. Raises ``invalid_routing_config`` or ``unknown_skill`` (422) before anything is
+        stored."""
+        if problems := document.problems():
+            raise InvalidInput("; ".join(problems), code="invalid_routing_config")
         await self.routing.agents.check_skills({s for q in document.queues.values() for s in q.required_skills})
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(self.key, "version", 1)

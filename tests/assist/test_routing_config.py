@@ -114,7 +114,7 @@ async def test_a_change_made_through_one_worker_is_taken_up_by_another(tmp_path:
 
 
 @pytest.mark.parametrize(("config", "code"), [
-    ({"queues": {"sales": {"steps": [{"after_seconds": 60}, {"after_seconds": 30}]}}}, "invalid_input"),
+    ({"queues": {"sales": {"steps": [{"after_seconds": 60}, {"after_seconds": 30}]}}}, "invalid_routing_config"),
     ({"queues": {"sales": {"offer_timeout_seconds": 0}}}, "invalid_input"),
     ({"queues": {"sales": {"colour": "blue"}}}, "invalid_input"),
     ({"queues": {"sales": {"required_skills": {"astrology": 2}}}}, "unknown_skill"),

@@ -8,9 +8,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import World, assert_accessible, screenshot, sign_in
-from tests.web.narrow import narrow, open_contact
+from tests.web.narrow import narrow, open_contact, shot, sized
 
-__all__ = ["narrow"]  # the fixture, imported to be found
+__all__ = ["narrow", "sized"]  # the fixture, imported to be found
 
 pytestmark = pytest.mark.browser
 
@@ -19,21 +19,21 @@ async def record(page: Page, session_id: str, action: str) -> None:
     await page.click(f"[data-focus='action:{session_id}']")
 
 
-async def test_journey_so_far_and_the_checklist_update_in_place_after_an_action(narrow: Page, world: World) -> None:
-    session_id = await open_contact(narrow, world)
-    journey = narrow.get_by_role("region", name="Journey so far")
-    checklist = narrow.get_by_test_id("checklist")
+async def test_journey_so_far_and_the_checklist_update_in_place_after_an_action(sized: Page, world: World) -> None:
+    session_id = await open_contact(sized, world)
+    journey = sized.get_by_role("region", name="Journey so far")
+    checklist = sized.get_by_test_id("checklist")
     await expect(journey.get_by_test_id("steps-done")).to_have_text("nothing yet")
     await expect(checklist.locator("[data-item=verify_identity]")).to_have_class("todo")
 
-    await record(narrow, session_id, "verify_identity")
+    await record(sized, session_id, "verify_identity")
     await expect(journey.get_by_test_id("steps-done")).to_have_text("identity verified")
     await expect(checklist.locator("[data-item=verify_identity]")).to_have_class("done")
-    await expect(narrow.get_by_role("region", name="Checklist")).to_contain_text("1 of 4 done")
-    verify = narrow.locator("[data-action=verify_identity]")
+    await expect(sized.get_by_role("region", name="Checklist")).to_contain_text("1 of 4 done")
+    verify = sized.locator("[data-action=verify_identity]")
     await expect(verify).to_have_attribute("data-standing", "superseded")   # done: no longer asks for an answer
-    await screenshot(narrow, "panel-380-journey-updated")
-    await assert_accessible(narrow, "panel-380-journey-updated")
+    await screenshot(sized, shot(sized, "journey-updated"))
+    await assert_accessible(sized, shot(sized, "journey-updated"))
 
 
 async def test_a_refund_request_shows_the_amount_collected_and_the_refund_pending(narrow: Page, world: World) -> None:
@@ -50,12 +50,12 @@ async def world_event(page: Page, session_id: str, action: str, fields: dict[str
                         "{session_id: sid, kind: 'action', action, fields})", [session_id, action, fields])
 
 
-async def test_knowledge_articles_show_why_and_open_to_their_body(narrow: Page, world: World) -> None:
-    session_id = await open_contact(narrow, world)
-    articles = narrow.get_by_test_id("articles")
+async def test_knowledge_articles_show_why_and_open_to_their_body(sized: Page, world: World) -> None:
+    session_id = await open_contact(sized, world)
+    articles = sized.get_by_test_id("articles")
     first = articles.locator("li").first
     await expect(first).to_contain_text("Why: written for refund contacts")
-    await narrow.evaluate("sid => window.agentAssist.stream.send('event', {session_id: sid, kind: 'utterance', "
+    await sized.evaluate("sid => window.agentAssist.stream.send('event', {session_id: sid, kind: 'utterance', "
                           "speaker: 'customer', text: 'the refund never reached my card, get me a manager'})",
                           session_id)
     await expect(first).to_contain_text("Why: you talked about")
@@ -64,8 +64,8 @@ async def test_knowledge_articles_show_why_and_open_to_their_body(narrow: Page, 
     body = first.locator(".article-body")
     await expect(body).not_to_contain_text("Loading")
     assert len(await body.inner_text()) > 40
-    await screenshot(narrow, "panel-380-article-open")
-    await assert_accessible(narrow, "panel-380-article-open")
+    await screenshot(sized, shot(sized, "article-open"))
+    await assert_accessible(sized, shot(sized, "article-open"))
 
 
 async def test_answered_prompts_collapse_to_one_line_newest_first(narrow: Page, world: World) -> None:

@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 
 from assist.stores.redis import KeySpace
 from tests.web.conftest import World, assert_accessible, screenshot
-from tests.web.narrow import narrow, open_contact
+from tests.web.narrow import narrow, open_contact, shot, sized
 
-__all__ = ["narrow"]  # the fixture, imported to be found
+__all__ = ["narrow", "sized"]  # the fixture, imported to be found
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +31,17 @@ async def test_a_line_typed_offline_is_unsent_until_the_server_records_it(narrow
 
 
 async def test_a_contact_the_server_no_longer_has_is_shown_as_ended_after_a_reconnect(
-        narrow: Page, world: World) -> None:
-    session_id = await open_contact(narrow, world)
+        sized: Page, world: World) -> None:
+    session_id = await open_contact(sized, world)
     settings = world.server.settings
     redis = Redis.from_url(settings.redis_url)
     try:   # the session is lost server-side (expired, or a store that lost it) while the panel is away
         await redis.delete(KeySpace(settings.redis_prefix).key("session", session_id, "state"))
     finally:
         await redis.aclose()
-    await narrow.evaluate("window.agentAssist.stream.drop(500)")
-    lost = narrow.get_by_test_id("contact-lost")
+    await sized.evaluate("window.agentAssist.stream.drop(500)")
+    lost = sized.get_by_test_id("contact-lost")
     await expect(lost).to_contain_text("no longer open on the server")
-    await expect(narrow.locator(f"#say-{session_id}")).to_have_count(0)          # nothing more to type into it
-    await screenshot(narrow, "panel-380-contact-lost")
-    await assert_accessible(narrow, "panel-380-contact-lost")
+    await expect(sized.locator(f"#say-{session_id}")).to_have_count(0)          # nothing more to type into it
+    await screenshot(sized, shot(sized, "contact-lost"))
+    await assert_accessible(sized, shot(sized, "contact-lost"))

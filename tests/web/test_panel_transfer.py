@@ -11,33 +11,16 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import LiveServer, free_port, server_env
 from tests.stream.seed import seed
-from tests.web.conftest import TIMEOUT_MS, World, assert_accessible, panel_online, screenshot
-from tests.web.narrow import open_contact
+from tests.web.conftest import World, assert_accessible, panel_online, screenshot
+from tests.web.narrow import WIDTHS, open_contact, page_at
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"380": {"width": 380, "height": 900}, "1280": {"width": 1280, "height": 1000}}
-
 
 @pytest.fixture(params=sorted(WIDTHS))
 async def pages(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[tuple[str, Page, Page]]:
     """Two agents' panels side by side at one width (each its own profile), failing on any script error."""
-    width = request.param
-    contexts, errors = [], []
-    opened = []
-    for _ in range(2):
-        context = await browser.new_context(viewport=WIDTHS[width])
-        context.set_default_timeout(TIMEOUT_MS)
-        page = await context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        contexts.append(context)
-        opened.append(page)
-    try:
-        yield width, opened[0], opened[1]
-    finally:
-        for context in contexts:
-            await context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    async with page_at(browser, WIDTHS[request.param]) as first, page_at(browser, WIDTHS[request.param]) as second:
+        yield request.param, first, second
 
 
 @pytest.fixture(scope="module")

@@ -4,32 +4,17 @@ shows that summary in its history."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.web.conftest import TIMEOUT_MS, WIDE_VIEWPORT, World, assert_accessible, screenshot
-from tests.web.narrow import NARROW, open_contact
+from tests.web.conftest import World, assert_accessible, screenshot
+from tests.web.narrow import open_contact, sized
+
+__all__ = ["sized"]  # the fixture, imported to be found
 
 pytestmark = pytest.mark.browser
 
 ADDED = "Customer will send the bank statement by Friday."
-
-
-@pytest.fixture(params=[NARROW, WIDE_VIEWPORT], ids=["380", "1280"])
-async def sized(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Page]:
-    """A page at the panel's width beside a CRM (380 px) or full width, failing on any script error."""
-    context = await browser.new_context(viewport=request.param)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield page
-    finally:
-        await context.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 async def close_contact(page: Page, session_id: str) -> None:
