@@ -36,9 +36,10 @@ migrate: $(STAMP_RUN)
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## Lint (ruff) the code and the tests; CI runs it before the tests.
+## Lint (ruff) the code and the tests, and type-check the packages (mypy, strict); CI runs it before the tests.
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check assist models routing simulator tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP_DEV)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done

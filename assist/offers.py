@@ -95,7 +95,7 @@ class OfferBridge:
 
     async def on_withdraw(self, withdrawal: Withdrawal) -> None:
         """An unanswered or cancelled offer is taken back from the panel."""
-        session_id = await self.client.get(self._session_key(withdrawal.reservation_id))
+        session_id = cast(str | None, await self.client.get(self._session_key(withdrawal.reservation_id)))
         if session_id is None:
             return
         state = await self.sessions.sessions.claim(session_id, "offered", "expired")

@@ -127,7 +127,7 @@ class InputDomain:
         for field, (low, high, seen_missing) in self.ranges.items():
             raw = context.get(field)
             try:
-                value = math.nan if _missing(raw) else float(raw)
+                value = math.nan if raw is None or _missing(raw) else float(raw)
             except (TypeError, ValueError):
                 value = math.nan
             if math.isnan(value):

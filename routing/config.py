@@ -22,18 +22,32 @@ misrouting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from routing.engine import MAX_PROFICIENCY, QueuePolicy, RelaxationStep
+from routing.engine import MAX_PROFICIENCY, AgentStatus, QueuePolicy, RelaxationStep
 from routing.schemas import NAMED_KEYS, JsonInteger, JsonNumber, Level, Name
-from routing.service import RoutingConfig
 
 __all__ = ["QueueFile", "RoutingConfigError", "RoutingFile", "load_routing_config", "load_routing_file"]
 
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingConfig:
+    """Queue policies by name (a contact names its queue) and service-wide limits."""
+
+    policies: Mapping[str, QueuePolicy] = field(default_factory=lambda: {"default": QueuePolicy()})
+    max_misses: int = 3
+    new_agent_status: AgentStatus = AgentStatus.AWAY
+    tick_seconds: float = 0.25
+    dispatch_depth: int = 500
+    max_attempts: int = 4
+    resync_seconds: float = 30.0
 
 
 class RoutingConfigError(ValueError):

@@ -136,7 +136,7 @@ class AgentMirror:
                 if self._on_change is not None:
                     self._on_change()
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
 
     def stop_listening(self) -> None:
         self._listening = False

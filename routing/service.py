@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -23,10 +23,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from routing.codec import contact_from_json
+from routing.config import RoutingConfig
 from routing.engine import (
     MAX_PRIORITY,
     MAX_PROFICIENCY,
-    AgentStatus,
     Contact,
     Decision,
     QueuePolicy,
@@ -48,19 +48,6 @@ __all__ = ["OfferHook", "RoutingConfig", "RoutingService", "WithdrawHook"]
 log = logging.getLogger(__name__)
 OfferHook = Callable[[Offer], Awaitable[None]]
 WithdrawHook = Callable[[Withdrawal], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class RoutingConfig:
-    """Queue policies by name (a contact names its queue) and service-wide limits."""
-
-    policies: Mapping[str, QueuePolicy] = field(default_factory=lambda: {"default": QueuePolicy()})
-    max_misses: int = 3
-    new_agent_status: AgentStatus = AgentStatus.AWAY
-    tick_seconds: float = 0.25
-    dispatch_depth: int = 500
-    max_attempts: int = 4
-    resync_seconds: float = 30.0
 
 
 class RoutingService(OfferSettlement):

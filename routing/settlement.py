@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from routing.codec import contact_from_json
+from routing.config import RoutingConfig
 from routing.errors import RoutingError
 from routing.mirror import AgentMirror
 from routing.records import ContactState, Withdrawal
 from routing.state import RoutingStore, split_reservation_id
-
-if TYPE_CHECKING:
-    from routing.service import RoutingConfig
 
 __all__ = ["OfferSettlement"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
@@ -48,7 +48,7 @@ def _sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
             if item.steps else literal(False)
         columns.append(func.sum(case((required, 1), else_=0)).label(f"r_{item_id}"))
         columns.append(func.sum(case((and_(required, covered), 1), else_=0)).label(f"c_{item_id}"))
-    query = (Select(*columns)
+    query: Any = (Select(*columns)
              .select_from(contact.outerjoin(journey, journey.c.id == contact.c.journey_id)
                           .outerjoin(agent, agent.c.id == contact.c.agent_id))
              .where(contact.c.practice == scope.practice, contact.c.ended_at.is_not(None))
@@ -61,7 +61,7 @@ def _sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
         query = query.where(func.coalesce(agent.c.team, literal(DEFAULT_TEAM)) == scope.team)
     if scope.agent_id is not None:
         query = query.where(contact.c.agent_id == scope.agent_id)
-    return query
+    return cast("Select[Any]", query)
 
 
 class _Sums:
@@ -110,8 +110,8 @@ async def adherence(session: AsyncSession, scope: Scope, *, checklists: Checklis
                 sums[str(row[dimension])].add(row, item_ids)
     if parts.rolled is not None:
         for r in (await session.exec(team_sums(parts.rolled))).all():
-            for sums in (totals, groups["reason"][r.reason], groups["team"][r.team]):
-                sums.add_item(r.item, int(r.required or 0), int(r.covered or 0))
+            for target in (totals, groups["reason"][r.reason], groups["team"][r.team]):
+                target.add_item(r.item, int(r.required or 0), int(r.covered or 0))
         for r in (await session.exec(agent_sums(parts.rolled))).all():
             agent = groups["agent"][r.agent_id]
             agent.contacts += int(r.contacts or 0)

@@ -57,7 +57,7 @@ async def roll_adherence(session: AsyncSession, start: datetime, stop: datetime)
     checklists = load_checklists()
     for table in (AdherenceTeamDay, AdherenceAgentDay):
         day_col = col(table.day)
-        await session.exec(delete(table).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
+        await session.exec(delete(table).where(day_col >= start, day_col < stop))
     teams: dict[tuple[Any, ...], int] = defaultdict(int)
     agents: dict[tuple[Any, ...], list[Any]] = {}
     for practice in (False, True):
@@ -104,7 +104,7 @@ def _scoped(query: Select[Any], table: Any, scope: Scope) -> Select[Any]:
 def team_sums(scope: Scope) -> Select[Any]:
     """Checks required and covered per reason, team and item (``""``: contacts) in the rolled ``scope``."""
     table = AdherenceTeamDay.__table__  # type: ignore[attr-defined]
-    query = Select(table.c.reason, table.c.team, table.c.item, func.sum(table.c.required).label("required"),
+    query: Any = Select(table.c.reason, table.c.team, table.c.item, func.sum(table.c.required).label("required"),
                    func.sum(table.c.covered).label("covered")).group_by(table.c.reason, table.c.team, table.c.item)
     return _scoped(query, table, scope)
 
@@ -112,7 +112,7 @@ def team_sums(scope: Scope) -> Select[Any]:
 def agent_sums(scope: Scope) -> Select[Any]:
     """Contacts and checks required and covered per agent in the rolled ``scope``."""
     table = AdherenceAgentDay.__table__  # type: ignore[attr-defined]
-    query = Select(table.c.agent_id, func.sum(table.c.contacts).label("contacts"),
+    query: Any = Select(table.c.agent_id, func.sum(table.c.contacts).label("contacts"),
                    func.sum(table.c.required).label("required"),
                    func.sum(table.c.covered).label("covered")).group_by(table.c.agent_id)
     return _scoped(query, table, scope)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
@@ -64,7 +64,8 @@ class Facts:
     seconds_to_act: ColumnElement[Any]
 
     def select(self, *columns: Any) -> Select[Any]:
-        return Select(*columns).select_from(self.base).where(*self.where)
+        query: Any = Select(*columns)  # a Core select of any columns: typed by what it returns, not its arity
+        return cast("Select[Any]", query.select_from(self.base).where(*self.where))
 
 
 def prompt_facts(scope: Scope, now: datetime, ignore_after_seconds: float) -> Facts:

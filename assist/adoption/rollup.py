@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Select, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -150,15 +150,15 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
     target = midnight(now) - timedelta(days=SETTLE_DAYS)
     async with db.session() as s:
         dialect = sqlite if db.is_sqlite else postgresql
-        await s.exec(dialect.insert(AdoptionRollup).values(name=_NAME, rolled_through=None)  # type: ignore[call-overload]
+        await s.exec(dialect.insert(AdoptionRollup).values(name=_NAME, rolled_through=None)
                      .on_conflict_do_nothing(index_elements=["name"]))
-        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == _NAME)  # type: ignore[call-overload]
+        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == _NAME)
                               .with_for_update())).scalar_one()
         done = state.rolled_through
         if done is not None and done >= target:
-            return done
+            return cast(datetime, done)
         if done is None:
-            first = (await s.exec(select(func.min(col(PromptRecord.shown_at))))).scalar_one()  # type: ignore[call-overload]
+            first = (await s.exec(select(func.min(col(PromptRecord.shown_at))))).scalar_one()
             if first is None:
                 return None
             start = midnight(first if first.tzinfo else first.replace(tzinfo=UTC))
@@ -166,14 +166,14 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
             start = done - timedelta(days=LATE_DAYS)
         stop = min(target, (done or start) + timedelta(days=max_days))
         if stop <= start:
-            return done
+            return cast(datetime | None, done)
         for table in (AdoptionDay, AdoptionTeamDay, DismissalDay):
             day_col = col(table.day)
-            await s.exec(delete(table).where(day_col >= start, day_col < stop))  # type: ignore[call-overload]
+            await s.exec(delete(table).where(day_col >= start, day_col < stop))
         for practice in (False, True):
-            await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))  # type: ignore[call-overload]
-        await s.exec(_team_insert(start, stop))  # type: ignore[call-overload]
-        await s.exec(_dismissals_insert(start, stop))  # type: ignore[call-overload]
+            await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))
+        await s.exec(_team_insert(start, stop))
+        await s.exec(_dismissals_insert(start, stop))
         from assist.adoption.adherence_rollup import roll_adherence  # it reads adherence, which reads this
 
         await roll_adherence(s, start, stop)
@@ -187,7 +187,7 @@ def _roll_insert(scope: Scope, now: datetime) -> Any:
     facts = prompt_facts(scope, now, ignore_after_seconds=1.0)  # every prompt of a rolled day is settled
     prompt = PromptRecord.__table__  # type: ignore[attr-defined]
     day = day_start(prompt.c.shown_at)
-    chosen = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
+    chosen: Any = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
                           func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
     columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
     return insert(AdoptionDay).from_select(columns, chosen)
@@ -196,7 +196,7 @@ def _roll_insert(scope: Scope, now: datetime) -> Any:
 def _team_insert(start: datetime, stop: datetime) -> Any:
     agents = AdoptionDay.__table__  # type: ignore[attr-defined]
     sums = [func.sum(agents.c[name]) for name in (*COUNTS, *MEASURES)]
-    chosen = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
+    chosen: Any = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
               .where(agents.c.day >= start, agents.c.day < stop)
               .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
     return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
@@ -205,7 +205,7 @@ def _team_insert(start: datetime, stop: datetime) -> Any:
 def _dismissals_insert(start: datetime, stop: datetime) -> Any:
     prompt, feedback = PromptRecord.__table__, PromptFeedback.__table__  # type: ignore[attr-defined]
     day = day_start(prompt.c.shown_at)
-    chosen = (Select(day, feedback.c.reason, prompt.c.practice, func.count())
+    chosen: Any = (Select(day, feedback.c.reason, prompt.c.practice, func.count())
               .select_from(feedback.join(prompt, prompt.c.id == feedback.c.prompt_id))
               .where(feedback.c.verdict == "dismissed", prompt.c.shown_at >= start, prompt.c.shown_at < stop)
               .group_by(day, feedback.c.reason, prompt.c.practice))
@@ -215,13 +215,13 @@ def _dismissals_insert(start: datetime, stop: datetime) -> Any:
 def rolled_dismissals(scope: Scope) -> Select[Any]:
     """Dismissals per reason in the rolled ``scope``."""
     table = DismissalDay.__table__  # type: ignore[attr-defined]
-    query = (Select(table.c.reason, func.sum(table.c.count).label("n")).where(table.c.practice == scope.practice)
+    query: Any = (Select(table.c.reason, func.sum(table.c.count).label("n")).where(table.c.practice == scope.practice)
              .group_by(table.c.reason))
     if scope.start is not None:
         query = query.where(table.c.day >= scope.start)
     if scope.end is not None:
         query = query.where(table.c.day < scope.end)
-    return query
+    return cast("Select[Any]", query)
 
 
 @dataclass(frozen=True)
@@ -252,10 +252,10 @@ def rolled_rows(scope: Scope, key: str) -> Select[Any]:
     """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
     midnights: from the per-team table unless an agent is asked for."""
     per_agent = key == "agent" or scope.agent_id is not None
-    table = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[attr-defined]
+    table: Any = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[union-attr]
     keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
     group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
-    query = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
+    query: Any = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
              .where(table.c.practice == scope.practice).group_by(group))
     if scope.start is not None:
         query = query.where(table.c.day >= scope.start)
@@ -265,4 +265,4 @@ def rolled_rows(scope: Scope, key: str) -> Select[Any]:
         query = query.where(table.c.team == scope.team)
     if scope.agent_id is not None:
         query = query.where(table.c.agent_id == scope.agent_id)
-    return query
+    return cast("Select[Any]", query)

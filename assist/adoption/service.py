@@ -120,7 +120,7 @@ def _tallies(scope: Scope, now: datetime, ignore_after_seconds: float) -> Any:
     contact = Interaction.__table__  # type: ignore[attr-defined]
     old = case((or_(col(PromptRecord.shown_at) < cutoff, contact.c.id.is_not(None)), 1), else_=0).label("old")
     query = (  # sqlmodel types select() for at most four columns; the seven here are all plain scalars
-        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,  # type: ignore[call-overload]
+        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,
                func.count(col(PromptRecord.id)), func.sum(col(PromptFeedback.seconds_to_act)),
                func.count(col(PromptFeedback.seconds_to_act)))
         .select_from(PromptRecord)

@@ -6,6 +6,7 @@ derived by profiling (risk, value, segment) are only used when the customer cons
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -49,7 +50,7 @@ def mask_name(value: str) -> str:
     return " ".join(part[:1] + "." for part in value.split())
 
 
-_MASKERS = {"email": mask_email, "phone": mask_digits, "account_number": mask_digits,
+_MASKERS: dict[str, Callable[[str], str]] = {"email": mask_email, "phone": mask_digits, "account_number": mask_digits,
             "name": mask_name, "address": lambda v: v.split(",")[-1].strip() if "," in v else "***"}
 
 

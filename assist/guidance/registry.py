@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import col, select
 
 from assist.errors import Conflict, NotFound, as_store_unavailable
-from assist.stores.tables import _json, _when
+from assist.guidance.tables import ModelPromotion, ModelVersion
+from assist.stores.sql import Database
 
-if TYPE_CHECKING:  # the SQL store imports this module for its tables: keep its import light and acyclic
+if TYPE_CHECKING:
     from assist.guidance.model import ModelGuidance
-    from assist.stores.sql import Database
 
 log = logging.getLogger(__name__)
 
@@ -31,30 +31,6 @@ __all__ = ["ModelPromotion", "ModelRegistry", "ModelVersion", "ModelWatcher"]
 
 DRIFT_EVERY_POLLS = 60
 """With the default 5 s poll: the served traffic is compared with the training data every 5 minutes."""
-
-
-class ModelVersion(SQLModel, table=True):
-    __tablename__ = "model_version"
-    version: str = Field(primary_key=True, max_length=96)
-    path: str
-    """Directory name under the registry root (relative, so the data dir can move)."""
-    data_hash: str = Field(max_length=64)
-    status: str = Field(default="registered", index=True)
-    """registered, or promoted (exactly one at a time)."""
-    features: list[str] = _json(list)
-    metrics: dict[str, Any] = _json()
-    created_at: datetime = _when()
-    promoted_at: datetime | None = _when(nullable=True)
-
-
-class ModelPromotion(SQLModel, table=True):
-    __tablename__ = "model_promotion"
-    id: int | None = Field(default=None, primary_key=True)
-    version: str = Field(max_length=96, index=True)
-    previous: str | None = Field(default=None, max_length=96)
-    kind: str = "promote"
-    """promote or rollback."""
-    at: datetime = _when()
 
 
 class ModelRegistry:

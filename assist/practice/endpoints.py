@@ -6,7 +6,7 @@ a trainee may read the debrief of their own session.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -78,7 +78,7 @@ async def assign_trainees(run_id: str, body: AssignRequest, service: PracticeDep
     return await service.assign(run_id, body.trainees)
 
 
-_UNFINISHED = {409: {"description": "The practice session has not finished yet"}}
+_UNFINISHED: dict[int | str, dict[str, Any]] = {409: {"description": "The practice session has not finished yet"}}
 
 
 @router.get("/sessions/{practice_id}/debrief", response_model=DebriefView, responses=_UNFINISHED,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic.config import JsonDict
 
 from simulator.practice import WEIGHTS
 
@@ -13,7 +14,7 @@ AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=
 ScenarioName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 """A library scenario (``GET /v1/practice/scenarios``) or one a trainer built; the service refuses others with
 ``unknown_scenario`` and the list."""
-_UNIQUE = {"uniqueItems": True}
+_UNIQUE: JsonDict = {"uniqueItems": True}
 """Documented; the service refuses a repeat with ``duplicate_scenario`` / ``duplicate_trainee``."""
 
 

@@ -63,7 +63,7 @@ async def erase_customer(session: AsyncSession, principal: Principal, customer_i
     customer.erased_at = utcnow()
     session.add(customer)
 
-    removed = await session.exec(delete(CustomerIdentifier)  # type: ignore[call-overload]
+    removed = await session.exec(delete(CustomerIdentifier)
                                  .where(col(CustomerIdentifier.customer_id) == customer_id))
     interactions = (await session.exec(select(Interaction).where(Interaction.customer_id == customer_id))).all()
     for interaction in interactions:

@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii as _quoted
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -172,7 +172,8 @@ class RecordJournal:
 
     async def read(self, count: int) -> list[tuple[str, dict[str, str]]]:
         """The oldest ``count`` entries, oldest first."""
-        return list(await self.client.xrange(self.key, min="-", max="+", count=count))
+        entries = await self.client.xrange(self.key, min="-", max="+", count=count)
+        return cast(list[tuple[str, dict[str, str]]], entries)  # the client decodes replies to str
 
     async def remove(self, entry_ids: Sequence[str]) -> None:
         if entry_ids:

@@ -149,7 +149,8 @@ class RecordWriter:
     async def _bury(self, entry: Entry, exc: Exception) -> None:
         entry_id, fields = entry
         log.error("record %s moved to %s: %s", entry_id, self.dead_key, exc)
-        await self.journal.client.xadd(self.dead_key, {**fields, "id": entry_id, "error": str(exc)[:500]})
+        buried: dict[Any, Any] = {**fields, "id": entry_id, "error": str(exc)[:500]}
+        await self.journal.client.xadd(self.dead_key, buried)
 
     async def _transaction(self, entries: Sequence[Entry]) -> None:
         prompts: list[dict[str, Any]] = []

@@ -51,7 +51,7 @@ async def get_session(session_id: str, service: ServiceDep, principal: Principal
         raise NotFound(f"no session {session_id!r}", code="unknown_session")
     if not principal.may_act_as(state.agent_id) and principal.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("that session belongs to another agent", code="other_agent")
-    return SessionView.model_validate(state.model_dump(exclude=SERVER_ONLY))
+    return SessionView.model_validate(state.model_dump(exclude=set(SERVER_ONLY)))
 
 
 @router.get("/transfer-targets", response_model=TransferTargets,

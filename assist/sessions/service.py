@@ -351,7 +351,7 @@ class SessionService:
         if state.customer_id is None:
             return
         started, ended = state.opened_at or state.offered_at, time.time()
-        row = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
+        row: dict[str, Any] = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
                "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
                "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice}
         try:

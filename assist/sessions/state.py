@@ -107,7 +107,7 @@ class SessionStore:
             if state.status != expected:
                 return None
             state.status = new
-            pipe.multi()
+            pipe.multi()  # type: ignore[no-untyped-call]
             pipe.set(key, state.model_dump_json(), ex=self.ttl_seconds)
             try:
                 await pipe.execute()
@@ -145,7 +145,7 @@ class SessionStore:
         return {a: (v.decode() if isinstance(v, bytes) else v) for a, v in zip(agent_ids, raw, strict=True)}
 
     async def for_agent(self, agent_id: str) -> list[SessionState]:
-        ids = sorted(await self.client.smembers(self._agent_set(agent_id)))
+        ids: list[str] = sorted(await self.client.smembers(self._agent_set(agent_id)))  # type: ignore[arg-type]
         async with self.client.pipeline(transaction=False) as pipe:  # a cluster spreads sessions over slots
             for session_id in ids:
                 pipe.get(self.key(session_id))

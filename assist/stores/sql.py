@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from assist.guidance import registry as _model_registry  # noqa: F401 - model_version tables
+from assist.guidance import tables as _model_tables  # noqa: F401 - model_version tables
 from assist.practice import tables as _practice_tables  # noqa: F401
 from assist.stores import schema, tables  # noqa: F401 - tables registers the tables on SQLModel.metadata
 from assist.supervision import tables as _supervision_tables  # noqa: F401

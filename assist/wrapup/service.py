@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from sqlalchemy import case, select, update
@@ -170,8 +170,8 @@ class AfterContactWork:
 
     async def sweep(self, now: float | None = None) -> int:
         """End every ACW whose deadline has passed; returns how many this worker ended."""
-        due = await self.client.zrangebyscore(self.due_key, "-inf", time.time() if now is None else now,
-                                              start=0, num=100)
+        until = time.time() if now is None else now
+        due = cast(list[str], await self.client.zrangebyscore(self.due_key, "-inf", until, start=0, num=100))
         ended = 0
         for member in due:
             if not await self.client.zrem(self.due_key, member):
