@@ -68,3 +68,6 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # A library's warning (pydantic, scikit-learn) would otherwise be a bare line on stderr among the JSON lines,
+    # which a log shipper cannot parse: it becomes a WARNING record of the "py.warnings" logger instead.
+    logging.captureWarnings(True)
