@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from assist.errors import Conflict, NotFound, as_store_unavailable
 from assist.guidance.tables import ModelPromotion, ModelVersion
 from assist.stores.sql import Database
+from assist.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from assist.guidance.model import ModelGuidance
@@ -180,8 +181,5 @@ class ModelWatcher:
         self._task = asyncio.create_task(self._run(), name="model-watcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

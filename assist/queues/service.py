@@ -10,7 +10,6 @@ applies it on this worker at once and audits it; every other worker reads the ve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import replace
 from typing import Literal
@@ -22,6 +21,7 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.errors import InvalidInput
 from assist.stores.redis import KeySpace
+from assist.tasks import cancel_and_wait
 from routing.config import RoutingFile
 from routing.service import RoutingService
 
@@ -48,10 +48,8 @@ class QueueConfigs:
         self._follower = asyncio.create_task(self._follow(), name="routing-config-follower")
 
     async def stop(self) -> None:
-        if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
+        await cancel_and_wait(self._follower)
+        self._follower = None
 
     async def replace(self, document: RoutingFile, session: AsyncSession, principal: Principal,
                       request_id: str | None) -> int:

@@ -38,6 +38,7 @@ from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
 from assist.supervision.journal import JOURNAL_KIND, request_row
 from assist.supervision.tables import SupervisorRequest
+from assist.tasks import cancel_and_wait
 from assist.wrapup.service import apply_wrapup
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,7 @@ class RecordWriter:
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop the task and try one last drain (bounded): what stays in the journal waits for the next worker."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.flush(), timeout)
 

@@ -13,7 +13,6 @@ meanwhile (which deletes the key) is left as they chose.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -31,6 +30,7 @@ from assist.sessions.state import SessionState, SessionStore
 from assist.stores.redis import KeySpace
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction
+from assist.tasks import cancel_and_wait
 from assist.wrapup.dispositions import Disposition, check_disposition, choices
 from assist.wrapup.schemas import WrapUpOffer, WrapUpSaved, WrapUpState
 from assist.wrapup.summary import ContactSummary, build_summary, private_values
@@ -184,11 +184,8 @@ class AfterContactWork:
         self._task = asyncio.create_task(self._run(), name="wrapup-sweep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         failing = False
