@@ -30,7 +30,6 @@ from assist.sessions.state import SessionStore
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
 from assist.supervision.schemas import AgentContact, AgentOnFloor, FloorView, QueueOnFloor
-from models.language.sentiment import sentiment
 from routing.engine import AgentState
 from routing.service import RoutingService
 
@@ -131,13 +130,14 @@ async def open_contacts(agent_ids: Sequence[str], sessions: SessionStore,
     read = await journeys.commands.send([journeys.read_cmd(s.journey_id or "") for s in states]) if states else []
     out: dict[str, list[AgentContact]] = defaultdict(list)
     for state, reply in zip(states, read, strict=True):
-        said = ""
+        mood = None
         if not isinstance(reply, Exception) and reply[1]:
             turns = JourneyState.model_validate_json(reply[1]).transcript
-            said = next((t.text for t in reversed(turns) if t.speaker == "customer"), "")
+            latest = next((t for t in reversed(turns) if t.speaker == "customer" and t.text), None)
+            mood = round(latest.mood(), 2) if latest is not None else None  # scored once, when it was said
         out[state.agent_id].append(AgentContact(
             session_id=state.id, channel=state.channel, reason=state.reason, practice=state.practice,
-            since=state.opened_at, sentiment=round(sentiment(said), 2) if said else None))
+            since=state.opened_at, sentiment=mood))
     return out
 
 
