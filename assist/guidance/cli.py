@@ -241,8 +241,9 @@ def _export_live(args: argparse.Namespace) -> int:
 
 
 def _retrain_live(args: argparse.Namespace) -> int:
-    """The retrain-and-gate job on the live export (after --base), optionally only on drift."""
-    from assist.guidance.floor import retrain_from_floor, train_steps
+    """The retrain-and-gate job on the live export (alone, after --base, or after the demo world's history when
+    the export is too small), optionally only on drift; exit 2 when there is nothing to train on."""
+    from assist.guidance.floor import NoTrainingData, retrain_from_floor, train_steps
 
     settings = Settings()
     base = _read(args.base) if args.base else None
@@ -252,12 +253,19 @@ def _retrain_live(args: argparse.Namespace) -> int:
             bar.set_postfix_str(step, refresh=False)
             bar.update(1)
 
-        run = retrain_from_floor(settings, _config(args), base=base, since=args.since, if_drifted=args.if_drifted,
-                                 threshold=args.threshold, force=args.force, progress=done)
+        try:
+            run = retrain_from_floor(settings, _config(args), base=base, since=args.since,
+                                     if_drifted=args.if_drifted, threshold=args.threshold, force=args.force,
+                                     progress=done)
+        except NoTrainingData as exc:
+            bar.close()
+            print(f"not retrained: {exc}", file=sys.stderr)
+            return 2
     print(f"exported {run.exported:,} live decisions" + (f"; drifted: {', '.join(run.drift)}" if run.drift else ""))
     if run.trained is None or run.decision is None:
         print(run.note)
         return 0
+    print(f"trained on {run.source}")
     _promote_or_say_why(settings, run.trained.row.version, run.decision, run.comparison, args.force, run.promoted)
     return 0
 
@@ -333,7 +341,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--since", type=_since, help="only prompts shown from this time (ISO 8601, UTC if no zone)")
     p.set_defaults(handler=_export_live)
     p = sub.add_parser("retrain-live", help="the retrain-and-gate job: export live, train, gate, promote")
-    p.add_argument("--base", help="history to train on before the live export (.parquet or .csv)")
+    p.add_argument("--base", help="history to train on before the live export (.parquet or .csv); without it, "
+                                  "the export alone when it is large enough, else the demo world's history first "
+                                  "(unless ASSIST_DEMO_MODEL=false)")
     p.add_argument("--since", type=_since, help="only live prompts shown from this time")
     p.add_argument("--if-drifted", action="store_true",
                    help="only if the live contexts drifted past --threshold from the promoted version's data")

@@ -37,8 +37,16 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-__all__ = ["DriftRetrainer", "FloorRun", "TrainedVersion", "export_frame", "gate", "registry_call",
-           "retrain_from_floor", "train_steps", "train_version"]
+__all__ = ["MIN_LIVE_ROWS", "DriftRetrainer", "FloorRun", "NoTrainingData", "TrainedVersion", "export_frame", "gate",
+           "live_shortfall", "registry_call", "retrain_from_floor", "train_steps", "train_version"]
+
+MIN_LIVE_ROWS = 2_000
+"""Fewest live decisions the job trains on alone (without a base history): below, a test slice of a few
+hundred rows cannot tell a challenger from its champion."""
+
+
+class NoTrainingData(ValueError):
+    """The live export is too small to train on alone, and there is no other history to train on."""
 
 
 def registry_call(settings: Settings, work: Callable[[ModelRegistry], Awaitable[T]]) -> T:
@@ -144,6 +152,8 @@ class FloorRun:
     comparison: PairedComparison | None = None
     promoted: bool = False
     note: str = ""
+    source: str = ""
+    """What the version was trained on, in words (the live export alone, or on top of which history)."""
 
 
 def export_frame(settings: Settings, since: datetime | None = None) -> Any:
@@ -179,17 +189,70 @@ def _drifted(settings: Settings, recent: pd.DataFrame, threshold: float) -> tupl
     return drift_report(metadata["drift_profile"], feature_matrix(recent), threshold).alerts
 
 
-def retrain_from_floor(settings: Settings, config: TrainConfig, *, base: pd.DataFrame | None = None,
-                       since: datetime | None = None, if_drifted: bool = False, threshold: float = 0.2,
-                       force: bool = False, progress: Callable[[str], None] | None = None) -> FloorRun:
-    """The job: export the floor's decisions, train on them (after ``base`` when given), gate, promote.
+def live_shortfall(frame: pd.DataFrame, config: TrainConfig, min_rows: int = MIN_LIVE_ROWS) -> str | None:
+    """Why ``frame`` (the live export) is too small to train on alone, or None when it is enough: at least
+    ``min_rows`` rows, and every catalog action logged often enough in the training part of its time split for
+    its value model (``models.training.train`` refuses fewer than ``2 * min_child_samples``)."""
+    from models.catalog import load_catalog
+    from models.training import time_split
 
-    With ``if_drifted`` it stops after the export unless the live contexts drifted past ``threshold`` from
-    the promoted version's training data (or nothing is promoted). The export is kept in
-    ``<data_dir>/floor/live-<time>.parquet`` for the record. ``force`` promotes past the gate.
-    """
+    if len(frame) < min_rows:
+        return f"{len(frame):,} live decisions, fewer than {min_rows:,}"
+    logged = time_split(frame, config.calibration_share, config.test_share).train["action"].astype(str)
+    counts = logged.value_counts()
+    need = 2 * config.min_child_samples
+    short = [f"{a} ({int(counts.get(a, 0))})" for a in load_catalog().ids if counts.get(a, 0) < need]
+    if short:
+        return f"too few live decisions of {', '.join(short)}: each action needs {need} to train its value model"
+    return None
+
+
+def _world_history(settings: Settings) -> tuple[pd.DataFrame, str] | None:
+    """The demo world's history (the world the demo model learns from), when the install allows synthetic data."""
+    if not settings.demo_model:
+        return None
+    try:
+        from assist.demo import DEMO_HISTORY_ROWS
+        from simulator.world import generate_history
+    except ImportError:
+        return None
+    world = 7  # ensure_demo_model's world, the one the demo customers come from
+    return generate_history(world, DEMO_HISTORY_ROWS), f"the demo world's {DEMO_HISTORY_ROWS:,} contacts"
+
+
+def _training_history(settings: Settings, live: pd.DataFrame, config: TrainConfig, base: pd.DataFrame | None,
+                      min_live_rows: int) -> tuple[pd.DataFrame, str]:
     import pandas as pd
 
+    if base is not None:
+        return pd.concat([base, live], ignore_index=True), f"the base history ({len(base):,} rows) + " \
+            f"{len(live):,} live decisions"
+    shortfall = live_shortfall(live, config, min_live_rows)
+    if shortfall is None:
+        return live, f"the live export alone ({len(live):,} decisions)"
+    world = _world_history(settings)
+    if world is None:
+        raise NoTrainingData(f"nothing to train on: the live export is too small to train on alone ({shortfall}), "
+                             "and no other history is allowed (ASSIST_DEMO_MODEL=false or no simulator): pass "
+                             "--base history.parquet, or let the floor collect more")
+    history, name = world
+    return pd.concat([history, live], ignore_index=True), f"{name} + {len(live):,} live decisions (the live " \
+        f"export alone is too small: {shortfall})"
+
+
+def retrain_from_floor(settings: Settings, config: TrainConfig, *, base: pd.DataFrame | None = None,
+                       since: datetime | None = None, if_drifted: bool = False, threshold: float = 0.2,
+                       force: bool = False, progress: Callable[[str], None] | None = None,
+                       min_live_rows: int = MIN_LIVE_ROWS) -> FloorRun:
+    """The job: export the floor's decisions, train on them (after ``base`` when given), gate, promote.
+
+    Without ``base`` it trains on the live export alone when that is enough (``live_shortfall``), else on the
+    demo world's history plus the export, when synthetic data is allowed (``settings.demo_model``), else raises
+    ``NoTrainingData``; ``FloorRun.source`` says which. With ``if_drifted`` it stops after the export unless the
+    live contexts drifted past ``threshold`` from the promoted version's training data (or nothing is promoted).
+    The export is kept in ``<data_dir>/floor/live-<time>.parquet`` for the record. ``force`` promotes past the
+    gate.
+    """
     from simulator.world.schema import write_history
 
     export = export_frame(settings, since)
@@ -203,7 +266,7 @@ def retrain_from_floor(settings: Settings, config: TrainConfig, *, base: pd.Data
     folder = settings.data_dir / "floor"
     folder.mkdir(parents=True, exist_ok=True)
     write_history(export.frame, folder / f"live-{time.strftime('%Y%m%d-%H%M%S')}.parquet")
-    history = export.frame if base is None else pd.concat([base, export.frame], ignore_index=True)
+    history, run.source = _training_history(settings, export.frame, config, base, min_live_rows)
     run.trained = train_version(settings, history, config, progress=progress, truth=False)
     run.decision, run.comparison = gate(settings, run.trained)
     if run.decision.promote or force:
