@@ -256,16 +256,28 @@ def _retrain_live(args: argparse.Namespace) -> int:
         try:
             run = retrain_from_floor(settings, _config(args), base=base, since=args.since,
                                      if_drifted=args.if_drifted, threshold=args.threshold, force=args.force,
-                                     progress=done)
+                                     progress=done, shadow=args.shadow)
         except NoTrainingData as exc:
             bar.close()
             print(f"not retrained: {exc}", file=sys.stderr)
             return 2
+    if (verdict := run.shadow) is not None:
+        if verdict.decision is None:
+            print(run.note)
+            return 0
+        print(f"shadow of {verdict.version}: judged on {verdict.prompts:,} live decisions logged since "
+              f"{verdict.since:%Y-%m-%d %H:%M}")
+        _promote_or_say_why(settings, verdict.version, verdict.decision, verdict.comparison, args.force,
+                            verdict.promoted)
+        return 0
     print(f"exported {run.exported:,} live decisions" + (f"; drifted: {', '.join(run.drift)}" if run.drift else ""))
     if run.trained is None or run.decision is None:
         print(run.note)
         return 0
     print(f"trained on {run.source}")
+    if run.shadowed:
+        print(run.note)
+        return 0
     _promote_or_say_why(settings, run.trained.row.version, run.decision, run.comparison, args.force, run.promoted)
     return 0
 
@@ -352,6 +364,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--crm-fields", type=_crm_fields, default=(), metavar="FIELD,...")
     p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")
+    p.add_argument("--shadow", type=int, default=0, metavar="N",
+                   help="serve a new version in shadow first (scored on live contexts, not shown) and judge it "
+                        "against the champion by paired DR on the next N live decisions; while one is in shadow, "
+                        "a run judges it instead of training")
     p.set_defaults(handler=_retrain_live)
     p = sub.add_parser("import-kb", help="import a folder of Markdown articles")
     p.add_argument("folder")
