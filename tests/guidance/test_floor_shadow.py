@@ -4,11 +4,14 @@ on the live decisions logged after it entered shadow (what it would have chosen 
 from __future__ import annotations
 
 import asyncio
+import io
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
+from assist.cli import main
 from assist.guidance.floor import enter_shadow, judge_shadow, retrain_from_floor
 from assist.guidance.registry import ModelRegistry
 from assist.stores.sql import Database
@@ -106,3 +109,14 @@ async def test_the_job_with_a_shadow_period_shadows_its_version_then_judges_it(r
     assert judged.shadow.comparison is not None and judged.shadow.comparison.rows == 600
     promoted = judged.shadow.decision.promote
     assert (await statuses(registry))[version] == ("promoted" if promoted else "registered")
+
+
+async def test_the_command_says_how_far_the_shadow_is_and_trains_nothing(registry, sqlite_settings):
+    await shadowing(registry, sqlite_settings, weak_model(), small_model()[0])
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as env, redirect_stdout(out), redirect_stderr(io.StringIO()):
+        env.setenv("ASSIST_DATA_DIR", str(sqlite_settings.data_dir))
+        env.setenv("ASSIST_DATABASE_URL", sqlite_settings.resolved_database_url)
+        code = await asyncio.to_thread(main, ["models", "retrain-live", "--shadow", str(SHADOW)])
+    assert code == 0 and f"candidate is in shadow: 0 of {SHADOW:,} live decisions" in out.getvalue()
+    assert await statuses(registry) == {"champion": "promoted", "candidate": "shadow"}
