@@ -395,6 +395,9 @@ class DriftRetrainer:
     def _run(self) -> None:
         try:
             self.last = retrain_from_floor(self.settings, self.config)
+        except NoTrainingData as exc:
+            log.warning("retrain-and-gate job: %s; the promoted version stays", exc)
+            return
         except Exception:  # noqa: BLE001 - a failed job leaves the champion serving; it is logged
             log.exception("retrain-and-gate job failed; the promoted version stays")
             return
