@@ -95,21 +95,28 @@ def outcome_table(models: TrainedModels, frame: pd.DataFrame, catalog: Catalog, 
     return out
 
 
-def render_outcome_table(rows: list[OutcomeEstimate], reference: str = "rules") -> str:
-    """Markdown: a row per policy, per outcome its estimate and its difference from ``reference`` ± 95 %."""
-    scale = {"resolved": 100.0, "churned": 100.0, "escalated": 100.0, "csat": 1.0, "cost": 1.0}
-    unit = {"resolved": "resolved %", "csat": "CSAT (1-5)", "churned": "churned %", "escalated": "escalated %",
-            "cost": "cost (reward units)"}
+_SCALE = {"resolved": 100.0, "churned": 100.0, "escalated": 100.0, "csat": 1.0, "cost": 1.0, "contacts": 1.0,
+          "value": 1.0}
+_UNIT = {"resolved": "resolved %", "csat": "CSAT (1-5)", "churned": "churned %", "escalated": "escalated %",
+         "cost": "cost (reward units)", "contacts": "contacts", "value": "value (reward units)"}
+
+
+def render_outcome_table(rows: list[OutcomeEstimate], reference: str = "rules",
+                         outcomes: tuple[str, ...] = OUTCOMES, *, intervals: bool = False) -> str:
+    """Markdown: a row per policy, per outcome its estimate and its difference from ``reference`` ± 95 %
+    (``intervals`` adds the estimate's own ± 95 %). ``outcomes`` are ``OUTCOMES`` or the journey table's."""
     policies = list(dict.fromkeys(r.policy for r in rows))
     cell = {(r.policy, r.outcome): r for r in rows}
-    lines = ["| policy | " + " | ".join(unit[o] for o in OUTCOMES) + " |",
-             "|---|" + "---:|" * len(OUTCOMES)]
+    lines = ["| policy | " + " | ".join(_UNIT[o] for o in outcomes) + " |",
+             "|---|" + "---:|" * len(outcomes)]
     for policy in policies:
         cells = []
-        for o in OUTCOMES:
-            r, k = cell[(policy, o)], scale[o]
+        for o in outcomes:
+            r, k = cell[(policy, o)], _SCALE[o]
             digits = 1 if k == 100.0 else 3
             text = f"{r.value * k:.{digits}f}"
+            if intervals:
+                text += f" ± {Z95 * r.stderr * k:.{digits}f}"
             if policy != reference:
                 text += f" ({r.difference * k:+.{digits}f} ± {Z95 * r.difference_stderr * k:.{digits}f})"
             cells.append(text)

@@ -241,8 +241,9 @@ def _export_live(args: argparse.Namespace) -> int:
 
 
 def _retrain_live(args: argparse.Namespace) -> int:
-    """The retrain-and-gate job on the live export (after --base), optionally only on drift."""
-    from assist.guidance.floor import retrain_from_floor, train_steps
+    """The retrain-and-gate job on the live export (alone, after --base, or after the demo world's history when
+    the export is too small), optionally only on drift; exit 2 when there is nothing to train on."""
+    from assist.guidance.floor import NoTrainingData, retrain_from_floor, train_steps
 
     settings = Settings()
     base = _read(args.base) if args.base else None
@@ -252,10 +253,29 @@ def _retrain_live(args: argparse.Namespace) -> int:
             bar.set_postfix_str(step, refresh=False)
             bar.update(1)
 
-        run = retrain_from_floor(settings, _config(args), base=base, since=args.since, if_drifted=args.if_drifted,
-                                 threshold=args.threshold, force=args.force, progress=done)
+        try:
+            run = retrain_from_floor(settings, _config(args), base=base, since=args.since,
+                                     if_drifted=args.if_drifted, threshold=args.threshold, force=args.force,
+                                     progress=done, shadow=args.shadow)
+        except NoTrainingData as exc:
+            bar.close()
+            print(f"not retrained: {exc}", file=sys.stderr)
+            return 2
+    if (verdict := run.shadow) is not None:
+        if verdict.decision is None:
+            print(run.note)
+            return 0
+        print(f"shadow of {verdict.version}: judged on {verdict.prompts:,} live decisions logged since "
+              f"{verdict.since:%Y-%m-%d %H:%M}")
+        _promote_or_say_why(settings, verdict.version, verdict.decision, verdict.comparison, args.force,
+                            verdict.promoted)
+        return 0
     print(f"exported {run.exported:,} live decisions" + (f"; drifted: {', '.join(run.drift)}" if run.drift else ""))
     if run.trained is None or run.decision is None:
+        print(run.note)
+        return 0
+    print(f"trained on {run.source}")
+    if run.shadowed:
         print(run.note)
         return 0
     _promote_or_say_why(settings, run.trained.row.version, run.decision, run.comparison, args.force, run.promoted)
@@ -333,7 +353,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--since", type=_since, help="only prompts shown from this time (ISO 8601, UTC if no zone)")
     p.set_defaults(handler=_export_live)
     p = sub.add_parser("retrain-live", help="the retrain-and-gate job: export live, train, gate, promote")
-    p.add_argument("--base", help="history to train on before the live export (.parquet or .csv)")
+    p.add_argument("--base", help="history to train on before the live export (.parquet or .csv); without it, "
+                                  "the export alone when it is large enough, else the demo world's history first "
+                                  "(unless ASSIST_DEMO_MODEL=false)")
     p.add_argument("--since", type=_since, help="only live prompts shown from this time")
     p.add_argument("--if-drifted", action="store_true",
                    help="only if the live contexts drifted past --threshold from the promoted version's data")
@@ -342,6 +364,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--crm-fields", type=_crm_fields, default=(), metavar="FIELD,...")
     p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")
+    p.add_argument("--shadow", type=int, default=0, metavar="N",
+                   help="serve a new version in shadow first (scored on live contexts, not shown) and judge it "
+                        "against the champion by paired DR on the next N live decisions; while one is in shadow, "
+                        "a run judges it instead of training")
     p.set_defaults(handler=_retrain_live)
     p = sub.add_parser("import-kb", help="import a folder of Markdown articles")
     p.add_argument("folder")

@@ -92,6 +92,26 @@ class ModelRegistry:
             raise Conflict("nothing to roll back to", code="no_previous_model")
         return await self.promote(last.previous, kind="rollback")
 
+    async def in_shadow(self) -> ModelVersion | None:
+        """The candidate being shadowed (``status == "shadow"``: scored on live contexts, never shown), if any."""
+        async with self.db.session() as s:
+            return (await s.exec(select(ModelVersion).where(ModelVersion.status == "shadow"))).first()
+
+    async def set_status(self, version: str, status: str, note: dict[str, Any] | None = None) -> ModelVersion:
+        """Mark a version ``registered`` or ``shadow`` (promotion goes through ``promote``), merging ``note`` into
+        its metrics; raises NotFound for an unknown version, ValueError for another status."""
+        if status not in ("registered", "shadow"):
+            raise ValueError(f"status {status!r}: only registered or shadow (promote() promotes)")
+        async with self.db.session() as s:
+            row = await s.get(ModelVersion, version)
+            if row is None:
+                raise NotFound(f"no model version {version!r}", code="unknown_model")
+            row.status = status
+            if note:
+                row.metrics = {**row.metrics, **note}
+            s.add(row)
+        return row
+
     async def demote(self) -> None:
         """Serve no model (the rules, as the baseline)."""
         async with self.db.session() as s:

@@ -23,7 +23,8 @@ class ModelVersion(SQLModel, table=True):
     """Directory name under the registry root (relative, so the data dir can move)."""
     data_hash: str = Field(max_length=64)
     status: str = Field(default="registered", index=True)
-    """registered, or promoted (exactly one at a time)."""
+    """registered, shadow (a candidate scored on live contexts, not shown; at most one), or promoted (exactly one
+    at a time)."""
     features: list[str] = _json(list)
     metrics: dict[str, Any] = _json()
     created_at: datetime = _when()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from simulator.world.schema import coerce_history, validate_history
 from simulator.world.truth import outcome_table
 from simulator.world.world import World, generate_world, stream
 
-__all__ = ["MAX_STEPS", "generate_history"]
+__all__ = ["MAX_STEPS", "ActionPolicy", "deploy_journeys", "generate_history"]
 
 MAX_STEPS = 5
 _A = {a: i for i, a in enumerate(ACTIONS)}
@@ -35,6 +36,17 @@ _VERIFIED_ON_ARRIVAL = np.array([0.6, 0.45, 0.2])  # chat (logged in), phone (IV
 _MEAN_WAIT = np.array([30.0, 45.0, 3 * 3600.0])
 _MEDIAN_HANDLE = np.array([540.0, 360.0, 300.0])
 _HOUR_WEIGHTS = np.array([1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 18, 16, 15, 16, 17, 16, 14, 12, 10, 8, 6, 4, 2, 1.0])
+
+
+class ActionPolicy(Protocol):
+    """Who picks each contact's action: the logging habit for history, or a policy deployed over journeys."""
+
+    @property
+    def name(self) -> str: ...
+
+    def sample(self, contexts: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One action per row (indices into ``ACTIONS``) and the probability it had of being chosen."""
+        ...
 
 
 @dataclass
@@ -120,7 +132,7 @@ def _agents_for(world: World, rng: np.random.Generator, reason: np.ndarray, lang
 
 
 def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndarray, step: int,
-          policy: LoggingPolicy, csat_rate: float) -> np.ndarray:
+          policy: ActionPolicy, csat_rate: float) -> np.ndarray:
     """Log one contact for each active journey; returns the journeys that come back for another."""
     cust, reason = js.customer[active], js.reason[active]
     customers = world.customers.iloc[cust].reset_index(drop=True)
@@ -204,7 +216,30 @@ def _step(world: World, rng: np.random.Generator, js: _Journeys, active: np.ndar
     return coming_back
 
 
-def generate_history(world: World | int, n: int, *, policy: LoggingPolicy | None = None, seed: int | None = None,
+def _journeys(world: World, n_journeys: int, policy: ActionPolicy, seed: int | None, csat_rate: float,
+              days: int) -> pd.DataFrame:
+    """Every contact of ``n_journeys`` journeys, each stepped until it ends (times in seconds from the start)."""
+    rng = stream(world.seed if seed is None else seed, "history")
+    js = _start(world, rng, n_journeys=n_journeys, days=days)
+    active = np.arange(n_journeys)
+    for step in range(MAX_STEPS):
+        if len(active) == 0:
+            break
+        active = _step(world, rng, js, active, step, policy, csat_rate)
+    return pd.concat(js.rows, ignore_index=True)
+
+
+def _finish(frame: pd.DataFrame, origin: datetime) -> pd.DataFrame:
+    for column in ("started_at", "ended_at"):
+        millis = np.round(frame[column].to_numpy(dtype=float) * 1000).astype(np.int64)
+        frame[column] = pd.Timestamp(origin) + pd.to_timedelta(millis, unit="ms")
+    frame["interaction_id"] = [f"I{i + 1:08d}" for i in range(len(frame))]
+    frame = coerce_history(frame)
+    validate_history(frame)
+    return frame
+
+
+def generate_history(world: World | int, n: int, *, policy: ActionPolicy | None = None, seed: int | None = None,
                      csat_response_rate: float = 1.0, start: datetime | None = None) -> pd.DataFrame:
     """``n`` logged interactions from ``world`` (or from ``generate_world(world)`` given a seed).
 
@@ -218,21 +253,24 @@ def generate_history(world: World | int, n: int, *, policy: LoggingPolicy | None
     if not 0.0 <= csat_response_rate <= 1.0:
         raise ValueError("csat_response_rate must be in [0, 1]")
     world = generate_world(world) if isinstance(world, int) else world
-    policy = policy or LoggingPolicy()
-    rng = stream(world.seed if seed is None else seed, "history")
-    js = _start(world, rng, n_journeys=n, days=max(7, -(-n // 1500)))
-    active = np.arange(n)
-    for step in range(MAX_STEPS):
-        if len(active) == 0:
-            break
-        active = _step(world, rng, js, active, step, policy, csat_response_rate)
-    frame = pd.concat(js.rows, ignore_index=True)
+    frame = _journeys(world, n, policy or LoggingPolicy(), seed, csat_response_rate, days=max(7, -(-n // 1500)))
     frame = frame.sort_values(["started_at", "journey_id"], kind="stable").head(n).reset_index(drop=True)
-    origin = pd.Timestamp(start or world.reference_time)
-    for column in ("started_at", "ended_at"):
-        millis = np.round(frame[column].to_numpy(dtype=float) * 1000).astype(np.int64)
-        frame[column] = origin + pd.to_timedelta(millis, unit="ms")
-    frame["interaction_id"] = [f"I{i + 1:08d}" for i in range(len(frame))]
-    frame = coerce_history(frame)
-    validate_history(frame)
-    return frame
+    return _finish(frame, start or world.reference_time)
+
+
+def deploy_journeys(world: World | int, n_journeys: int, policy: ActionPolicy, *, seed: int | None = None
+                    ) -> pd.DataFrame:
+    """Every contact of ``n_journeys`` whole journeys of ``world`` with ``policy`` choosing each action, stepped
+    exactly as ``generate_history`` steps them (same starts for the same seed, whatever the policy), to the end:
+    resolved, churned, not back, or ``MAX_STEPS`` contacts. Sorted by journey and step, every survey answered.
+
+    A deterministic policy (one that draws nothing from the generator) meets the same journeys, and at their
+    first contact the same random numbers, as any other: the fair ground to compare policies on.
+    Raises ValueError if n_journeys < 1.
+    """
+    if n_journeys < 1:
+        raise ValueError("n_journeys must be at least 1")
+    world = generate_world(world) if isinstance(world, int) else world
+    frame = _journeys(world, n_journeys, policy, seed, 1.0, days=max(7, -(-n_journeys // 1500)))
+    frame = frame.sort_values(["journey_id", "journey_step"], kind="stable").reset_index(drop=True)
+    return _finish(frame, world.reference_time)
