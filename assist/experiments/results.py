@@ -97,7 +97,7 @@ def compare(arm: ArmResult, control: ArmResult, min_difference: float | None = N
     else:
         underpowered = smallest < needed
         warning = (f"Underpowered: {smallest} contacts in the smaller arm, {needed} per arm needed to detect "
-                   f"{detect:+.3f} in resolution (alpha {ALPHA}, power {POWER})." if underpowered else None)
+                   f"{detect * 100:+.1f} points of resolution (alpha {ALPHA}, power {POWER})." if underpowered else None)
     return ArmComparison(arm=arm.arm, versus=control.arm, resolution=resolution,
                          csat=welch(arm.csat, control.csat), handle_seconds=welch(arm.handle_seconds,
                                                                                   control.handle_seconds),
