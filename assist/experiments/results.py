@@ -83,21 +83,19 @@ def compare(arm: ArmResult, control: ArmResult, min_difference: float | None = N
                             and (rates.low > 0 or rates.high < 0))
     p_control = control.resolution.rate
     detect = min_difference if min_difference is not None else rates.difference
-    needed = None
-    if p_control is not None and detect:
-        other = min(max(p_control + detect, 0.0), 1.0)
-        needed = sample_size(other, p_control, ALPHA, POWER)
     smallest = min(arm.contacts, control.contacts)
-    warning: str | None
-    if needed is None:
-        underpowered = True
+    needed, underpowered = None, True
+    if p_control is None:
+        warning: str | None = "No closed contacts in the control arm yet."
+    elif not detect or (needed := sample_size(min(max(p_control + detect, 0.0), 1.0), p_control, ALPHA,
+                                              POWER)) is None:
         warning = ("No resolution difference to size a sample for yet: state the smallest difference worth "
-                   "detecting (min_difference)." if p_control is not None else "No closed contacts in the control "
-                   "arm yet.")
+                   "detecting (min_difference).")
     else:
         underpowered = smallest < needed
         warning = (f"Underpowered: {smallest} contacts in the smaller arm, {needed} per arm needed to detect "
-                   f"{detect * 100:+.1f} points of resolution (alpha {ALPHA}, power {POWER})." if underpowered else None)
+                   f"{detect * 100:+.1f} points of resolution (alpha {ALPHA}, power {POWER})."
+                   if underpowered else None)
     return ArmComparison(arm=arm.arm, versus=control.arm, resolution=resolution,
                          csat=welch(arm.csat, control.csat), handle_seconds=welch(arm.handle_seconds,
                                                                                   control.handle_seconds),

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from assist.stores.tables import JSONType, UTCDateTime, utcnow
+from assist.stores.tables import Interaction, JSONType, PromptRecord, UTCDateTime, utcnow
 
 
 class Experiment(SQLModel, table=True):
@@ -35,3 +35,16 @@ class Experiment(SQLModel, table=True):
     created_by: str = Field(default="", max_length=64)
     stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     stopped_by: str | None = Field(default=None, max_length=64)
+
+
+def _experiment_index(name: str, table: object, *columns: str) -> Index:
+    """A partial index of the rows served under an experiment: nothing for the others (most of them), and
+    covering what the results read, so one experiment's report reads the index alone (SQLite, PostgreSQL)."""
+    where = text("experiment_id IS NOT NULL")
+    table_columns = table.__table__.c  # type: ignore[attr-defined]
+    return Index(name, *(table_columns[c] for c in columns), sqlite_where=where, postgresql_where=where)
+
+
+INTERACTION_INDEX = _experiment_index("ix_interaction_experiment", Interaction, "experiment_id", "arm", "practice",
+                                      "outcome", "csat", "started_at", "ended_at")
+PROMPT_INDEX = _experiment_index("ix_prompt_experiment", PromptRecord, "experiment_id", "arm")

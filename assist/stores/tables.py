@@ -101,7 +101,7 @@ class Interaction(SQLModel, table=True):
     disposition: str | None = Field(default=None, max_length=64)
     """The wrap-up's disposition code (``ASSIST_DISPOSITIONS``); None until the agent picks one. Last, where
     migration 0003 adds it, so a migrated database and ``create_all`` agree on the column order."""
-    experiment_id: str | None = Field(default=None, max_length=32, index=True)
+    experiment_id: str | None = Field(default=None, max_length=32)
     """The experiment this contact was served under (``assist.experiments``), None outside one (0007)."""
     arm: str | None = Field(default=None, max_length=64)
     """Its arm there: recorded per contact because a guidance-off hold-out leaves no prompt to carry it."""

@@ -18,6 +18,7 @@ from assist.sessions.schemas import OfferRequest
 from assist.stores.tables import Agent, Interaction, PromptRecord
 from assist.stream.protocol import CloseData, EventData
 from tests.assist.records import add_customer
+from tests.models.trained import saved_model
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -132,3 +133,23 @@ async def test_a_model_version_arm_that_cannot_load_is_served_by_rules_flagged_d
     await add_customer(db)
     _, _, session_id, prompts = await open_refund(app, agent_in(row, "december"))
     assert prompts and all(p.degraded and p.source == "rules" for p in prompts)
+
+
+async def test_a_model_version_arm_is_guided_by_that_version_while_the_control_gets_rules(app, db):
+    registry = app.state.model_registry
+    await registry.register(saved_model(registry.root, "v-arm"))  # registered, never promoted
+    row = experiment([("rules", "rules", None), ("v-arm", "model_version", "v-arm")])
+    async with db.session() as s:
+        s.add(row)
+    await add_customer(db)
+    service, agent, pinned, prompts = await open_refund(app, agent_in(row, "v-arm"))
+    assert prompts and all(p.model_version == "v-arm" and not p.degraded for p in prompts)
+    assert any(p.source == "model" for p in prompts)
+    await service.close(agent, CloseData(session_id=pinned, outcome="resolved",  # the next contact is a new journey
+                                         disposition="resolved_first_contact"))
+    _, _, control, prompts = await open_refund(app, agent_in(row, "rules"))
+    assert prompts and all(p.source == "rules" and p.model_version is None for p in prompts)
+    await app.state.records.flush()
+    async with db.session() as s:
+        records = (await s.exec(select(PromptRecord).where(PromptRecord.session_id == pinned))).all()
+    assert records and {(r.arm, r.model_version) for r in records if r.source == "model"} == {("v-arm", "v-arm")}

@@ -19,6 +19,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+EXPERIMENT_ROWS = sa.text('experiment_id IS NOT NULL')
+"""The two indexes are partial: only rows served under an experiment, covering what its results read."""
+
+
 def upgrade() -> None:
     op.create_table('experiment',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -43,12 +47,18 @@ def upgrade() -> None:
     with op.batch_alter_table('interaction', schema=None) as batch_op:
         batch_op.add_column(sa.Column('experiment_id', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('arm', sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f('ix_interaction_experiment_id'), ['experiment_id'], unique=False)
+
+    op.create_index('ix_interaction_experiment', 'interaction',
+                    ['experiment_id', 'arm', 'practice', 'outcome', 'csat', 'started_at', 'ended_at'], unique=False,
+                    sqlite_where=EXPERIMENT_ROWS, postgresql_where=EXPERIMENT_ROWS)
+    op.create_index('ix_prompt_experiment', 'prompt', ['experiment_id', 'arm'], unique=False,
+                    sqlite_where=EXPERIMENT_ROWS, postgresql_where=EXPERIMENT_ROWS)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_prompt_experiment', table_name='prompt')
+    op.drop_index('ix_interaction_experiment', table_name='interaction')
     with op.batch_alter_table('interaction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_interaction_experiment_id'))
         batch_op.drop_column('arm')
         batch_op.drop_column('experiment_id')
     with op.batch_alter_table('prompt', schema=None) as batch_op:
