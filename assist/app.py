@@ -20,6 +20,8 @@ from assist.auth.principal import Principal, Role
 from assist.customers import endpoints as customers_endpoints
 from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
+from assist.experiments import endpoints as experiments_endpoints
+from assist.experiments.serving import ArmServing
 from assist.guidance.floor import DriftRetrainer
 from assist.guidance.intents import intent_detector, warm_up
 from assist.guidance.model import ModelGuidance
@@ -118,6 +120,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
                                                guidance, intents=intent_detector(settings))
+    app.state.session_service.arms = ArmServing(guidance, app.state.model_registry)
     warm_up(app.state.session_service.intents)
     await app.state.session_service.wrapup.start()
     stack.push_async_callback(app.state.session_service.wrapup.stop)
@@ -186,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agents_endpoints.router)
     app.include_router(auth_endpoints.router)
     app.include_router(customers_endpoints.router)
+    app.include_router(experiments_endpoints.router)
     app.include_router(knowledge_endpoints.router)
     app.include_router(practice_endpoints.router)
     app.include_router(privacy_endpoints.router)

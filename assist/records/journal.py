@@ -89,16 +89,20 @@ Verdict = tuple[str, float | None]
 
 
 def prompts_entry(session_id: str, journey_id: str | None, agent_id: str, practice: bool,
-                  prompts: Sequence[Prompt], at: float) -> str:
+                  prompts: Sequence[Prompt], at: float, *, experiment_id: str | None = None,
+                  arm: str | None = None) -> str:
     """The journal entry for ``prompts`` shown on a session at ``at`` ("" for none). The prompts' own JSON is
     serialised by pydantic's core and spliced in: on the event path, dumping them to dicts first cost more.
-    The context they were chosen on (one per evaluation) rides once, for ``assist models export-live``."""
+    The context they were chosen on (one per evaluation) rides once, for ``assist models export-live``; the
+    experiment arm that chose their provider too, when there is one."""
     if not prompts:
         return ""
     journey = _quoted(journey_id) if journey_id is not None else "null"
     body = ",".join(p.model_dump_json(include=PROMPT_FIELDS) for p in prompts)
     context = json.dumps(prompts[0].context, allow_nan=False) if prompts[0].context is not None else "null"
-    return (f'{{"session_id":{_quoted(session_id)},"journey_id":{journey},"agent_id":{_quoted(agent_id)},'
+    served = (f'"experiment_id":{_quoted(experiment_id)},"arm":{_quoted(arm or "")},'
+              if experiment_id is not None else "")
+    return (f'{{"session_id":{_quoted(session_id)},"journey_id":{journey},"agent_id":{_quoted(agent_id)},{served}'
             f'"practice":{"true" if practice else "false"},"at":{at!r},"context":{context},"prompts":[{body}]}}')
 
 

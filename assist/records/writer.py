@@ -58,7 +58,8 @@ def prompt_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
              "agent_id": entry["agent_id"], "action": p["action"], "confidence": p["confidence"],
              "source": p["source"], "model_version": p["model_version"], "guardrails": p["guardrails"],
              "reasons": p["reasons"], "degraded": p["degraded"], "practice": entry["practice"], "shown_at": shown_at,
-             "propensity": p.get("propensity"), "context": entry.get("context")}
+             "propensity": p.get("propensity"), "context": entry.get("context"),
+             "experiment_id": entry.get("experiment_id"), "arm": entry.get("arm")}
             for p in entry["prompts"]]
 
 
@@ -187,7 +188,8 @@ class RecordWriter:
                 await connection.execute(self._insert_new(Interaction), [
                     {**i, "started_at": _when(i["started_at"]), "ended_at": _when(i["ended_at"]),
                      "summary": "" if i["customer_id"] in erased else i["summary"],
-                     "disposition": i.get("disposition")}
+                     "disposition": i.get("disposition"), "experiment_id": i.get("experiment_id"),
+                     "arm": i.get("arm")}
                     for i in interactions])
             for entry, shown_at in feedback:
                 await _insert_feedback(connection, entry, shown_at)

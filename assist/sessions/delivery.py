@@ -33,7 +33,10 @@ class PromptLog:
 
     def entry(self, session: SessionState, prompts: Sequence[Prompt], at: float) -> str:
         """The journal entry for ``prompts`` shown on ``session`` at ``at`` ("" for none)."""
-        return prompts_entry(session.id, session.journey_id, session.agent_id, session.practice, prompts, at)
+        served = session.experiment
+        return prompts_entry(session.id, session.journey_id, session.agent_id, session.practice, prompts, at,
+                             experiment_id=served.experiment_id if served else None,
+                             arm=served.arm if served else None)
 
     async def answer(self, prompt_id: str, agent_id: str, verdict: str, reason: str) -> Verdict:
         """``RecordJournal.answer``; a recorded verdict is then written to SQL at once if the database answers

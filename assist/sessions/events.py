@@ -89,6 +89,8 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         except KeyError:
             raise journey_gone(state.id) from None
         mark = journey_mark(journey)
+        if service.arms is not None:
+            await service.arms.prepare(state.experiment)
         prompts = service.guide(state, journey, partial(apply_to_journey, channel=state.channel, event=event,
                                                          intents=service.intents))
         messages: list[Envelope | str] = []

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +35,9 @@ from assist.stores.tables import Agent, Customer, Interaction
 from assist.stream.protocol import CloseData, EventData, HandoffRequestData, WrapUpData
 from assist.wrapup.service import AfterContactWork
 from models.language.intent import IntentDetector
+
+if TYPE_CHECKING:
+    from assist.experiments.serving import ArmServing
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class SessionService:
                                        sessions.keys, sessions, db, delivery.send, self.apply_status, self._journal)
         self.queue_router: QueueRouter | None = None
         """Routing, for transfers to a queue; set once routing runs (``assist.offers``)."""
+        self.arms: ArmServing | None = None
+        """Experiment arms (``assist.experiments.serving``); None: every contact gets ``guidance``."""
 
     async def set_status(self, principal: Principal, status: str) -> None:
         """The agent changes availability; every open panel of theirs shows it. A status set by hand ends any
@@ -156,6 +161,10 @@ class SessionService:
                 customer = await s.get(Customer, state.customer_id)
                 state.customer = customer_view(customer, principal.role) if customer else None
         journey_id = await self._journey_for(state)
+        if self.arms is not None:
+            async with self.db.session() as s:
+                state.experiment = await self.arms.assign(s, practice=state.practice, queue=state.reason,
+                                                          agent_id=state.agent_id, contact_id=journey_id)
         state.identity, state.candidates = identity, identity.candidates
         state.agent_role = principal.role.value
         state.refund_limit = agent.refund_limit if agent else DEFAULT_REFUND_LIMIT
@@ -219,6 +228,8 @@ class SessionService:
         """Apply ``change`` and run guidance in ONE atomic journey update; returns the journey, the new
         prompts and the journey's live hash as written."""
         prompts: list[Prompt] = []
+        if self.arms is not None:
+            await self.arms.prepare(state.experiment)
 
         def change_and_guide(journey: JourneyState) -> None:
             prompts[:] = self.guide(state, journey, change)
@@ -235,7 +246,10 @@ class SessionService:
         change(journey)
         # a system line (a transfer's note) is no one speaking: the customer's last words still stand
         latest = next((t for t in reversed(journey.transcript) if t.speaker != "system"), None)
-        prompts = self.guidance.evaluate(GuidanceInput(
+        provider = self.guidance if self.arms is None else self.arms.provider(state.experiment)
+        if provider is None:  # an experiment's guidance-off hold-out: context card, no prompts
+            return []
+        prompts = provider.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
             refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id),
             queue=state.reason))
@@ -353,7 +367,9 @@ class SessionService:
         started, ended = state.opened_at or state.offered_at, time.time()
         row: dict[str, Any] = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
                "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
-               "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice}
+               "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice,
+               "experiment_id": state.experiment.experiment_id if state.experiment else None,
+               "arm": state.experiment.arm if state.experiment else None}
         try:
             async with self.db.session() as s:
                 s.add(Interaction(**row, started_at=datetime.fromtimestamp(started, UTC),

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from assist.customers.schemas import CustomerView
+from assist.experiments.schemas import ServedArm
 from assist.identity import Identity
 from assist.ids import new_id
 from assist.stores.redis import KeySpace
@@ -45,6 +46,8 @@ class SessionState(BaseModel):
     opened_at: float | None = None
     wrapup: WrapUpState | None = None
     """Set at close: the draft summary, the after-contact work deadline, and the wrap-up once saved."""
+    experiment: ServedArm | None = None
+    """The experiment arm guiding this contact, drawn at accept (``assist.experiments.serving``)."""
 
 
 SERVER_ONLY = frozenset({"candidates", "customer"})

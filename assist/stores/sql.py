@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assist.experiments import tables as _experiment_tables  # noqa: F401
 from assist.guidance import tables as _model_tables  # noqa: F401 - model_version tables
 from assist.practice import tables as _practice_tables  # noqa: F401
 from assist.stores import schema, tables  # noqa: F401 - tables registers the tables on SQLModel.metadata

@@ -101,6 +101,10 @@ class Interaction(SQLModel, table=True):
     disposition: str | None = Field(default=None, max_length=64)
     """The wrap-up's disposition code (``ASSIST_DISPOSITIONS``); None until the agent picks one. Last, where
     migration 0003 adds it, so a migrated database and ``create_all`` agree on the column order."""
+    experiment_id: str | None = Field(default=None, max_length=32)
+    """The experiment this contact was served under (``assist.experiments``), None outside one (0007)."""
+    arm: str | None = Field(default=None, max_length=64)
+    """Its arm there: recorded per contact because a guidance-off hold-out leaves no prompt to carry it."""
 
 
 class Journey(SQLModel, table=True):
@@ -183,6 +187,9 @@ class PromptRecord(SQLModel, table=True):
     """P(shown in its place | context) under the serving policy (1 without exploration); null before 0005."""
     context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
     """The model's input when it was chosen (``assist.guidance.model.journey_context``), for the live export."""
+    experiment_id: str | None = Field(default=None, max_length=32)
+    """The experiment and arm that chose its provider (``assist.experiments``); None outside one (0007)."""
+    arm: str | None = Field(default=None, max_length=64)
 
 
 class PromptFeedback(SQLModel, table=True):

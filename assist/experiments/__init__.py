@@ -1,0 +1,1 @@
+"""Experiments: random arms (model versions, rules, a guidance-off hold-out) whose outcomes show cause."""
