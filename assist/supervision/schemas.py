@@ -65,6 +65,11 @@ class QueueOnFloor(BaseModel):
     asa_seconds: float | None = Field(description="average speed of answer: mean wait of answered contacts")
     abandonment: float | None = Field(description="abandoned over offered")
     longest_wait_seconds: float | None = None
+    occupancy: float | None = Field(default=None, description=(
+        "now: the slots in use on this queue's contacts over the agents staffed for it (null: nobody staffed); "
+        "agents in several queues count in each"))
+    staffed: int = Field(default=0, description=(
+        "agents staffed (not away) who can take this queue's contacts under its base rule, or serve one now"))
 
 
 class AgentContact(BaseModel):
