@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from assist.auth.principal import Principal, Role
 from assist.errors import Conflict, NotFound
+from assist.privacy.service import erase_customer
 from assist.stores.tables import AuditEntry
 from assist.stream.protocol import CloseData, WrapUpData
 from assist.supervision.followups import detractor_reasons, follow_up_id, list_follow_ups, update_follow_up
@@ -199,3 +200,15 @@ async def test_a_supervisor_lists_and_closes_over_rest_and_an_agent_gets_403(app
     assert (again.status_code, again.json()["code"]) == (409, "follow_up_done")
     assert json.loads((await client.get("/v1/supervision/follow-ups?status=done",
                                         headers=auth("S1", "supervisor"))).text)["follow_ups"][0]["note"] == "sorted"
+
+
+async def test_erasing_the_customer_clears_the_summary_customer_and_note_of_their_follow_ups(app, db):
+    session_id = await closed(app, csat=1)
+    await update_follow_up(db, SUPERVISOR, follow_up_id(session_id),
+                           FollowUpUpdate(action="assign", note="call Jane on 07700 900123"))
+    async with db.session() as s:
+        touched = await erase_customer(s, Principal(subject="X1", role=Role.ADMIN), "C1")
+    [item] = await items(db)
+    assert touched["follow_ups"] == 1
+    assert (item.summary, item.customer, item.note) == ("", {}, "")
+    assert (item.status, item.why) == ("open", ["CSAT 1 of 5"])
