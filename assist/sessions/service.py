@@ -294,7 +294,8 @@ class SessionService:
         the automatic summary is stored with the interaction (unless the close carries one) and offered to the
         agent with the disposition codes, and the agent enters after-contact work (``assist.wrapup``). A close
         that carries its disposition is the whole wrap-up in one step. A disposition not in the list is
-        refused before anything changes.
+        refused before anything changes. A detractor contact (low CSAT, a complaint disposition) journals a
+        follow-up for supervisors (``assist.supervision.followups``).
 
         Always possible for an open session: one without a journey (an accept that failed half-way before
         that was made atomic) closes without one, and SQL writes the database cannot take now wait in the
