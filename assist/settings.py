@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     dispositions: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_DISPOSITIONS), min_length=1)
     """Disposition codes -> the labels agents read, in the order offered (``ASSIST_DISPOSITIONS`` as JSON)."""
 
+    follow_up_csat: int = Field(default=2, ge=0, le=5)
+    """A contact closed with a CSAT (1-5) at or below this opens a follow-up for supervisors; 0: CSAT never does."""
+    follow_up_dispositions: list[str] = Field(default_factory=lambda: ["follow_up_needed", "complaint_logged"])
+    """Wrap-up disposition codes that open a follow-up for supervisors (``ASSIST_FOLLOW_UP_DISPOSITIONS`` as JSON);
+    a code not among ``dispositions`` is never chosen, so it opens nothing."""
+
     intent_threshold: float = Field(default=0.7, gt=0, le=1)
     """Confidence at which the intent read from a customer's first words becomes the reason of a contact that
     arrived without one (``general``); 0.7 kept 79 % of held-out paraphrases at 95 % accuracy."""

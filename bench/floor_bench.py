@@ -4,8 +4,10 @@ A benchmark, not a test.
 Run: ``.venv/bin/python bench/floor_bench.py [--agents 200] [--busy 0.8] [--log 20000] [--samples 20]``
 (``ASSIST_REDIS_URL``, default the local Redis on 6379, under a fresh key prefix deleted at the end; a
 temporary SQLite file). It registers ``--agents`` agents with routing, gives ``--busy`` of them an open
-contact with a journey, fills routing's floor log with ``--log`` answered or abandoned contacts, then times
-``assist.supervision.floor.floor_view`` and prints p50 / max milliseconds and the share spent per part.
+contact with a journey and routes as many contacts (so routing holds that many live reservations, which the
+per-queue occupancy reads), fills routing's floor log with ``--log`` answered or abandoned contacts, then times
+``assist.supervision.floor.floor_view`` and, apart, the per-queue occupancy's read of the reservations
+(``queue_work``), and prints p50 / max milliseconds.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from assist.stores.redis import RedisStore  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
 from assist.stores.tables import Agent  # noqa: E402
 from assist.supervision.floor import floor_view  # noqa: E402
+from assist.supervision.occupancy import queue_work  # noqa: E402
 from routing.engine import AgentStatus, Contact  # noqa: E402
 from routing.service import RoutingService  # noqa: E402
 
@@ -62,6 +65,12 @@ async def main(agents: int, busy: float, log: int, samples: int) -> None:
                     await journeys.put(journey)
                     await sessions.put(SessionState(agent_id=agent_id, channel="chat", reason="refund", status="open",
                                                     journey_id=journey.id, opened_at=time.time()))
+            routed = 0
+            for n in range(sum(1 for a in ids if rng.random() < busy)):  # one live reservation per busy agent
+                contact = Contact(contact_id=f"r{n}", channel="chat", required_skills={"billing": 1},
+                                  preferred_skills={}, language="en", priority=0, customer_id=None,
+                                  arrived_at=time.time(), queue="default")
+                routed += (await routing.submit(contact)).offer is not None
             now = time.time()
             commands = [routing.store.floor_cmd(
                 Contact(contact_id=f"k{n}", channel="chat", required_skills={"billing": 1}, preferred_skills={},
@@ -76,11 +85,18 @@ async def main(agents: int, busy: float, log: int, samples: int) -> None:
                 started = time.perf_counter()
                 floor = await floor_view(routing, db, sessions, journeys)
                 took.append((time.perf_counter() - started) * 1e3)
+            reads = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                await queue_work(routing.store, ids)
+                reads.append((time.perf_counter() - started) * 1e3)
             default = next(q for q in floor.queues if q.queue == "default")
-            print(f"agents {agents}, with a contact {sum(bool(a.contacts) for a in floor.agents)}, floor log {log}")
+            print(f"agents {agents}, with a contact {sum(bool(a.contacts) for a in floor.agents)}, floor log {log}, "
+                  f"routed reservations {routed}")
             print(f"queue default: offered {default.offered}, service level {default.service_level:.3f}, "
-                  f"ASA {default.asa_seconds:.1f} s")
+                  f"ASA {default.asa_seconds:.1f} s, occupancy {default.occupancy:.3f} of {default.staffed} staffed")
             print(f"floor_view: p50 {statistics.median(took):.1f} ms, max {max(took):.1f} ms over {samples}")
+            print(f"  of which queue_work: p50 {statistics.median(reads):.1f} ms, max {max(reads):.1f} ms")
         finally:
             keys = [k async for k in store.client.scan_iter(match=f"{store.keys.prefix}:*", count=1000)]
             for start in range(0, len(keys), 500):

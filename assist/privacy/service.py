@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.audit import record_access
@@ -18,6 +18,7 @@ from assist.customers.service import load_customer
 from assist.privacy.live import ErasureSubject
 from assist.privacy.schemas import CustomerExport, ExportedIdentifier
 from assist.stores.tables import AuditEntry, Customer, CustomerIdentifier, Interaction, Journey, utcnow
+from assist.supervision.tables import FollowUp
 
 PII_FIELDS = ("name", "email", "phone", "date_of_birth", "address", "account_number")
 
@@ -77,11 +78,13 @@ async def erase_customer(session: AsyncSession, principal: Principal, customer_i
     for entry in audit:
         entry.reason = ""
         session.add(entry)
+    follow_ups = await session.exec(update(FollowUp).where(col(FollowUp.customer_id) == customer_id)
+                                    .values(customer={}, summary="", note=""))
     live = await erase_live_state(subject) if erase_live_state is not None else {}
     await record_access(session, principal, customer_id, "erase", purpose="data_subject_request",
                         reason="data subject erasure request", request_id=request_id)
     return {"identifiers": removed.rowcount or 0, "interactions": len(interactions),
-            "journeys": len(journeys), "audit_entries": len(audit),
+            "journeys": len(journeys), "audit_entries": len(audit), "follow_ups": follow_ups.rowcount or 0,
             **{f"live_{kind}": n for kind, n in live.items()}}
 
 

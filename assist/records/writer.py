@@ -36,7 +36,7 @@ from assist.metrics import RECORD_WRITE_FAILURES
 from assist.records.journal import RecordJournal
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
-from assist.supervision.journal import JOURNAL_KIND, request_row
+from assist.supervision.journal import FOLLOW_UP_KIND, JOURNAL_KIND, follow_up_row, follow_up_upsert, request_row
 from assist.supervision.tables import SupervisorRequest
 from assist.tasks import cancel_and_wait
 from assist.wrapup.service import apply_wrapup
@@ -158,6 +158,7 @@ class RecordWriter:
         feedback: list[tuple[dict[str, Any], float | None]] = []
         requests: list[dict[str, Any]] = []
         wrapups: list[dict[str, Any]] = []
+        follow_ups: list[dict[str, Any]] = []
         for _, fields in entries:
             kind, entry = fields.get("k"), json.loads(fields["e"])
             if kind == "prompts":
@@ -172,12 +173,15 @@ class RecordWriter:
                 requests.append(request_row(entry))
             elif kind == "wrapup":
                 wrapups.append(entry)
+            elif kind == FOLLOW_UP_KIND:
+                follow_ups.append(entry)
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
         async with self.db.session() as s:
             connection = await s.connection()
             erased = await _erased(connection, {i["customer_id"] for i in interactions} |
-                                   {JourneyState.model_validate_json(j["state"]).customer_id for j in journeys})
+                                   {JourneyState.model_validate_json(j["state"]).customer_id for j in journeys} |
+                                   {f.get("customer_id") for f in follow_ups})
             if prompts:
                 await connection.execute(self._insert_new(PromptRecord), prompts)
             for entry in journeys:
@@ -197,6 +201,9 @@ class RecordWriter:
                 await connection.execute(self._insert_new(SupervisorRequest), requests)
             for entry in wrapups:  # after the inserts: a close and its wrap-up journaled in one outage
                 await apply_wrapup(connection, entry)
+            for entry in follow_ups:  # one by one, in order: a close's item, then its wrap-up's update
+                await connection.execute(follow_up_upsert(self.db.is_sqlite),
+                                         follow_up_row(entry, entry.get("customer_id") in erased))
 
     def _insert_new(self, table: Any) -> Any:
         """An insert that skips rows whose primary key is already there."""

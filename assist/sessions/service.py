@@ -33,6 +33,7 @@ from assist.settings import Settings
 from assist.stores.sql import Database
 from assist.stores.tables import Agent, Customer, Interaction
 from assist.stream.protocol import CloseData, EventData, HandoffRequestData, WrapUpData
+from assist.supervision.followups import open_follow_up
 from assist.wrapup.service import AfterContactWork
 from models.language.intent import IntentDetector
 
@@ -307,7 +308,8 @@ class SessionService:
         the automatic summary is stored with the interaction (unless the close carries one) and offered to the
         agent with the disposition codes, and the agent enters after-contact work (``assist.wrapup``). A close
         that carries its disposition is the whole wrap-up in one step. A disposition not in the list is
-        refused before anything changes.
+        refused before anything changes. A detractor contact (low CSAT, a complaint disposition) journals a
+        follow-up for supervisors (``assist.supervision.followups``).
 
         Always possible for an open session: one without a journey (an accept that failed half-way before
         that was made atomic) closes without one, and SQL writes the database cannot take now wait in the
@@ -324,7 +326,9 @@ class SessionService:
         summary = data.summary.strip() or draft.text
         await self._record_interaction(state, data.outcome, data.csat, summary,
                                        journey.reason if journey else state.reason, chosen.code if chosen else None)
+        await self._follow_up(state, data.csat, data.outcome, chosen.code if chosen else None, summary)
         state.status, state.wrapup = "closed", self.wrapup.start_state(draft, chosen, summary)
+        state.wrapup.csat, state.wrapup.outcome = data.csat, data.outcome
         await self.sessions.put(state)
         self.live.forget(state.id)
         await self.delivery.send(state.agent_id, "session_closed", {"session_id": state.id,
@@ -337,7 +341,18 @@ class SessionService:
     async def submit_wrapup(self, principal: Principal, data: WrapUpData) -> SessionState:
         """The agent's wrap-up of a contact they closed (``AfterContactWork.submit``)."""
         state = await self.owned(principal, data.session_id, "closed")
-        return await self.wrapup.submit(state, data.disposition, data.summary)
+        state = await self.wrapup.submit(state, data.disposition, data.summary)
+        if (wrapup := state.wrapup) is not None:
+            await self._follow_up(state, wrapup.csat, wrapup.outcome, wrapup.disposition, wrapup.summary or "")
+        return state
+
+    async def _follow_up(self, state: SessionState, csat: int | None, outcome: str | None, disposition: str | None,
+                         summary: str) -> None:
+        """A detractor contact opens (or, from its wrap-up, updates) a follow-up for supervisors, journaled."""
+        await open_follow_up(self._journal, state, csat=csat, outcome=outcome, disposition=disposition,
+                             summary=summary, csat_at_most=self.settings.follow_up_csat,
+                             codes=self.settings.follow_up_dispositions, labels=self.settings.dispositions,
+                             at=time.time())
 
     async def _change_journey(self, state: SessionState,
                               change: Callable[[JourneyState], None]) -> JourneyState | None:

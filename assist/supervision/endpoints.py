@@ -1,4 +1,5 @@
-"""HTTP: the supervisor's queue of agents' requests (list, answer) and the live floor view."""
+"""HTTP: the supervisor's queue of agents' requests (list, answer), detractor follow-ups (list, assign, close) and
+the live floor view."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, require_roles
 from assist.sessions.endpoints import ServiceDep
 from assist.supervision.floor import floor_view
+from assist.supervision.followups import list_follow_ups, update_follow_up
 from assist.supervision.requests import decide, list_requests
-from assist.supervision.schemas import DecisionIn, FloorView, RequestList, RequestStatus, SupervisorRequestOut
+from assist.supervision.schemas import (
+    DecisionIn,
+    FloorView,
+    FollowUpList,
+    FollowUpOut,
+    FollowUpStatus,
+    FollowUpUpdate,
+    RequestList,
+    RequestStatus,
+    SupervisorRequestOut,
+)
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -51,3 +63,22 @@ async def get_floor(
 ) -> FloorView:
     return await floor_view(request.app.state.routing, db, service.sessions, service.journeys,
                             window_seconds, sl_seconds)
+
+
+@router.get("/follow-ups", response_model=FollowUpList,
+            summary="Detractor contacts to follow up, with their journey: open oldest first, done newest first")
+async def get_follow_ups(
+    db: DatabaseDep, _: Reader,
+    status: Annotated[FollowUpStatus, Query(description="open (to do) or done")] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> FollowUpList:
+    return FollowUpList(follow_ups=await list_follow_ups(db, status, limit))
+
+
+@router.post("/follow-ups/{follow_up_id}", response_model=FollowUpOut,
+             summary="Assign an open follow-up or close it, with a note (audited)",
+             responses={404: {"description": "No follow-up by that id (`unknown_follow_up`)"},
+                        409: {"description": "The follow-up is already done (`follow_up_done`)"}})
+async def post_follow_up(db: DatabaseDep, principal: Reader, follow_up_id: Annotated[str, Path(max_length=80)],
+                         body: FollowUpUpdate) -> FollowUpOut:
+    return await update_follow_up(db, principal, follow_up_id, body)

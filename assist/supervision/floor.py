@@ -9,7 +9,8 @@ it settles.
 
 Occupancy is the report's ratio, slot-seconds worked over staffed seconds, taken over the present instant:
 each staffed agent (any status but away) works the share of their slots in use (load over capacity, per
-channel), and the floor's occupancy is the sum over the number staffed.
+channel), and the floor's occupancy is the sum over the number staffed. Each queue's occupancy restricts both
+sides to the queue (``assist.supervision.occupancy``, where the sharing of agents between queues is explained).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from assist.journeys.store import JourneyStore
 from assist.sessions.state import SessionStore
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
+from assist.supervision.occupancy import queue_occupancy, queue_work
 from assist.supervision.schemas import AgentContact, AgentOnFloor, FloorView, QueueOnFloor
 from routing.engine import AgentState
 from routing.service import RoutingService
@@ -107,13 +109,18 @@ async def floor_view(routing: RoutingService, db: Database, sessions: SessionSto
     async with db.session() as s:
         people = {a.id: a for a in (await s.exec(select(Agent).where(Agent.active == True))).all()}  # noqa: E712
     occupancy_now, staffed = floor_occupancy(routed.values())
+    figures = queue_figures(log, waiting, now, window_seconds, sl_seconds, queues)
+    per_queue = queue_occupancy([q.queue for q in figures], routing.config.policies, routed.values(),
+                                await queue_work(routing.store, sorted(routed)))
+    figures = [q.model_copy(update=dict(zip(("occupancy", "staffed"), per_queue[q.queue], strict=True)))
+               for q in figures]
     contacts = await open_contacts(sorted({*routed, *people}), sessions, journeys)
     agents = [_agent(agent_id, routed.get(agent_id), people.get(agent_id), contacts.get(agent_id, []))
               for agent_id in {*routed, *people}]
     agents.sort(key=lambda a: (natural_key(a.name), natural_key(a.agent_id)))
     return FloorView(at=time.time(), window_seconds=window_seconds, sl_seconds=sl_seconds,
                      occupancy=occupancy_now, staffed=staffed,
-                     queues=queue_figures(log, waiting, now, window_seconds, sl_seconds, queues), agents=agents)
+                     queues=figures, agents=agents)
 
 
 async def open_contacts(agent_ids: Sequence[str], sessions: SessionStore,

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from assist.audit import record_access
 from assist.auth.principal import Principal, Role
-from assist.customers.masking import FIELD_POLICY, Disclosure, disclose
-from assist.customers.schemas import CustomerView
 from assist.errors import Conflict, InvalidInput, NotFound
 from assist.ids import new_id
 from assist.sessions.delivery import Delivery
@@ -37,6 +34,7 @@ from assist.sessions.state import SessionState
 from assist.stores.sql import Database
 from assist.stores.tables import utcnow
 from assist.stream.protocol import ApprovalRequestData, RaiseHandData
+from assist.supervision.customer import supervisor_view
 from assist.supervision.journal import JOURNAL_KIND
 from assist.supervision.schemas import VERDICTS, DecisionIn, RequestKind, RequestStatus, SupervisorRequestOut
 from assist.supervision.tables import SupervisorRequest
@@ -46,28 +44,6 @@ __all__ = ["MESSAGE_TYPE", "ask_approval", "decide", "list_requests", "raise_han
 
 MESSAGE_TYPE = "supervisor_request"
 """The durable stream message the agent's panel gets when a request is made and when it is answered."""
-SUMMARY_FIELDS = ("name", "account_number")
-"""What a supervisor needs to recognise the customer on the floor; nothing more is copied into a request."""
-
-
-def supervisor_view(view: CustomerView | None, seen_as: Role = Role.AGENT) -> dict[str, Any]:
-    """The customer as a supervisor may see them, made from the view the agent (``seen_as``) had: a field the
-    agent saw in full is disclosed by the supervisor's policy, one already masked for the agent stays as it
-    is (masking it again would strip its stars), one hidden from either is withheld. So a request never shows
-    more than either role may see. Empty for an unidentified caller."""
-    if view is None:
-        return {}
-    values = {f: getattr(view, f) for f in SUMMARY_FIELDS if f in view.model_fields_set}
-    full = {f: v for f, v in values.items() if FIELD_POLICY.get(f, {}).get(seen_as, Disclosure.FULL) is Disclosure.FULL}
-    shown, withheld = disclose(full, Role.SUPERVISOR, view.consent)
-    for field, value in values.items():
-        if field not in full:
-            if FIELD_POLICY.get(field, {}).get(Role.SUPERVISOR) is Disclosure.HIDDEN:
-                withheld.append(field)
-            else:
-                shown[field] = value
-    hidden = sorted({*withheld, *(f for f in SUMMARY_FIELDS if f in view.withheld)})
-    return {"id": view.id, **{f: shown[f] for f in SUMMARY_FIELDS if shown.get(f) is not None}, "withheld": hidden}
 
 
 async def ask_approval(service: SessionService, principal: Principal,

@@ -65,6 +65,11 @@ class QueueOnFloor(BaseModel):
     asa_seconds: float | None = Field(description="average speed of answer: mean wait of answered contacts")
     abandonment: float | None = Field(description="abandoned over offered")
     longest_wait_seconds: float | None = None
+    occupancy: float | None = Field(default=None, description=(
+        "now: the slots in use on this queue's contacts over the agents staffed for it (null: nobody staffed); "
+        "agents in several queues count in each"))
+    staffed: int = Field(default=0, description=(
+        "agents staffed (not away) who can take this queue's contacts under its base rule, or serve one now"))
 
 
 class AgentContact(BaseModel):
@@ -94,3 +99,44 @@ class FloorView(BaseModel):
     staffed: int
     queues: list[QueueOnFloor]
     agents: list[AgentOnFloor] = Field(description="by name, as people count (A2 before A10)")
+
+
+FollowUpStatus = Literal["open", "done"]
+
+
+class FollowUpOut(BaseModel):
+    """A detractor contact for supervisors to follow up, with its journey: who, what was said of it, and why."""
+
+    id: str
+    status: FollowUpStatus
+    session_id: str
+    journey_id: str | None = None
+    agent_id: str
+    customer: dict[str, Any] = Field(default_factory=dict, description=(
+        "the customer as a supervisor may see them (masked); withheld fields are named in `withheld`"))
+    channel: str = ""
+    contact_reason: str = ""
+    outcome: str | None = None
+    csat: int | None = Field(default=None, description="the customer's satisfaction, 1 (worst) to 5, if given")
+    disposition: str | None = Field(default=None, description="the wrap-up's disposition code")
+    summary: str = Field(default="", description="the contact's summary: the agent's wrap-up, else the automatic one")
+    why: list[str] = Field(default_factory=list, description="what made it a detractor contact, in words")
+    created_at: datetime
+    assignee: str | None = None
+    updated_at: datetime | None = None
+    closed_by: str | None = None
+    note: str = ""
+
+
+class FollowUpList(BaseModel):
+    follow_ups: list[FollowUpOut]
+
+
+class FollowUpUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"action": "assign", "assignee": "S2", "note": "Call her back before Friday"},
+        {"action": "close", "note": "Called back: refund confirmed, customer satisfied"}]})
+
+    action: Literal["assign", "close"] = Field(description="assign: give it to someone (still open); close: done")
+    assignee: str | None = Field(default=None, max_length=64, description="assign: who (default: yourself)")
+    note: str = Field(default="", max_length=1000, description="what was done or is to be done")

@@ -20,6 +20,9 @@ class WrapUpState(BaseModel):
     disposition: str | None = None
     summary: str | None = None
     saved_at: float | None = None
+    csat: int | None = None
+    outcome: str | None = None
+    """The close's CSAT and outcome, kept for the wrap-up's follow-up (``assist.supervision.followups``)."""
 
 
 class WrapUpOffer(BaseModel):

@@ -1,6 +1,6 @@
 // The live floor (GET /v1/supervision/floor): each queue's service level, speed of answer and abandonment over
-// the last hour, the floor's occupancy now, and every agent by name with their status, current contacts and
-// how the customer sounds. Read on the dashboard's refresh loop, like the rest of its live parts.
+// the last hour and its occupancy now, the floor's occupancy now, and every agent by name with their status,
+// current contacts and how the customer sounds. Read on the dashboard's refresh loop, like the rest of its live parts.
 
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
@@ -29,13 +29,17 @@ export async function loadFloor(api, root) {
     h("table", { "data-testid": "floor-queues" },
       h("caption", { text: `Queues, contacts of the last ${duration(floor.window_seconds)}` }),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Queue" }),
-        ["Offered", "Answered", "Abandoned", "Waiting", `Service level ${target}`, "ASA", "Abandonment", "Longest wait"]
+        ["Offered", "Answered", "Abandoned", "Waiting", `Service level ${target}`, "ASA", "Abandonment", "Longest wait",
+         "Occupancy now", "Staffed for it"]
           .map((t) => h("th", { scope: "col", class: "num", text: t })))),
       h("tbody", {}, floor.queues.map((q) => h("tr", { "data-queue-row": q.queue },
         h("th", { scope: "row", text: q.queue }),
         [String(q.offered), String(q.answered), String(q.abandoned), String(q.waiting), percent(q.service_level),
-         duration(q.asa_seconds), percent(q.abandonment), duration(q.longest_wait_seconds)]
+         duration(q.asa_seconds), percent(q.abandonment), duration(q.longest_wait_seconds), percent(q.occupancy),
+         String(q.staffed)]
           .map((v, i) => h("td", { class: "num", "data-col": i, text: v })))))),
+    h("p", { class: "small muted", text: "A queue's occupancy: slots in use on its contacts over the agents staffed " +
+      "for it. Agents who serve several queues count in each, so queues do not add up to the floor." }),
     floor.agents.length ? h("table", { "data-testid": "floor-agents" },
       h("caption", { text: "Agents by name" }),
       h("thead", {}, h("tr", {}, ["Agent", "Status", "For", "Slots in use", "Contact", "Customer sounds"]

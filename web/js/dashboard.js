@@ -1,5 +1,5 @@
-// The supervisor dashboard: agents' approval and help requests (dashboard-requests.js), the live floor
-// (dashboard-floor.js), guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
+// The supervisor dashboard: agents' approval and help requests (dashboard-requests.js), detractor follow-ups
+// (dashboard-followups.js), the live floor (dashboard-floor.js), guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
 // date range and team, routing's live snapshot (queues, agents by status) and the prompt feedback recorded
 // so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
 // the feedback tallies, which read weeks of records, on Apply, "Refresh now" and once a minute.
@@ -9,6 +9,7 @@ import { forgetToken, setupSignIn } from "./auth.js";
 import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { loadExperiments, setupExperiments } from "./dashboard-experiments.js";
 import { loadFloor } from "./dashboard-floor.js";
+import { loadFollowUps } from "./dashboard-followups.js";
 import { loadRequests } from "./dashboard-requests.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
@@ -157,6 +158,7 @@ async function refresh(event) {
   const adoptionDue = event !== undefined || Date.now() - adoptionAt >= ADOPTION_REFRESH_MS;
   if (adoptionDue) adoptionAt = Date.now();
   await Promise.all([loadRequests(api, $("requests-body"), $("requests-status")), loadFloor(api, $("floor-body")),
+    loadFollowUps(api, $("follow-ups-body"), $("follow-ups-status")),
     loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
     adoptionDue ? loadAdoption(api) : null, adoptionDue ? loadExperiments(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
