@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -222,10 +223,28 @@ def auth(settings: Settings) -> Callable[[str, str], dict[str, str]]:
     return headers
 
 
+_PORT_BLOCK = 1500
+"""Ports each pytest-xdist worker hands out, below the kernel's ephemeral range (32768 and up)."""
+_PORT_BASE = 18000 + _PORT_BLOCK * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_next_port = _PORT_BASE + random.randrange(_PORT_BLOCK)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port no one listens on now, for a server a test is about to start.
+
+    Asking the kernel for port 0 races between parallel workers (two get the same port between the probe and
+    the server's bind) and with outgoing connections; each worker takes its own block below the ephemeral range
+    instead, in turn from a random start (another run on the machine is unlikely to be at the same place)."""
+    global _next_port
+    for _ in range(_PORT_BLOCK):
+        port, _next_port = _next_port, _PORT_BASE + (_next_port + 1 - _PORT_BASE) % _PORT_BLOCK
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_PORT_BASE}-{_PORT_BASE + _PORT_BLOCK}")
 
 
 async def wait_for_http(url: str, timeout: float = 60.0) -> httpx.Response:
