@@ -8,6 +8,7 @@ import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
 import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { loadFloor } from "./dashboard-floor.js";
+import { loadPanelUse } from "./dashboard-panel-use.js";
 import { loadRequests } from "./dashboard-requests.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
@@ -157,7 +158,7 @@ async function refresh(event) {
   if (adoptionDue) adoptionAt = Date.now();
   await Promise.all([loadRequests(api, $("requests-body"), $("requests-status")), loadFloor(api, $("floor-body")),
     loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
-    adoptionDue ? loadAdoption(api) : null]);
+    adoptionDue ? loadAdoption(api) : null, adoptionDue ? loadPanelUse(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   if (!paused) timer = setTimeout(() => refresh(), REFRESH_MS);
 }
