@@ -85,7 +85,8 @@ async def _practice_points(session: AsyncSession, trainee_id: str) -> list[Pract
 async def _live_points(session: AsyncSession, trainee_id: str, since: datetime, now: datetime) -> list[LivePoint]:
     scope = Scope(start=since, agent_id=trainee_id, practice=False)
     weeks: dict[str, LivePoint] = {}
-    report = await funnel(session, scope, Dimension.WEEK, ignore_after_seconds=DEFAULT_IGNORE_AFTER_SECONDS, now=now)
+    report = await funnel(session, scope, Dimension.WEEK, ignore_after_seconds=DEFAULT_IGNORE_AFTER_SECONDS, now=now,
+                          raw=True)
     for week_row in report.rows:
         weeks[week_row.key[:10]] = LivePoint(week=week_row.key[:10], accepted=week_row.accepted,
                                              followed=week_row.followed, follow_rate=week_row.follow_rate)

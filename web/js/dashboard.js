@@ -10,6 +10,7 @@ import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { loadFloor } from "./dashboard-floor.js";
 import { loadPanelUse } from "./dashboard-panel-use.js";
 import { loadRequests } from "./dashboard-requests.js";
+import { setupTrainee } from "./dashboard-trainee.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -172,6 +173,7 @@ function start(token) {
 
 function init() {
   setupAdoption(() => api, () => refresh(new Event("apply")));
+  setupTrainee(() => api);
   $("queues").value = queueNames().join(", ");
   $("queues-form").addEventListener("submit", (event) => {
     event.preventDefault();
