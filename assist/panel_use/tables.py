@@ -27,4 +27,5 @@ class PanelEvent(SQLModel, table=True):
     """The contact's queue: its reason as routed (``SessionState.reason``, the queue's name for routed work)."""
     model_version: str | None = Field(default=None, max_length=64)
     practice: bool = False
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    """Indexed for a report's date range; ``(session_id, at)`` orders each session's events for the window."""

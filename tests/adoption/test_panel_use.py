@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from assist.adoption.facts import Scope
 from assist.panel_use.report import panel_use
-from tests.adoption.events import NOW
+from assist.panel_use.tables import PanelEvent
+from tests.adoption.events import NOW, add_contact
 from tests.adoption.panel_events import known_panel_events
 
 
@@ -65,3 +66,13 @@ async def test_no_closed_contacts_gives_no_per_contact_figures(db):
     result = await report(db)
     assert (result.totals.contacts, result.totals.panel_seconds_per_contact, result.totals.panel_share) == \
         (0, None, None)
+
+
+async def test_the_default_team_holds_agents_with_no_record(db):
+    await known_panel_events(db)
+    await add_contact(db, "S5", "A3", "general", [], outcome="resolved", seconds=100)  # ends at NOW - 5 min
+    async with db.session() as s:
+        s.add(PanelEvent(id="PE-S5", session_id="S5", agent_id="A3", kind="panel_visible",
+                         at=NOW - timedelta(minutes=5, seconds=40)))
+    result = await report(db, team="default")
+    assert [(r.key, r.contacts, r.panel_seconds) for r in result.by_agent] == [("A3", 1, 40.0)]

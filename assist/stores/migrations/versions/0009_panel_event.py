@@ -35,10 +35,12 @@ def upgrade() -> None:
     with op.batch_alter_table('panel_event', schema=None) as batch_op:
         batch_op.create_index('ix_panel_event_session_at', ['session_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_panel_event_agent_id'), ['agent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_event_at'), ['at'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('panel_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_event_at'))
         batch_op.drop_index(batch_op.f('ix_panel_event_agent_id'))
         batch_op.drop_index('ix_panel_event_session_at')
     op.drop_table('panel_event')
