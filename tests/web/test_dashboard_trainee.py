@@ -12,10 +12,24 @@ from playwright.async_api import Page, expect
 from assist.practice.tables import PracticeRun, PracticeSession
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, Journey, PromptFeedback, PromptRecord
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port, server_env
+from tests.faults.test_database_outage import _delete_keys
 from tests.web.conftest import WIDE_VIEWPORT, assert_accessible, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+async def trend_server(chromium, tmp_path_factory: pytest.TempPathFactory, redis_url: str):
+    """A server of this module's own: the practice runs seeded here would otherwise be listed in every other
+    browser test's trainer console (the trainer test's run did not start with them listed)."""
+    env = server_env(tmp_path_factory.mktemp("trend"), redis_url)
+    live = LiveServer(env, free_port()).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        await _delete_keys(redis_url, env["ASSIST_REDIS_PREFIX"])
 
 
 async def seed_trainee(server: LiveServer) -> str:
@@ -58,8 +72,9 @@ async def seed_trainee(server: LiveServer) -> str:
 
 
 @pytest.mark.parametrize("role", ["supervisor", "trainer"])
-async def test_a_trainees_practice_and_live_trends_render_apart(page: Page, web_server: LiveServer,
+async def test_a_trainees_practice_and_live_trends_render_apart(page: Page, trend_server: LiveServer,
                                                                 role: str) -> None:
+    web_server = trend_server
     trainee = await seed_trainee(web_server)
     await page.set_viewport_size(WIDE_VIEWPORT)
     await sign_in(page, web_server, "/ui/dashboard.html", web_server.token(f"U-{role}", role))
