@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=256 * 1024, gt=0)
     ws_max_message_bytes: int = Field(default=64 * 1024, gt=0)
     ws_max_messages_per_second: float = Field(default=20.0, gt=0)
+    panel_events_per_session: int = Field(default=300, gt=0, le=100_000)
+    """How many ``panel_event`` messages one contact records (visibility changes, card and article views); the
+    rest are refused with ``panel_events_capped``, so a panel stuck in a loop cannot flood the table."""
     stream_max_len: int = Field(default=1000, gt=0)
     stream_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     journey_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)

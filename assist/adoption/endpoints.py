@@ -21,6 +21,8 @@ from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feed
 from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, SessionDep, require_roles
 from assist.errors import as_store_unavailable
+from assist.panel_use.report import panel_use
+from assist.panel_use.schemas import PanelUseReport
 from assist.stores.sql import Database
 
 router = APIRouter(prefix="/v1/adoption", tags=["adoption"])
@@ -112,3 +114,10 @@ async def get_adherence(session: SessionDep, db: DatabaseDep, background: Backgr
                         scope: ScopeDep) -> AdherenceReport:
     background.add_task(_roll_settled_days, db)
     return await adherence(session, scope)
+
+
+@router.get("/panel-use", response_model=PanelUseReport,
+            summary="Panel use per closed contact: time the panel was in view, context card and article views, "
+                    "per agent and team")
+async def get_panel_use(session: SessionDep, scope: ScopeDep) -> PanelUseReport:
+    return await panel_use(session, scope)

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Facts, Scope, prompt_facts
-from assist.adoption.rollup import rolled_rows, split, watermark
+from assist.adoption.rollup import Split, rolled_rows, split, watermark
 from assist.adoption.schemas import FunnelReport, FunnelRow
 from assist.adoption.sql import week_start
 from assist.stores.tables import PromptRecord
@@ -71,13 +71,15 @@ def _aggregates(facts: Facts) -> list[Any]:
 
 
 async def funnel(session: AsyncSession, scope: Scope, by: Dimension, *, ignore_after_seconds: float,
-                 now: datetime | None = None) -> FunnelReport:
+                 now: datetime | None = None, raw: bool = False) -> FunnelReport:
     """The funnel of the prompts in ``scope``, one row per ``by`` value (weeks in order, others by prompts
     shown, most first) plus the totals; an empty scope gives no rows and zero totals with rates None.
 
-    Whole days before the roll-up's watermark are read from ``adoption_day``, the rest from the prompts."""
+    Whole days before the roll-up's watermark are read from ``adoption_day``, the rest from the prompts;
+    ``raw`` reads everything from the prompts (one agent's few weeks: cheap, and exact even for records that
+    reached SQL after their day was rolled)."""
     now = now or datetime.now(UTC)
-    parts = split(scope, await watermark(session))
+    parts = Split(None, [scope]) if raw else split(scope, await watermark(session))
     sums: dict[str, dict[str, float]] = {}
     pieces: list[Any] = []
     for piece in parts.raw:

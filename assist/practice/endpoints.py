@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from assist.auth.principal import Principal, Role
-from assist.dependencies import PrincipalDep, require_roles
+from assist.dependencies import PrincipalDep, SessionDep, require_roles
+from assist.errors import Forbidden
 from assist.practice.schemas import (
     AssignRequest,
     DebriefView,
@@ -25,6 +26,7 @@ from assist.practice.schemas import (
     TraineeHistory,
 )
 from assist.practice.service import PracticeService
+from assist.practice.trend import DEFAULT_WEEKS, TraineeTrend, trainee_trend
 
 router = APIRouter(prefix="/v1/practice", tags=["practice"])
 
@@ -35,6 +37,7 @@ def get_practice_service(request: Request) -> PracticeService:
 
 PracticeDep = Annotated[PracticeService, Depends(get_practice_service)]
 TrainerDep = Annotated[Principal, Depends(require_roles(Role.TRAINER, Role.ADMIN))]
+TREND_READERS = frozenset({Role.TRAINER, Role.SUPERVISOR, Role.ADMIN})
 
 
 @router.get("/scenarios", response_model=list[ScenarioView], summary="The scenario library")
@@ -98,3 +101,14 @@ async def replay_session(practice_id: str, service: PracticeDep, _: TrainerDep) 
                     "the trainee)")
 async def trainee_history(trainee_id: str, service: PracticeDep, principal: PrincipalDep) -> TraineeHistory:
     return await service.history(principal, trainee_id)
+
+
+@router.get("/trainees/{trainee_id}/trend", response_model=TraineeTrend,
+            summary="A trainee's practice score by run and live follow rate and adherence by week, kept apart "
+                    "(trainers, supervisors, or the trainee)")
+async def trainee_trend_view(trainee_id: str, session: SessionDep, principal: PrincipalDep,
+                             weeks: Annotated[int, Query(ge=1, le=104, description="live weeks to show")]
+                             = DEFAULT_WEEKS) -> TraineeTrend:
+    if principal.role not in TREND_READERS and not principal.may_act_as(trainee_id):
+        raise Forbidden("only trainers, supervisors and the trainee may read this trend", code="not_your_history")
+    return await trainee_trend(session, trainee_id, weeks)

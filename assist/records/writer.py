@@ -33,6 +33,9 @@ from assist.ids import new_id
 from assist.journeys.state import JourneyState
 from assist.journeys.store import write_journey_row
 from assist.metrics import RECORD_WRITE_FAILURES
+from assist.panel_use.journal import JOURNAL_KIND as PANEL_KIND
+from assist.panel_use.journal import panel_row
+from assist.panel_use.tables import PanelEvent
 from assist.records.journal import RecordJournal
 from assist.stores.sql import Database
 from assist.stores.tables import Customer, Interaction, PromptFeedback, PromptRecord
@@ -159,6 +162,7 @@ class RecordWriter:
         requests: list[dict[str, Any]] = []
         wrapups: list[dict[str, Any]] = []
         follow_ups: list[dict[str, Any]] = []
+        panel_events: list[dict[str, Any]] = []
         for _, fields in entries:
             kind, entry = fields.get("k"), json.loads(fields["e"])
             if kind == "prompts":
@@ -175,6 +179,8 @@ class RecordWriter:
                 wrapups.append(entry)
             elif kind == FOLLOW_UP_KIND:
                 follow_ups.append(entry)
+            elif kind == PANEL_KIND:
+                panel_events.append(panel_row(entry))
             else:
                 raise ValueError(f"unknown record kind {kind!r}")
         async with self.db.session() as s:
@@ -199,6 +205,8 @@ class RecordWriter:
                 await _insert_feedback(connection, entry, shown_at)
             if requests:
                 await connection.execute(self._insert_new(SupervisorRequest), requests)
+            if panel_events:
+                await connection.execute(self._insert_new(PanelEvent), panel_events)
             for entry in wrapups:  # after the inserts: a close and its wrap-up journaled in one outage
                 await apply_wrapup(connection, entry)
             for entry in follow_ups:  # one by one, in order: a close's item, then its wrap-up's update

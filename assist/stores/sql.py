@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.experiments import tables as _experiment_tables  # noqa: F401
 from assist.guidance import tables as _model_tables  # noqa: F401 - model_version tables
+from assist.panel_use import tables as _panel_use_tables  # noqa: F401
 from assist.practice import tables as _practice_tables  # noqa: F401
 from assist.stores import schema, tables  # noqa: F401 - tables registers the tables on SQLModel.metadata
 from assist.supervision import tables as _supervision_tables  # noqa: F401

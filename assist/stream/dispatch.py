@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assist.auth.principal import Principal
 from assist.guidance.feedback import record_feedback
+from assist.panel_use.capture import record_panel_event
 from assist.sessions.demo import offer_demo_contact, simulate_customer
 from assist.sessions.events import handle_event
 from assist.sessions.service import SessionService
@@ -17,6 +18,7 @@ from assist.stream.protocol import (
     Event,
     HandoffRequest,
     InboundMessage,
+    PanelEvent,
     Ping,
     PromptFeedback,
     RaiseHand,
@@ -60,6 +62,10 @@ async def dispatch(service: SessionService, principal: Principal, message: Inbou
         case RaiseHand(data=data):
             request = await raise_hand(service, principal, data)
             return Envelope(type="ack", data={"in_reply_to": message.id, "request_id": request.id})
+        case PanelEvent(data=data):
+            record_id = await record_panel_event(service, principal, data)
+            if message.id:
+                return Envelope(type="ack", data={"in_reply_to": message.id, "record_id": record_id})
         case Ping():
             return Envelope(type="pong", data={"in_reply_to": message.id})
     return None

@@ -127,6 +127,16 @@ class RaiseHandData(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
+class PanelEventData(BaseModel):
+    """What the panel reports of its own use on a contact: it came into view or went out of it (the tab or
+    window), a context card section was opened, a knowledge article was opened (``ref``: the section or the
+    article id). Recorded for adoption analytics, off the event path (``assist.panel_use``)."""
+
+    session_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["panel_visible", "panel_hidden", "card_view", "article_view"]
+    ref: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
+
+
 class _Inbound(BaseModel):
     id: str | None = Field(default=None, max_length=64)
 
@@ -197,17 +207,22 @@ class WrapUp(_Inbound):
     data: WrapUpData
 
 
+class PanelEvent(_Inbound):
+    type: Literal["panel_event"]
+    data: PanelEventData
+
+
 class Ping(_Inbound):
     type: Literal["ping"]
     data: dict[str, Any] = Field(default_factory=dict)
 
 
 InboundMessage = Annotated[Accept | Decline | Status | Event | PromptFeedback | HandoffRequest | SimulateCustomer
-                           | DemoOffer | Close | WrapUp | ApprovalRequest | RaiseHand | Ping,
+                           | DemoOffer | Close | WrapUp | ApprovalRequest | RaiseHand | PanelEvent | Ping,
                            Field(discriminator="type")]
 INBOUND_TYPES = frozenset({"accept", "decline", "status", "event", "prompt_feedback", "handoff_request",
                            "simulate_customer", "demo_offer", "close", "wrapup", "approval_request", "raise_hand",
-                           "ping"})
+                           "panel_event", "ping"})
 inbound_adapter: TypeAdapter[InboundMessage] = TypeAdapter(InboundMessage)
 
 

@@ -10,7 +10,9 @@ import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { loadExperiments, setupExperiments } from "./dashboard-experiments.js";
 import { loadFloor } from "./dashboard-floor.js";
 import { loadFollowUps } from "./dashboard-followups.js";
+import { loadPanelUse } from "./dashboard-panel-use.js";
 import { loadRequests } from "./dashboard-requests.js";
+import { setupTrainee } from "./dashboard-trainee.js";
 import { duration, fill, h, percent, sentence, words } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -160,7 +162,8 @@ async function refresh(event) {
   await Promise.all([loadRequests(api, $("requests-body"), $("requests-status")), loadFloor(api, $("floor-body")),
     loadFollowUps(api, $("follow-ups-body"), $("follow-ups-status")),
     loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
-    adoptionDue ? loadAdoption(api) : null, adoptionDue ? loadExperiments(api) : null]);
+    adoptionDue ? loadAdoption(api) : null, adoptionDue ? loadExperiments(api) : null,
+    adoptionDue ? loadPanelUse(api) : null]);
   $("refreshing").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   if (!paused) timer = setTimeout(() => refresh(), REFRESH_MS);
 }
@@ -175,6 +178,7 @@ function start(token) {
 function init() {
   setupAdoption(() => api, () => refresh(new Event("apply")));
   setupExperiments(() => api);
+  setupTrainee(() => api);
   $("queues").value = queueNames().join(", ");
   $("queues-form").addEventListener("submit", (event) => {
     event.preventDefault();

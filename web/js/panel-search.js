@@ -7,14 +7,17 @@ import { announce, fill, h, keepingFocus, words } from "./dom.js";
 let api = null;
 let root = null;
 let contactReason = () => null;
+let opened = () => {};
 const found = { state: "idle", query: "", terms: [], results: [], detail: "" };
 const reading = {};   // article id -> {state, body | detail}
 
-/** Mount the search into `element`; `reason()` gives the open contact's reason (its articles rank first). */
-export function setupSearch(element, client, reason) {
+/** Mount the search into `element`; `reason()` gives the open contact's reason (its articles rank first);
+ * `onOpen(articleId)` is told when the agent opens an article (panel use). */
+export function setupSearch(element, client, reason, onOpen = () => {}) {
   root = element;
   api = client;
   contactReason = reason;
+  opened = onOpen;
   root.hidden = false;
   render();
 }
@@ -42,6 +45,7 @@ async function toggle(articleId) {
     return;
   }
   reading[articleId] = { state: "loading" };
+  opened(articleId);
   render();
   try {
     const article = await api.get(`/v1/knowledge/articles/${encodeURIComponent(articleId)}`);

@@ -15,6 +15,7 @@ import {
 } from "./panel-view.js";
 import { applyRequest, helpActions, helpSettled } from "./panel-help.js";
 import { setupSearch } from "./panel-search.js";
+import { articleViewed, setupPanelUse, syncPanelUse } from "./panel-use.js";
 import { refused, transferActions } from "./panel-transfer.js";
 import { setWords, plainId } from "./panel-words.js";
 import { applyWrapup, isWrapupMessage, tickWrapup, wrapupActions, wrapupRefused } from "./panel-wrapup.js";
@@ -128,6 +129,7 @@ const actions = {
       return;
     }
     state.reading[articleId] = { state: "loading" };
+    articleViewed(articleId);
     render();
     try {
       const article = await api.get(`/v1/knowledge/articles/${encodeURIComponent(articleId)}`);
@@ -186,6 +188,7 @@ function onReply(message) {
   const data = message.data || {};
   const about = data.in_reply_to ? pending.get(data.in_reply_to) : null;
   if (data.in_reply_to) pending.delete(data.in_reply_to);
+  if (about?.kind === "panel_use") return;   // analytics only: a refusal is nothing the agent can act on
   if (about?.kind === "help") helpSettled(about);
   if (message.type === "ack" && about?.kind === "feedback") {
     const prompt = findPrompt(state, about.promptId);
@@ -284,6 +287,7 @@ function onMessage(event) {
     }
     reconcile();
     render();
+    syncPanelUse(true);
     return;
   }
   if (typeof message.seq === "number") {
@@ -295,6 +299,7 @@ function onMessage(event) {
     onReply(message);
   }
   render();
+  syncPanelUse();
 }
 
 function expireOffers() {
@@ -321,7 +326,16 @@ function start(token, claims, me) {
   stream = new AgentStream({ agentId, token });
   api = new ApiClient(token);
   api.get("/v1/words").then((lists) => { setWords(lists); render(); }).catch(() => { /* ids stay as words */ });
-  setupSearch($("search"), api, () => state.sessions[state.active]?.reason ?? null);
+  setupSearch($("search"), api, () => state.sessions[state.active]?.reason ?? null, articleViewed);
+  setupPanelUse({
+    sendOnline: (type, data) => {
+      if (stream.state !== "online") return false;   // never queued: it would crowd out what matters
+      pending.set(stream.send(type, data), { kind: "panel_use" });
+      return true;
+    },
+    sessions: () => Object.values(state.sessions).filter((s) => !s.closed).map((s) => s.id),
+    active: () => state.active,
+  });
   window.agentAssist = { stream, state: () => state };   // for diagnostics and end-to-end tests
   const name = me?.agent?.name && me.agent.name !== agentId ? `${me.agent.name} (${agentId})` : agentId;
   fill($("who"), h("span", { text: name }),

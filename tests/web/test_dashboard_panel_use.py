@@ -1,0 +1,56 @@
+"""The dashboard's panel-use section in real Chromium, over a fresh team's contacts with known panel events:
+each contact had the panel in view 90 s of its 6 minutes and one card section opened; one contact a week also
+had an article read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import Page, expect
+from sqlmodel import select
+
+from assist.panel_use.tables import PanelEvent
+from assist.stores.sql import Database
+from assist.stores.tables import Interaction
+from tests.conftest import LiveServer
+from tests.web.conftest import WIDE_VIEWPORT, assert_accessible, screenshot, sign_in
+from tests.web.test_dashboard_adoption import WEEKS, seed_team
+
+pytestmark = pytest.mark.browser
+
+
+async def seed_panel_use(server: LiveServer, team: str) -> str:
+    """Panel events for every contact of ``team``'s agent; returns the agent."""
+    agent_id = "D" + team.removeprefix("team-")
+    db = Database(server.settings.resolved_database_url)
+    try:
+        async with db.session() as s:
+            contacts = (await s.exec(select(Interaction).where(Interaction.agent_id == agent_id))).all()
+            for c in contacts:
+                sid = c.id.removeprefix("I-")
+                events = [("panel_visible", "", 0), ("card_view", "history", 10), ("panel_hidden", "", 90)]
+                if sid.endswith("-0"):
+                    events.append(("article_view", "kb-refund-policy", 20))
+                for k, (kind, ref, after) in enumerate(events):
+                    s.add(PanelEvent(id=f"PE-{sid}-{k}", session_id=sid, agent_id=agent_id, kind=kind, ref=ref,
+                                     channel="chat", queue="refund", at=c.started_at + timedelta(seconds=after)))
+    finally:
+        await db.close()
+    return agent_id
+
+
+async def test_panel_use_per_team_and_agent(page: Page, web_server: LiveServer) -> None:
+    team, contacts = await seed_team(web_server)
+    agent_id = await seed_panel_use(web_server, team)
+    await page.set_viewport_size(WIDE_VIEWPORT)
+    await sign_in(page, web_server, "/ui/dashboard.html", web_server.token("S1", "supervisor"))
+
+    row = page.get_by_test_id("panel-use-by-agent").locator(f"tr[data-key='{agent_id}'] td")
+    # 90 s of 360 in view each; one card each; 4 articles over 20 contacts
+    await expect(row).to_have_text([str(contacts), "1 min 30 s", "25%", "1.0", f"{WEEKS / contacts:.1f}"])
+    await expect(page.get_by_test_id("panel-use-by-team").locator(f"tr[data-key='{team}'] td").first) \
+        .to_have_text(str(contacts))
+    await expect(page.locator("[data-panel-use-summary]")).to_contain_text("closed contacts the panel was in view")
+    await screenshot(page, "dashboard-panel-use")
+    await assert_accessible(page, "dashboard-panel-use")
