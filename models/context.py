@@ -13,7 +13,9 @@ Temperament is the exception the service can partly know without CRM: it reads i
 (``models.language.temperament``) and serves it when confident. History has no words, so ``served_history``
 replaces the logged temperament with a *detected* one drawn from the classifier's held-out confusion matrix at
 the serving threshold (unknown when the draw falls below it): training and as-served scoring see detection
-with its measured errors, never the truth. A CRM that sends temperament wins (the logged value is served).
+with its measured errors, never the truth. A CRM that sends temperament wins (the logged value is served), and
+so does a row the service logged itself (``logging_policy`` ``assist/...``, from ``assist models export-live``):
+its temperament is the one it served, detected live, not a truth to detect again.
 """
 
 from __future__ import annotations
@@ -117,17 +119,26 @@ def served_context(known: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+LIVE_POLICY = "assist/"
+"""How ``assist models export-live`` names the logging policy of the rows the service served itself."""
+
+
 def detected_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
     """Each row's temperament as the service would detect it from the customer's words at ``threshold``: a
     draw from ``models.language.temperament.detection_matrix`` given the logged (true) temperament.
 
     The draw is repeatable per contact: its uniform number is a hash of ``interaction_id`` (of the row
-    position when there is none), so a contact is detected the same way whichever frame it is scored in."""
+    position when there is none), so a contact is detected the same way whichever frame it is scored in. A row
+    the service logged itself (``logging_policy`` starting ``LIVE_POLICY``) keeps the temperament it served."""
     ids = history["interaction_id"] if "interaction_id" in history.columns else pd.Series(np.arange(len(history)))
     hashed = pd.util.hash_pandas_object(ids.astype(str), index=False, hash_key="temperament/0001").to_numpy()
     uniform = (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
     true = history["temperament"].astype("string").fillna("unknown").to_numpy(dtype=object)
-    return pd.Series(draw_detected(true, uniform, threshold), dtype="string")
+    detected = draw_detected(true, uniform, threshold)
+    if "logging_policy" in history.columns:
+        served_live = history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False)
+        detected = np.where(served_live.to_numpy(dtype=bool), true, detected)
+    return pd.Series(detected, dtype="string")
 
 
 def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),

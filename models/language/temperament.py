@@ -117,7 +117,7 @@ def detection_matrix(threshold: float = DEFAULT_THRESHOLD, prior: float = PRIOR_
     ``matrix[true][served]``, served being a temperament or ``UNKNOWN`` (below the threshold); rows sum to 1.
     Each cell's count gets ``prior`` pseudo-lines (``PRIOR_COUNT``).
 
-    Trains the built-in classifier (well under a second idle), once per process and threshold."""
+    Trains the built-in classifier (seconds on a loaded host) once per process; computed once per threshold."""
     counts = TemperamentDetector().classifier().confusion(read_temperaments(HELD_OUT), threshold)
     matrix: dict[str, dict[str, float]] = {}
     for truth in TEMPERAMENTS:

@@ -15,7 +15,7 @@ from models.training import train
 from tests.models.trained import SMALL, small_history, small_model
 
 UNSERVED_FEATURES = [f for f in FEATURES
-                     if f.split("=")[0] in ("temperament", "prior_contacts_30d", "order_value", "wait_seconds")
+                     if f.split("=")[0] in ("prior_contacts_30d", "order_value", "wait_seconds")
                      or f == "plan_tier"]
 
 
@@ -89,6 +89,19 @@ def test_training_learns_nothing_from_facts_the_service_does_not_have():
     for action, booster in models.value_models.items():
         used = dict(zip(FEATURES, booster.feature_importance("split"), strict=True))
         assert all(used[f] == 0 for f in UNSERVED_FEATURES), action
+
+
+def test_the_temperament_heard_in_the_words_is_learned_without_crm():
+    models, _ = small_model()
+    used = sum(int(dict(zip(FEATURES, b.feature_importance("split"), strict=True))[f])
+               for b in models.value_models.values() for f in FEATURES if f.startswith("temperament="))
+    assert used > 0
+
+
+def test_a_row_the_service_logged_itself_keeps_the_temperament_it_served():
+    frame = small_history().head(300).assign(logging_policy="assist/v1")
+    served = served_history(frame)
+    assert list(served["temperament"]) == list(frame["temperament"])
 
 
 def test_a_field_the_centers_crm_sends_is_learned():
