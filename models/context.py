@@ -8,6 +8,14 @@ passes the rest through the same function). So the model learns on the missingne
 a live contact knows its customer's plan, temperament, prior contacts, order value and wait only when a
 CRM event supplied them (``CRM_FIELDS``), segment, lifetime value and churn risk only with the customer's
 profiling consent (``PROFILING_FIELDS``), and an unknown number is NaN, never 0.
+
+Temperament is the exception the service can partly know without CRM: it reads it from the customer's words
+(``models.language.temperament``) and serves it when confident. History has no words, so ``served_history``
+replaces the logged temperament with a *detected* one drawn from the classifier's held-out confusion matrix at
+the serving threshold (unknown when the draw falls below it): training and as-served scoring see detection
+with its measured errors, never the truth. A CRM that sends temperament wins (the logged value is served), and
+so does a row the service logged itself (``logging_policy`` ``assist/...``, from ``assist models export-live``):
+its temperament is the one it served, detected live, not a truth to detect again.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from models.features import CATEGORICAL, CONTEXT_COLUMNS
+from models.language.temperament import DEFAULT_THRESHOLD, draw_detected
 
-__all__ = ["CRM_FIELDS", "PROFILING_FIELDS", "served_context", "served_history"]
+__all__ = ["CRM_FIELDS", "PROFILING_FIELDS", "detected_temperament", "served_context", "served_history"]
 
 CRM_FIELDS: tuple[str, ...] = ("plan", "temperament", "prior_contacts_30d", "order_value", "wait_seconds",
                                "open_complaint")
@@ -110,10 +119,37 @@ def served_context(known: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = ()) -> pd.DataFrame:
+LIVE_POLICY = "assist/"
+"""How ``assist models export-live`` names the logging policy of the rows the service served itself."""
+
+
+def detected_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
+    """Each row's temperament as the service would detect it from the customer's words at ``threshold``: a
+    draw from ``models.language.temperament.detection_matrix`` given the logged (true) temperament.
+
+    The draw is repeatable per contact: its uniform number is a hash of ``interaction_id`` (of the row
+    position when there is none), so a contact is detected the same way whichever frame it is scored in. A row
+    the service logged itself (``logging_policy`` starting ``LIVE_POLICY``) keeps the temperament it served."""
+    ids = history["interaction_id"] if "interaction_id" in history.columns else pd.Series(np.arange(len(history)))
+    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False, hash_key="temperament/0001").to_numpy()
+    uniform = (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
+    true = history["temperament"].astype("string").fillna("unknown").to_numpy(dtype=object)
+    detected = draw_detected(true, uniform, threshold)
+    if "logging_policy" in history.columns:
+        served_live = history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False)
+        detected = np.where(served_live.to_numpy(dtype=bool), true, detected)
+    return pd.Series(detected, dtype="string")
+
+
+def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
+                   temperament_threshold: float | None = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """``history`` as the live service would see each contact: the context columns through ``served_context``
     with the ``CRM_FIELDS`` the center's CRM does not send (all but ``crm_fields``) hidden, and the
     ``PROFILING_FIELDS`` of customers who did not consent to profiling hidden.
+
+    Temperament, unless the CRM sends it, is the one detected from the customer's words at the serving
+    threshold ``temperament_threshold`` (``detected_temperament``); None: no detection, unknown as the other
+    CRM fields (a service that does not read temperament from words).
 
     Other columns (action, propensity, outcomes, times) are kept as they are. Raises ValueError for a
     ``crm_fields`` entry outside ``CRM_FIELDS``.
@@ -123,6 +159,8 @@ def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = ()) -> pd.
         raise ValueError(f"not CRM fields: {sorted(unknown)} (see models.context.CRM_FIELDS)")
     known = {c: history[c] for c in CONTEXT_COLUMNS if c in history.columns
              and (c not in CRM_FIELDS or c in supplied)}
+    if "temperament" not in supplied and temperament_threshold is not None and "temperament" in history.columns:
+        known["temperament"] = detected_temperament(history, temperament_threshold)
     if "consent_profiling" in history.columns:
         profiled = history["consent_profiling"].astype("boolean").fillna(False).astype(bool)
         known.update({c: known[c].where(profiled) for c in PROFILING_FIELDS if c in known})

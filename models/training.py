@@ -64,6 +64,11 @@ class TrainConfig:
     crm_fields: tuple[str, ...] = ()
     """The ``models.context.CRM_FIELDS`` this center's CRM sends on every live contact; the others stay
     unknown in training as they are when served."""
+    temperament_threshold: float | None = 0.6
+    """Unless the CRM sends temperament: the serving threshold of temperament detection from the customer's
+    words (``ASSIST_TEMPERAMENT_THRESHOLD``); training sees each row's temperament as detected at it, drawn
+    from the classifier's held-out confusion (``models.context.detected_temperament``). None: no detection,
+    temperament unknown (a service that does not read it)."""
 
     def __post_init__(self) -> None:
         if self.context not in ("served", "full"):
@@ -113,7 +118,7 @@ class TrainedModels:
     def as_served(self, history: pd.DataFrame) -> pd.DataFrame:
         """``history`` as the live service sees each contact (what it would not know is unknown): the input
         every evaluation of what agents get must use, whatever context the model was trained on."""
-        return served_history(history, self.config.crm_fields)
+        return served_history(history, self.config.crm_fields, self.config.temperament_threshold)
 
     def confidence(self, X: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Calibrated P(resolved | context, action) for row i taking ``actions[i]``."""
@@ -187,7 +192,8 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
     split = split or time_split(history, config.calibration_share, config.test_share)
 
     def seen(frame: pd.DataFrame) -> pd.DataFrame:
-        return served_history(frame, config.crm_fields) if config.context == "served" else frame
+        return (served_history(frame, config.crm_fields, config.temperament_threshold) if config.context == "served"
+                else frame)
 
     train_rows = seen(split.train)
     fill = csat_fill(train_rows)

@@ -13,6 +13,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import numpy as np
 
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
+from assist.journeys.state import JourneyState
+from assist.settings import Settings
 from models.checklists import Checklists, load_checklists
 from models.context import CRM_FIELDS, served_context
 from models.domain import OutsideTraining
@@ -28,11 +31,13 @@ from models.exploration import OFF, Exploration
 from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
 from models.knowledge.base import DEFAULT_ARTICLES
+from models.language.temperament import Temperament, TemperamentDetector
 from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "ModelGuidance", "journey_context", "loggable"]
+__all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "TEMPERAMENT_TURNS", "ModelGuidance", "journey_context",
+           "journey_temperament", "loggable", "temperament_detector"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
 """Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
@@ -41,6 +46,21 @@ ANY_QUEUE = "*"
 """The exploration setting for queues without their own."""
 KNOWLEDGE_TURNS = 3
 """Transcript turns the knowledge search reads: the latest exchange, not the whole conversation."""
+TEMPERAMENT_TURNS = 6
+"""The customer's latest turns read for their temperament: enough to hear how they are, bounded in cost."""
+
+
+@cache
+def temperament_detector() -> TemperamentDetector:
+    """The process's temperament detector at ``ASSIST_TEMPERAMENT_THRESHOLD`` (read once)."""
+    return TemperamentDetector(threshold=Settings().temperament_threshold)
+
+
+def journey_temperament(journey: JourneyState, detector: TemperamentDetector | None = None) -> Temperament | None:
+    """The temperament the customer's words so far say, with its confidence: None before they said anything,
+    or while the classifier is still training (the event path never waits for it; training starts then)."""
+    said = [t.text for t in journey.transcript if t.speaker == "customer"][-TEMPERAMENT_TURNS:]
+    return (detector or temperament_detector()).detect(said, wait=False) if said else None
 
 
 def _customer_facts(customer: CustomerView | None) -> dict[str, Any]:
@@ -53,7 +73,7 @@ def _customer_facts(customer: CustomerView | None) -> dict[str, Any]:
     return {k: v for k, v in facts.items() if v is not None}
 
 
-def journey_context(given: GuidanceInput) -> dict[str, Any]:
+def journey_context(given: GuidanceInput, temperament: TemperamentDetector | None = None) -> dict[str, Any]:
     """The model's input for a live journey: ``models.context.served_context`` of what the service knows.
 
     The same adapter turns history into training rows (``models.context.served_history``), so the model
@@ -63,6 +83,11 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     plan, temperament, prior contacts, order value, wait, open complaint); anything else is unknown, and
     an unknown number is NaN, never 0. One column is not history's: ``caller_identified`` (the session
     resolved one customer), which the identity-first guardrail reads.
+
+    Temperament without a CRM value is read from the customer's words (``journey_temperament`` with
+    ``temperament``, by default the process's detector) and served only at or above its threshold, else
+    unknown: training as served draws it from the same detector's measured confusion
+    (``models.context.detected_temperament``). A CRM value always wins.
     """
     journey, collected = given.journey, given.journey.collected
     customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
@@ -71,7 +96,11 @@ def journey_context(given: GuidanceInput) -> dict[str, Any]:
     previous = next((STEP_ACTIONS.get(s, s) for s in reversed(journey.steps_done) if STEP_ACTIONS.get(s, s) in ACTIONS),
                     None)
     steps = set(journey.steps_done)
+    detector = temperament or temperament_detector()
+    heard = None if collected.get("temperament") is not None else detector.confident(
+        journey_temperament(journey, detector))
     known: dict[str, Any] = {
+        "temperament": heard,
         **{field: collected[field] for field in CRM_FIELDS if collected.get(field) is not None},
         "caller_identified": given.customer is not None,
         "reason": journey.reason, "channel": given.channel, "previous_action": previous,

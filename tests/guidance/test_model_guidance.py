@@ -8,7 +8,7 @@ import pytest
 from assist.customers.masking import PROFILING_FIELDS
 from assist.customers.schemas import CustomerView
 from assist.guidance.interface import GuidanceInput
-from assist.guidance.model import ABSTAINED_NOTE, ModelGuidance, journey_context
+from assist.guidance.model import ABSTAINED_NOTE, ModelGuidance, journey_context, temperament_detector
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.state import Handler, JourneyState, Turn
 from models.context import PROFILING_FIELDS as models_profiling_fields
@@ -34,7 +34,9 @@ def live_input(**journey_fields) -> GuidanceInput:
 
 
 def test_live_journey_and_the_equivalent_history_row_as_served_give_the_same_features():
+    temperament_detector().classifier()  # trained: the event path does not wait for it
     context = journey_context(live_input())  # the CRM sent order value and wait, nothing else
+    assert context["temperament"] == "angry"  # "This is ridiculous!", confidently
     assert set(CONTEXT_COLUMNS) <= set(context)
     row = small_history().head(1).copy()
     for column, value in {"reason": "refund", "channel": "phone", "plan": "premium", "temperament": "angry",
@@ -45,7 +47,8 @@ def test_live_journey_and_the_equivalent_history_row_as_served_give_the_same_fea
                           "order_value": 120.0, "refund_amount": 80.0, "refund_limit": 50.0,
                           "wait_seconds": 30.0, "sentiment": context["sentiment"], "consent_profiling": True}.items():
         row.loc[0, column] = value
-    served = served_history(row, crm_fields=("order_value", "wait_seconds"))
+    # the words' temperament is served as it was heard, as a CRM's would be
+    served = served_history(row, crm_fields=("order_value", "wait_seconds", "temperament"))
     np.testing.assert_array_equal(feature_matrix(context), feature_matrix(served))
     assert context["sentiment"] < -0.3
 
@@ -53,6 +56,7 @@ def test_live_journey_and_the_equivalent_history_row_as_served_give_the_same_fea
 def test_facts_no_crm_event_supplied_are_unknown_not_zero():
     given = live_input()
     given.journey.collected = {"refund_amount": 80, "wait_seconds": "soon"}
+    given.journey.transcript = []  # no words: no temperament heard either
     context = journey_context(given)
     assert context["plan"] is None and context["temperament"] is None
     assert all(np.isnan(context[c]) for c in ("prior_contacts_30d", "order_value", "wait_seconds"))

@@ -1,6 +1,8 @@
 // Live indicators on the journey card: how the customer sounds over their last turns (the `journey` message's
 // `sentiment_trend`), and, for a contact that arrived without a reason, what their words say it is about
-// (`intent`, with its confidence). One compact line each; the numbers are in the accessible names.
+// (`intent`, with its confidence), and how they sound when no CRM event said (`temperament`: calm, anxious, angry
+// or analytical, a guess from their words with its confidence). One compact line each; the numbers are in the
+// accessible names.
 
 import { h, percent, sentence } from "./dom.js";
 
@@ -45,11 +47,23 @@ function intentIndicator(intent) {
                                       : "Not confident enough to set the reason yet" }));
 }
 
+function temperamentIndicator(t) {
+  const text = `${sentence(t.temperament)} · ${percent(t.confidence)}`;
+  return h("div", { class: "indicator", "data-testid": "temperament", "data-served": String(t.served) },
+    h("span", { class: "indicator-label", text: "Sounds" }),
+    h("span", { class: "temperament-text", text }),
+    h("span", { class: "intent-state guess", text: "guess",
+                title: t.served ? "Read from the customer's words; confident enough for guidance to use it"
+                                : "Read from the customer's words; not confident enough for guidance to use it" }));
+}
+
 /** The indicators for journey `j` (the last `journey` message's fields), or null when there is nothing yet. */
 export function indicators(j) {
   const trend = j?.sentiment_trend ?? [];
   const intent = j?.intent ?? null;
-  if (!trend.length && !intent) return null;
+  const temperament = j?.temperament ?? null;
+  if (!trend.length && !intent && !temperament) return null;
   return h("div", { class: "indicators", "data-testid": "indicators" },
-    trend.length ? moodIndicator(trend) : null, intent ? intentIndicator(intent) : null);
+    trend.length ? moodIndicator(trend) : null, intent ? intentIndicator(intent) : null,
+    temperament ? temperamentIndicator(temperament) : null);
 }

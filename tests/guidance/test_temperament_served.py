@@ -1,0 +1,61 @@
+"""The live context's temperament: heard from the customer's words when confident, the CRM's when it sent one."""
+
+from __future__ import annotations
+
+from assist.guidance.interface import GuidanceInput
+from assist.guidance.model import journey_context, journey_temperament, temperament_detector
+from assist.journeys.state import JourneyState, Turn
+from assist.sessions.journey_update import _heard
+from models.language.temperament import TemperamentDetector
+
+
+def given(*customer_lines: str, collected: dict | None = None) -> GuidanceInput:
+    transcript = [Turn(channel="chat", speaker="customer", text=line) for line in customer_lines]
+    journey = JourneyState(id="J1", customer_id=None, reason="billing_dispute", collected=collected or {},
+                           transcript=transcript)
+    return GuidanceInput(journey=journey, customer=None, channel="chat",
+                         latest=transcript[-1] if transcript else None)
+
+
+def warm() -> TemperamentDetector:
+    detector = temperament_detector()
+    detector.classifier()  # the event path never waits for training: train it first
+    return detector
+
+
+def test_a_confident_temperament_from_the_customers_words_enters_the_context():
+    warm()
+    context = journey_context(given("I've been charged twice AGAIN, this is an absolute disgrace"))
+    assert context["temperament"] == "angry"
+
+
+def test_the_crms_temperament_wins_over_the_words():
+    warm()
+    context = journey_context(given("this is an absolute disgrace", collected={"temperament": "calm"}))
+    assert context["temperament"] == "calm"
+
+
+def test_no_customer_words_no_temperament():
+    warm()
+    assert journey_context(given())["temperament"] is None
+
+
+def test_a_guess_below_the_threshold_stays_unknown():
+    warm()
+    strict = TemperamentDetector(threshold=1.0)
+    strict.classifier()
+    assert journey_context(given("this is an absolute disgrace"), strict)["temperament"] is None
+
+
+def test_the_words_are_read_together_across_turns():
+    warm()
+    found = journey_temperament(given("hello", "what if I lose my number? I'm really worried").journey)
+    assert found is not None and found.temperament == "anxious" and found.turns == 2
+
+
+def test_the_journey_card_shows_the_guess_with_its_confidence_unless_the_crm_said():
+    warm()
+    heard = _heard(given("what if the refund never comes? I'm scared").journey)
+    assert heard is not None and heard.temperament == "anxious" and heard.served
+    assert heard.confidence >= temperament_detector().threshold
+    assert _heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None

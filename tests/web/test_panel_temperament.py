@@ -1,0 +1,36 @@
+"""The journey card's temperament guess at 380 px: how the customer sounds, marked as a guess, with its confidence."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import World, assert_accessible
+from tests.web.narrow import narrow, open_contact
+from tests.web.test_panel_indicators import customer_says
+
+__all__ = ["narrow"]  # the fixture, imported to be found
+
+pytestmark = pytest.mark.browser
+
+
+async def test_how_the_customer_sounds_shows_on_the_journey_card_as_a_guess_with_its_confidence(
+        narrow: Page, world: World) -> None:
+    session_id = await open_contact(narrow, world, reason="billing_dispute")
+    journey = narrow.get_by_role("region", name="Journey so far")
+    sounds = journey.get_by_test_id("temperament")
+    # the server trains the classifier in the background on the first words; the guess shows from the turn
+    # after it is ready (the event path never waits for it)
+    for _ in range(30):
+        await customer_says(narrow, session_id, "what if the money never comes back? I'm really worried")
+        await asyncio.sleep(0.5)
+        if await sounds.count():
+            break
+    await expect(sounds).to_contain_text("Anxious ·")
+    await expect(sounds).to_contain_text("guess")
+    await expect(sounds).to_have_attribute("data-served", "true")
+    box = await journey.get_by_test_id("indicators").bounding_box()
+    assert box is not None and box["width"] <= 380
+    await assert_accessible(narrow, "panel-380-temperament")
