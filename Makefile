@@ -32,9 +32,11 @@ run: $(STAMP_RUN)
 migrate: $(STAMP_RUN)
 	$(BIN)/assist db upgrade
 
-## Install with dev extras and run the whole test suite.
+## Install with dev extras and run the whole test suite, in TEST_WORKERS processes (pytest-xdist; 0 runs it in one).
+## A file's tests stay in one worker (--dist loadfile): its module-scoped servers start once.
+TEST_WORKERS ?= 2
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Lint (ruff) the code and the tests, and type-check the packages (mypy, strict); CI runs it before the tests.
 lint: $(STAMP_DEV)
