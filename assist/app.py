@@ -22,7 +22,7 @@ from assist.dependencies import PrincipalDep
 from assist.errors import Forbidden, install_error_handlers
 from assist.guidance.floor import DriftRetrainer
 from assist.guidance.intents import intent_detector, warm_up
-from assist.guidance.model import ModelGuidance
+from assist.guidance.model import ModelGuidance, warm_up_temperament
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
@@ -119,6 +119,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
                                                guidance, intents=intent_detector(settings))
     warm_up(app.state.session_service.intents)
+    warm_up_temperament()
     await app.state.session_service.wrapup.start()
     stack.push_async_callback(app.state.session_service.wrapup.stop)
     practice = PracticeService(db, app.state.session_service)

@@ -29,10 +29,9 @@ import numpy as np
 from models.language.classifier import BELOW_THRESHOLD, Labelled, TextClassifier, TrainedOnce, read_labelled
 from models.language.sentiment import sentiment
 
-__all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "HELD_OUT", "NO_CUE", "NO_CUE_SHARE", "PRIOR_COUNT", "TEMPERAMENTS", "UNKNOWN",
-           "Temperament",
-           "TemperamentClassifier", "TemperamentDetector", "detection_matrix", "detection_report", "draw_detected",
-           "read_temperaments"]
+__all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "HELD_OUT", "NO_CUE", "NO_CUE_SHARE", "PRIOR_COUNT", "TEMPERAMENTS",
+           "UNKNOWN", "Temperament", "TemperamentClassifier", "TemperamentDetector", "detection_matrix",
+           "detection_report", "draw_detected", "read_temperaments"]
 
 HERE = Path(__file__).resolve().parent
 BUILT_IN = HERE / "temperaments.csv"
