@@ -24,7 +24,7 @@ from assist.experiments import endpoints as experiments_endpoints
 from assist.experiments.serving import ArmServing
 from assist.guidance.floor import DriftRetrainer
 from assist.guidance.intents import intent_detector, warm_up
-from assist.guidance.model import ModelGuidance
+from assist.guidance.model import ModelGuidance, warm_up_temperament
 from assist.guidance.registry import ModelRegistry, ModelWatcher
 from assist.guidance.rules import RuleGuidance
 from assist.journeys.store import JourneyStore
@@ -122,6 +122,7 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
                                                guidance, intents=intent_detector(settings))
     app.state.session_service.arms = ArmServing(guidance, app.state.model_registry)
     warm_up(app.state.session_service.intents)
+    warm_up_temperament()
     await app.state.session_service.wrapup.start()
     stack.push_async_callback(app.state.session_service.wrapup.stop)
     practice = PracticeService(db, app.state.session_service)

@@ -35,9 +35,13 @@ def _read(path: str) -> Any:
 
 
 def _config(args: argparse.Namespace) -> Any:
+    """The training configuration: temperament is detected from words at the threshold this service serves it
+    (``ASSIST_TEMPERAMENT_THRESHOLD``) unless ``--no-temperament-detection``."""
     from models.training import TrainConfig
 
-    return TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields))
+    detect = not getattr(args, "no_temperament_detection", False)
+    return TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields),
+                       temperament_threshold=Settings().temperament_threshold if detect else None)
 
 
 def _bar(desc: str, total: int) -> Any:
@@ -329,6 +333,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="context fields your CRM sends on every live contact (of: plan, temperament, "
                             "prior_contacts_30d, order_value, wait_seconds, open_complaint); the others are "
                             "unknown when served, so training hides them too")
+        p.add_argument("--no-temperament-detection", action="store_true",
+                       help="train as if the service did not read temperament from the customer's words: "
+                            "unknown unless the CRM sends it (default: detected, drawn from the classifier's "
+                            "held-out errors at ASSIST_TEMPERAMENT_THRESHOLD)")
         p.add_argument("--promote", action="store_true",
                        help="serve it if it beats its own baselines and the promoted version (exit 1 if not)")
         p.add_argument("--force", action="store_true", help="promote even if it does not pass the gate")

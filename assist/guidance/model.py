@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -37,7 +38,7 @@ from models.scorer import Scorer, Suggestion
 log = logging.getLogger(__name__)
 
 __all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "TEMPERAMENT_TURNS", "ModelGuidance", "journey_context",
-           "journey_temperament", "loggable", "temperament_detector"]
+           "journey_temperament", "loggable", "temperament_detector", "warm_up_temperament"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
 """Steps that the stream records under their own name (``assist.sessions.events.ACTION_STEPS``), back to actions."""
@@ -54,6 +55,21 @@ TEMPERAMENT_TURNS = 6
 def temperament_detector() -> TemperamentDetector:
     """The process's temperament detector at ``ASSIST_TEMPERAMENT_THRESHOLD`` (read once)."""
     return TemperamentDetector(threshold=Settings().temperament_threshold)
+
+
+def warm_up_temperament(detector: TemperamentDetector | None = None) -> threading.Thread:
+    """Train ``detector`` (by default the process's) in a background thread at startup, as intents are
+    (``assist.guidance.intents.warm_up``): the event path never waits for training, so without this the
+    first contacts' words go unread for the seconds it takes on a loaded host. Startup does not wait either."""
+    def train() -> None:
+        try:
+            (detector or temperament_detector()).classifier()
+        except (OSError, ValueError) as exc:
+            log.error("temperament detection cannot train: %s", exc)
+
+    thread = threading.Thread(target=train, name="temperament-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def journey_temperament(journey: JourneyState, detector: TemperamentDetector | None = None) -> Temperament | None:

@@ -15,6 +15,7 @@ import pytest
 from assist.cli import main
 from assist.guidance.registry import ModelRegistry
 from assist.stores.sql import Database
+from models.artifacts import load_metadata
 from simulator.world import generate_history, write_history
 from tests.models.trained import small_history
 
@@ -92,3 +93,19 @@ def test_train_refuses_a_crm_field_the_served_context_does_not_have(tmp_path, ca
     with pytest.raises(SystemExit) as exit_:
         main(["models", "train", "--data", str(tmp_path / "none.parquet"), "--crm-fields", "temperament,segment"])
     assert exit_.value.code == 2 and "not CRM fields: segment" in capsys.readouterr().err
+
+
+def trained_config(run: Run) -> dict:
+    [version] = run.registered()
+    return load_metadata(run.data_dir / "models" / version)["config"]
+
+
+def test_train_reads_temperament_from_words_at_the_threshold_the_service_serves_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSIST_TEMPERAMENT_THRESHOLD", "0.7")
+    run = train(tmp_path, small_history(), "--trees", "3")
+    assert run.code == 0 and trained_config(run)["temperament_threshold"] == 0.7
+
+
+def test_train_no_temperament_detection_trains_with_temperament_unknown(tmp_path):
+    run = train(tmp_path, small_history(), "--trees", "3", "--no-temperament-detection")
+    assert run.code == 0 and trained_config(run)["temperament_threshold"] is None

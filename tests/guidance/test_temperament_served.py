@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from assist.guidance.interface import GuidanceInput
-from assist.guidance.model import journey_context, journey_temperament, temperament_detector
+from assist.guidance.model import journey_context, journey_temperament, temperament_detector, warm_up_temperament
 from assist.journeys.state import JourneyState, Turn
 from assist.sessions.journey_update import _heard
-from models.language.temperament import TemperamentDetector
+from models.language.temperament import BUILT_IN, TemperamentDetector
 
 
 def given(*customer_lines: str, collected: dict | None = None) -> GuidanceInput:
@@ -59,3 +59,19 @@ def test_the_journey_card_shows_the_guess_with_its_confidence_unless_the_crm_sai
     assert heard is not None and heard.temperament == "anxious" and heard.served
     assert heard.confidence >= temperament_detector().threshold
     assert _heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None
+
+
+def test_after_the_warm_up_the_first_words_get_a_guess_without_waiting_for_training(tmp_path):
+    copy = tmp_path / "temperaments.csv"  # a file no classifier was trained on yet in this process
+    copy.write_text(BUILT_IN.read_text(encoding="utf-8"), encoding="utf-8")
+    detector = TemperamentDetector(sources=(copy,))
+    warm_up_temperament(detector).join(timeout=120)
+    found = detector.detect(["this is an absolute disgrace, third time I've rung"], wait=False)
+    assert found is not None and found.temperament == "angry"
+
+
+def test_a_greeting_or_a_bare_fact_leaves_the_contexts_temperament_unknown():
+    warm()
+    for line in ("hello", "hi, I have a question", "good morning", "my order number is 12345"):
+        assert journey_context(given(line))["temperament"] is None, line
+        assert _heard(given(line).journey) is None, line  # the card shows no guess either

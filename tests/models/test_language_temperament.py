@@ -13,6 +13,8 @@ from models.language.temperament import (
     BUILT_IN,
     DEFAULT_THRESHOLD,
     HELD_OUT,
+    NO_CUE,
+    NO_CUE_SHARE,
     TEMPERAMENTS,
     UNKNOWN,
     TemperamentClassifier,
@@ -22,10 +24,12 @@ from models.language.temperament import (
 )
 from tests.models.trained import small_history
 
-ACCURACY_FLOOR = 0.88
-"""Measured 0.924 on every held-out paraphrase (145 lines), less a margin for retraining noise."""
-CONFIDENT_FLOOR = 0.95
-"""Measured 0.976 at the default threshold (0.6), where 85 % of the lines reach it."""
+ACCURACY_FLOOR = 0.87
+"""Measured 0.902 on every held-out line (205, 60 of them with no cue), less a margin for retraining noise."""
+CONFIDENT_FLOOR = 0.91
+"""Measured 0.940 at the default threshold (0.6), where 82 % of the lines reach it."""
+NO_CUE_UNKNOWN_FLOOR = 0.9
+"""Measured: 58 of the 60 held-out no-cue lines (97 %) are served unknown at the default threshold."""
 
 
 @cache
@@ -38,9 +42,9 @@ def test_the_held_out_paraphrases_are_not_in_the_training_lines():
     assert not train & {t.lower() for t in read_temperaments(HELD_OUT).texts}
 
 
-def test_every_temperament_is_trained_and_held_out():
+def test_every_temperament_and_the_no_cue_label_is_trained_and_held_out():
     for path in (BUILT_IN, HELD_OUT):
-        assert set(read_temperaments(path).labels) == set(TEMPERAMENTS)
+        assert set(read_temperaments(path).labels) == {*TEMPERAMENTS, NO_CUE}
 
 
 def test_held_out_paraphrases_are_classified_above_the_floor():
@@ -50,7 +54,31 @@ def test_held_out_paraphrases_are_classified_above_the_floor():
 
 def test_confident_predictions_on_held_out_paraphrases_are_right_more_often():
     accuracy, coverage = built_in().accuracy(read_temperaments(HELD_OUT), threshold=DEFAULT_THRESHOLD)
-    assert accuracy >= CONFIDENT_FLOOR and coverage >= 0.8
+    assert accuracy >= CONFIDENT_FLOOR and coverage >= 0.75
+
+
+def test_held_out_lines_with_no_cue_are_served_unknown():
+    held = read_temperaments(HELD_OUT)
+    lines = [t for t, label in zip(held.texts, held.labels, strict=True) if label == NO_CUE]
+    detector = TemperamentDetector()
+    unknown = sum(detector.confident(detector.detect([line])) is None for line in lines)
+    assert unknown / len(lines) >= NO_CUE_UNKNOWN_FLOOR
+
+
+@pytest.mark.parametrize("said", [
+    ["hello"], ["hi"], ["hello, I have a question"], ["good morning"], ["Good afternoon, is this the help desk?"],
+    ["my order number is 12345"], ["my account number is 99120045"], ["it's a Nokia"], ["yes"],
+    ["hi", "my postcode is LS1 4AP"],
+])
+def test_greetings_and_bare_facts_leave_the_temperament_unknown(said):
+    detector = TemperamentDetector()
+    assert detector.confident(detector.detect(said)) is None
+
+
+def test_a_turn_with_no_cue_does_not_dilute_the_ones_that_show_it():
+    said = ["this is the third time I've rung, it's a disgrace", "yes", "my account number is 5512093", "that's right"]
+    detector = TemperamentDetector()
+    assert detector.confident(detector.detect(said)) == "angry"
 
 
 def test_the_event_paths_prediction_equals_scikit_learns_with_the_sentiment_input():
@@ -78,18 +106,33 @@ def test_no_words_no_temperament():
 
 
 def test_a_guess_below_the_threshold_is_not_served():
-    found = TemperamentDetector().detect(["ok"])
+    found = TemperamentDetector().detect(["I was charged twice. Again."])
     assert found is not None and TemperamentDetector(threshold=1.0).confident(found) is None
 
 
-def test_the_detection_matrix_is_the_held_out_confusion_at_the_threshold_with_a_small_prior():
+def served_counts(row: dict[str, int]) -> dict[str, int]:
+    """A confusion row as served: the no-cue label is unknown."""
+    return {s: row[s] + (row[NO_CUE] if s == UNKNOWN else 0) for s in (*TEMPERAMENTS, UNKNOWN)}
+
+
+def test_each_temperaments_detection_mixes_its_held_out_lines_with_the_no_cue_lines_at_their_share():
     counts = built_in().confusion(read_temperaments(HELD_OUT), DEFAULT_THRESHOLD)
+    no_cue = served_counts(counts[NO_CUE])
+    matrix = detection_matrix(DEFAULT_THRESHOLD, prior=0.0)
+    for truth in TEMPERAMENTS:
+        own = served_counts(counts[truth])
+        for served in (*TEMPERAMENTS, UNKNOWN):
+            want = ((1 - NO_CUE_SHARE) * own[served] / sum(own.values())
+                    + NO_CUE_SHARE * no_cue[served] / sum(no_cue.values()))
+            assert matrix[truth][served] == pytest.approx(want), (truth, served)
+
+
+def test_the_detection_matrix_gives_every_confusion_a_chance_and_serves_the_truth_more_than_any_other():
     matrix = detection_matrix(DEFAULT_THRESHOLD)
     for truth in TEMPERAMENTS:
         assert sum(matrix[truth].values()) == pytest.approx(1.0)
-        most = max(counts[truth], key=counts[truth].__getitem__)
-        assert max(matrix[truth], key=matrix[truth].__getitem__) == most == truth
         assert min(matrix[truth].values()) > 0  # no confusion is ruled out by 35-40 lines
+        assert all(matrix[truth][truth] > matrix[truth][other] for other in TEMPERAMENTS if other != truth)
 
 
 def test_history_is_served_with_the_temperament_detection_would_give_drawn_at_its_measured_rates():

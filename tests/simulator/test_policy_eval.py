@@ -83,16 +83,21 @@ def test_as_served_with_the_crms_temperament_the_value_is_within_0_005_of_the_fu
     assert shown_value(served, as_served=True) >= shown_value(logged_context_model(), as_served=False) - 0.005
 
 
-def test_as_served_with_the_temperament_heard_in_the_words_the_value_is_within_0_005_of_the_full_context_models():
+def test_as_served_with_the_temperament_heard_in_the_words_the_value_is_within_0_02_of_the_full_context_models():
     """Training and scoring draw each contact's temperament from the classifier's held-out confusion at the
-    serving threshold (unknown below it), never the truth. Measured: 1.0937 against 1.0945 (0.0008 short)."""
+    serving threshold (unknown below it, and for the 30 % of contacts whose words show no cue), never the truth.
+    Measured: 1.0784 against 1.0945 (0.0161 short). The bound was 0.005 (0.0008 short) while every contact's
+    words were assumed to show a temperament; with no-cue lines modelled it no longer holds, so it is 0.02."""
     served, _ = small_model()  # the default config reads temperament from words
     assert served.config.temperament_threshold is not None and "temperament" not in served.config.crm_fields
-    assert shown_value(served, as_served=True) >= shown_value(logged_context_model(), as_served=False) - 0.005
+    assert shown_value(served, as_served=True) >= shown_value(logged_context_model(), as_served=False) - 0.02
 
 
-def test_reading_temperament_from_the_words_is_worth_more_than_leaving_it_unknown():
-    """Measured: 1.0937 with detection, 1.0806 without (+0.013)."""
+def test_reading_temperament_from_the_words_costs_the_small_world_at_most_0_005_against_leaving_it_unknown():
+    """Measured: 1.0784 with detection, 1.0806 without (-0.0022). In 4 000 training rows a temperament that is
+    unknown for about half the contacts (no cue, or below the threshold) and sometimes wrong is not learned to
+    a gain; on world 7 with 200 000 rows it is worth +0.0077 (docs/models.md, bench/serving_skew.py). This
+    test used to claim a gain of more than 0.005 here (+0.013, before no-cue lines were modelled)."""
     unread, _ = train(small_history(), replace(SMALL, temperament_threshold=None))
     served, _ = small_model()
-    assert shown_value(served, as_served=True) > shown_value(unread, as_served=True) + 0.005
+    assert shown_value(served, as_served=True) >= shown_value(unread, as_served=True) - 0.005
