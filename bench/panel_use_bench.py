@@ -7,8 +7,10 @@ table and writes ``bench/out/panel_use.json``.
 The events: ``--contacts`` closed contacts over a year (500 agents in 25 teams, 2-15 minutes each), and per
 contact about six panel events (visible, hidden, visible again, two card sections, an article on one in two),
 some before or after the contact. Rows go in with COPY on PostgreSQL (a fresh database, dropped at the end) and
-``executemany`` into a new SQLite file; then ``assist.panel_use.report.panel_use`` runs ``--repeats`` times per
-view (the whole year; the dashboard's default, the last 12 weeks of one team), the median kept.
+``executemany`` into a new SQLite file; the daily roll-up is brought up to date (``roll_panel_use`` called as the
+adoption endpoints' background task calls it, 14 days a roll, each roll timed), unless ``--raw``; then
+``assist.panel_use.report.panel_use`` runs ``--repeats`` times per view (the whole year; the dashboard's default,
+the last 12 weeks of one team), the median kept.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ if str(ROOT) not in sys.path:
 
 from assist.adoption.facts import Scope  # noqa: E402
 from assist.panel_use.report import panel_use  # noqa: E402
+from assist.panel_use.rollup import roll_panel_use  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "panel_use.json"
@@ -115,6 +118,33 @@ def load_postgres(url: str, n: int) -> None:
         cur.execute("VACUUM ANALYZE")
 
 
+async def roll_up(url: str) -> dict[str, float]:
+    """Roll the year up as the background task would, one roll after another (their total and slowest time),
+    then the next day's roll, as every day after."""
+    db = Database(url)
+    times, through = [], None
+    try:
+        while True:
+            started = time.perf_counter()
+            rolled = await roll_panel_use(db, now=NOW)
+            times.append(time.perf_counter() - started)
+            if rolled is None or rolled == through:
+                break
+            through = rolled
+        started = time.perf_counter()
+        await roll_panel_use(db, now=NOW + timedelta(days=1))  # the next day's: it and the LATE_DAYS before it
+        day_roll = time.perf_counter() - started
+    finally:
+        await db.close()
+    return {"rolls": len(times) - 1, "roll_seconds": round(sum(times), 1),
+            "slowest_roll_seconds": round(max(times), 2), "day_roll_seconds": round(day_roll, 2)}
+
+
+async def prepare_and_time(url: str, repeats: int, raw: bool) -> dict[str, Any]:
+    rolled = {} if raw else await roll_up(url)
+    return {**rolled, **await time_queries(url, repeats)}
+
+
 async def time_queries(url: str, repeats: int) -> dict[str, float]:
     views = {"year": Scope(), "12 weeks, one team": Scope(start=NOW - timedelta(weeks=12), team="team-3")}
     db = Database(url)
@@ -134,7 +164,7 @@ async def time_queries(url: str, repeats: int) -> dict[str, float]:
     return out
 
 
-async def bench_backend(backend: str, n: int, repeats: int) -> dict[str, Any]:
+async def bench_backend(backend: str, n: int, repeats: int, raw: bool) -> dict[str, Any]:
     if backend == "sqlite":
         directory = Path(tempfile.mkdtemp(prefix="panel-use-bench-"))
         url = f"sqlite:///{directory / 'bench.db'}"
@@ -144,7 +174,8 @@ async def bench_backend(backend: str, n: int, repeats: int) -> dict[str, Any]:
             await db.close()
             started = time.perf_counter()
             load_sqlite(directory / "bench.db", n)
-            return {"load_seconds": round(time.perf_counter() - started, 1), **await time_queries(url, repeats)}
+            loaded = round(time.perf_counter() - started, 1)
+            return {"load_seconds": loaded, **await prepare_and_time(url, repeats, raw)}
         finally:
             shutil.rmtree(directory, ignore_errors=True)
     import psycopg
@@ -159,7 +190,7 @@ async def bench_backend(backend: str, n: int, repeats: int) -> dict[str, Any]:
         await db.close()
         started = time.perf_counter()
         load_postgres(url, n)
-        return {"load_seconds": round(time.perf_counter() - started, 1), **await time_queries(url, repeats)}
+        return {"load_seconds": round(time.perf_counter() - started, 1), **await prepare_and_time(url, repeats, raw)}
     finally:
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -170,10 +201,12 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=333_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--raw", action="store_true", help="no roll-up: every view scans every event")
     args = parser.parse_args()
-    results = {b: asyncio.run(bench_backend(b, args.contacts, args.repeats)) for b in args.backends.split(",")}
+    results = {b: asyncio.run(bench_backend(b, args.contacts, args.repeats, args.raw))
+               for b in args.backends.split(",")}
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"contacts": args.contacts, "results": results}, indent=2))
+    OUT.write_text(json.dumps({"contacts": args.contacts, "raw": args.raw, "results": results}, indent=2))
     for backend, figures in results.items():
         print(backend, json.dumps(figures))
 

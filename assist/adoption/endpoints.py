@@ -119,5 +119,7 @@ async def get_adherence(session: SessionDep, db: DatabaseDep, background: Backgr
 @router.get("/panel-use", response_model=PanelUseReport,
             summary="Panel use per closed contact: time the panel was in view, context card and article views, "
                     "per agent and team")
-async def get_panel_use(session: SessionDep, scope: ScopeDep) -> PanelUseReport:
+async def get_panel_use(session: SessionDep, db: DatabaseDep, background: BackgroundTasks,
+                        scope: ScopeDep) -> PanelUseReport:
+    background.add_task(_roll_settled_days, db)
     return await panel_use(session, scope)

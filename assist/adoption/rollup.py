@@ -145,8 +145,17 @@ def measures(facts: Facts) -> list[Any]:
 
 async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DAYS_PER_ROLL) -> datetime | None:
     """Roll settled days up (at most ``max_days`` past the watermark); returns the new watermark, None when
-    there is nothing to roll yet. One transaction: a failure leaves the roll-up as it was."""
+    there is nothing to roll yet. One transaction: a failure leaves the roll-up as it was. Panel use is rolled
+    in the same pass, after, under a watermark of its own (``assist.panel_use.rollup``)."""
+    from assist.panel_use.rollup import roll_panel_use  # it reads the panel-use report, which reads this
+
     now = now or datetime.now(UTC)
+    through = await _roll_prompts(db, now, max_days)
+    await roll_panel_use(db, now, max_days)
+    return through
+
+
+async def _roll_prompts(db: Database, now: datetime, max_days: int) -> datetime | None:
     target = midnight(now) - timedelta(days=SETTLE_DAYS)
     async with db.session() as s:
         dialect = sqlite if db.is_sqlite else postgresql

@@ -29,3 +29,21 @@ class PanelEvent(SQLModel, table=True):
     practice: bool = False
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     """Indexed for a report's date range; ``(session_id, at)`` orders each session's events for the window."""
+
+
+class PanelUseDay(SQLModel, table=True):
+    """The report's sums for the closed contacts one agent started on one (UTC) day (``assist.panel_use.rollup``):
+    a contact counts whole on the day it started, as the report's date range counts it, even when it (or its
+    panel) ran past midnight. ``team`` is the agent's team when the day was rolled."""
+
+    __tablename__ = "panel_use_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    agent_id: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
+    team: str = Field(index=True, max_length=64)
+    contacts: int = 0
+    handle_seconds: float = 0.0
+    contacts_with_panel: int = 0
+    panel_seconds: float = 0.0
+    card_views: int = 0
+    article_views: int = 0

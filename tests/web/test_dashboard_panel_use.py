@@ -4,6 +4,7 @@ had an article read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,11 +14,23 @@ from sqlmodel import select
 from assist.panel_use.tables import PanelEvent
 from assist.stores.sql import Database
 from assist.stores.tables import Interaction
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port, server_env
 from tests.web.conftest import WIDE_VIEWPORT, assert_accessible, screenshot, sign_in
 from tests.web.test_dashboard_adoption import WEEKS, seed_team
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def panel_server(chromium, tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[LiveServer]:
+    """A server of this module's own: the seeded weeks lie in the past, and on the shared server another test's
+    dashboard may already have rolled those days of panel use up (empty), after which rows written for them are
+    not read."""
+    server = LiveServer(server_env(tmp_path_factory.mktemp("web-panel-use"), redis_url), free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 async def seed_panel_use(server: LiveServer, team: str) -> str:
@@ -40,11 +53,11 @@ async def seed_panel_use(server: LiveServer, team: str) -> str:
     return agent_id
 
 
-async def test_panel_use_per_team_and_agent(page: Page, web_server: LiveServer) -> None:
-    team, contacts = await seed_team(web_server)
-    agent_id = await seed_panel_use(web_server, team)
+async def test_panel_use_per_team_and_agent(page: Page, panel_server: LiveServer) -> None:
+    team, contacts = await seed_team(panel_server)
+    agent_id = await seed_panel_use(panel_server, team)
     await page.set_viewport_size(WIDE_VIEWPORT)
-    await sign_in(page, web_server, "/ui/dashboard.html", web_server.token("S1", "supervisor"))
+    await sign_in(page, panel_server, "/ui/dashboard.html", panel_server.token("S1", "supervisor"))
 
     row = page.get_by_test_id("panel-use-by-agent").locator(f"tr[data-key='{agent_id}'] td")
     # 90 s of 360 in view each; one card each; 4 articles over 20 contacts
