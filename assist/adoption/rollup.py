@@ -36,9 +36,9 @@ from assist.adoption.sql import day_start, week_start
 from assist.stores.sql import Database
 from assist.stores.tables import PromptFeedback, PromptRecord, UTCDateTime
 
-__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DismissalDay", "LATE_DAYS",
-           "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "roll", "rolled_dismissals", "rolled_rows", "split",
-           "watermark"]
+__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DaysToRoll", "DismissalDay", "LATE_DAYS",
+           "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "claim_days", "roll", "rolled_dismissals", "rolled_rows",
+           "split", "watermark"]
 
 log = logging.getLogger(__name__)
 
@@ -155,27 +155,47 @@ async def roll(db: Database, now: datetime | None = None, max_days: int = MAX_DA
     return through
 
 
-async def _roll_prompts(db: Database, now: datetime, max_days: int) -> datetime | None:
+@dataclass
+class DaysToRoll:
+    """A roll-up's locked watermark row and the days ``[start, stop)`` to roll now (None: nothing to roll)."""
+
+    state: AdoptionRollup
+    start: datetime | None = None
+    stop: datetime | None = None
+
+
+async def claim_days(s: AsyncSession, db: Database, name: str, first: Any, now: datetime,
+                     max_days: int) -> DaysToRoll:
+    """Lock the watermark row ``name`` (creating it) and say which days to roll: from ``LATE_DAYS`` before the
+    watermark (or the midnight before the ``first`` record's time, as a column, on the first roll) to at most
+    ``max_days`` past it, never a day that has not settled. The caller rolls them and moves ``state`` on in
+    the same transaction."""
     target = midnight(now) - timedelta(days=SETTLE_DAYS)
+    dialect = sqlite if db.is_sqlite else postgresql
+    await s.exec(dialect.insert(AdoptionRollup).values(name=name, rolled_through=None)
+                 .on_conflict_do_nothing(index_elements=["name"]))
+    state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == name)
+                          .with_for_update())).scalar_one()
+    done = state.rolled_through
+    if done is not None and done >= target:
+        return DaysToRoll(state)
+    if done is None:
+        first_at = (await s.exec(select(func.min(first)))).scalar_one()
+        if first_at is None:
+            return DaysToRoll(state)
+        start = midnight(first_at if first_at.tzinfo else first_at.replace(tzinfo=UTC))
+    else:
+        start = done - timedelta(days=LATE_DAYS)
+    stop = min(target, (done or start) + timedelta(days=max_days))
+    return DaysToRoll(state, start, stop) if stop > start else DaysToRoll(state)
+
+
+async def _roll_prompts(db: Database, now: datetime, max_days: int) -> datetime | None:
     async with db.session() as s:
-        dialect = sqlite if db.is_sqlite else postgresql
-        await s.exec(dialect.insert(AdoptionRollup).values(name=_NAME, rolled_through=None)
-                     .on_conflict_do_nothing(index_elements=["name"]))
-        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == _NAME)
-                              .with_for_update())).scalar_one()
-        done = state.rolled_through
-        if done is not None and done >= target:
-            return cast(datetime, done)
-        if done is None:
-            first = (await s.exec(select(func.min(col(PromptRecord.shown_at))))).scalar_one()
-            if first is None:
-                return None
-            start = midnight(first if first.tzinfo else first.replace(tzinfo=UTC))
-        else:
-            start = done - timedelta(days=LATE_DAYS)
-        stop = min(target, (done or start) + timedelta(days=max_days))
-        if stop <= start:
-            return cast(datetime | None, done)
+        days = await claim_days(s, db, _NAME, col(PromptRecord.shown_at), now, max_days)
+        state, start, stop = days.state, days.start, days.stop
+        if start is None or stop is None:
+            return state.rolled_through
         for table in (AdoptionDay, AdoptionTeamDay, DismissalDay):
             day_col = col(table.day)
             await s.exec(delete(table).where(day_col >= start, day_col < stop))

@@ -15,16 +15,15 @@ already cut to its contact, so nothing is lost or counted twice at a day boundar
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Scope
-from assist.adoption.rollup import LATE_DAYS, MAX_DAYS_PER_ROLL, SETTLE_DAYS, AdoptionRollup, midnight
+from assist.adoption.rollup import MAX_DAYS_PER_ROLL, AdoptionRollup, claim_days
 from assist.panel_use.tables import PanelUseDay
 from assist.stores.sql import Database
 from assist.stores.tables import Interaction
@@ -50,26 +49,11 @@ async def roll_panel_use(db: Database, now: datetime | None = None,
     """Roll settled days of panel use up (at most ``max_days`` past the watermark); returns the new watermark,
     None when there is no contact yet. One transaction: a failure leaves the roll-up as it was."""
     now = now or datetime.now(UTC)
-    target = midnight(now) - timedelta(days=SETTLE_DAYS)
     async with db.session() as s:
-        dialect = sqlite if db.is_sqlite else postgresql
-        await s.exec(dialect.insert(AdoptionRollup).values(name=NAME, rolled_through=None)
-                     .on_conflict_do_nothing(index_elements=["name"]))
-        state = (await s.exec(select(AdoptionRollup).where(col(AdoptionRollup.name) == NAME)  # type: ignore[call-overload]
-                              .with_for_update())).scalar_one()
-        done = state.rolled_through
-        if done is not None and done >= target:
-            return cast(datetime, done)
-        if done is None:
-            first = (await s.exec(select(func.min(col(Interaction.started_at))))).scalar_one()  # type: ignore[call-overload]
-            if first is None:
-                return None
-            start = midnight(first if first.tzinfo else first.replace(tzinfo=UTC))
-        else:
-            start = done - timedelta(days=LATE_DAYS)
-        stop = min(target, (done or start) + timedelta(days=max_days))
-        if stop <= start:
-            return cast(datetime | None, done)
+        days = await claim_days(s, db, NAME, col(Interaction.started_at), now, max_days)
+        state, start, stop = days.state, days.start, days.stop
+        if start is None or stop is None:
+            return state.rolled_through
         await s.exec(delete(PanelUseDay).where(col(PanelUseDay.day) >= start, col(PanelUseDay.day) < stop))
         rows = [row for practice in (False, True) for row in await _day_rows(s, start, stop, practice)]
         if rows:
