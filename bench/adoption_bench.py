@@ -19,13 +19,10 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,10 +39,10 @@ from assist.adoption.lift import lift_report  # noqa: E402
 from assist.adoption.rollup import roll  # noqa: E402
 from assist.adoption.service import summarise_feedback  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
+from bench.scratch import scratch_database, sqlite_path  # noqa: E402
 from models.features import ACTIONS, REASONS  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "adoption.json"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 TEAMS, AGENTS, PROMPTS_PER_CONTACT = 25, 500, 3
 STEPS = ("identity_verified", "apologise_acknowledge", "refund_issued", "terms_disclosed", "diagnostics_run",
@@ -207,34 +204,13 @@ async def measure(url: str, repeats: int, raw: bool) -> dict[str, Any]:
 
 
 async def bench_backend(backend: str, n_prompts: int, repeats: int, raw: bool) -> dict[str, Any]:
-    if backend == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="adoption-bench-"))
-        url = f"sqlite:///{directory / 'bench.db'}"
-        try:
-            db = Database(url)
-            await db.create_schema()
-            await db.close()
-            started = time.perf_counter()
-            load_sqlite(directory / "bench.db", n_prompts)
-            return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats, raw)}
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-    import psycopg
-
-    name = f"adoption_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES}/{name}"
-    try:
-        db = Database(url)
-        await db.create_schema()
-        await db.close()
+    async with scratch_database(backend, "adoption-bench") as url:
         started = time.perf_counter()
-        load_postgres(url, n_prompts)
+        if backend == "sqlite":
+            load_sqlite(sqlite_path(url), n_prompts)
+        else:
+            load_postgres(url, n_prompts)
         return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats, raw)}
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -17,13 +17,10 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,9 +33,9 @@ if str(ROOT) not in sys.path:
 from assist.experiments.results import results  # noqa: E402
 from assist.experiments.tables import Experiment  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
+from bench.scratch import scratch_database, sqlite_path  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "experiments.json"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 ARMS = [{"name": "rules", "kind": "rules", "model_version": None, "weight": 1.0, "control": True},
         {"name": "model", "kind": "model", "model_version": None, "weight": 1.0, "control": False},
@@ -129,34 +126,13 @@ async def measure(url: str, repeats: int) -> dict[str, Any]:
 
 
 async def bench_backend(backend: str, n: int, repeats: int) -> dict[str, Any]:
-    if backend == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="experiments-bench-"))
-        url = f"sqlite:///{directory / 'bench.db'}"
-        try:
-            db = Database(url)
-            await db.create_schema()
-            await db.close()
-            started = time.perf_counter()
-            load_sqlite(directory / "bench.db", n)
-            return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats)}
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-    import psycopg
-
-    name = f"experiments_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES}/{name}"
-    try:
-        db = Database(url)
-        await db.create_schema()
-        await db.close()
+    async with scratch_database(backend, "experiments-bench") as url:
         started = time.perf_counter()
-        load_postgres(url, n)
+        if backend == "sqlite":
+            load_sqlite(sqlite_path(url), n)
+        else:
+            load_postgres(url, n)
         return {"load_seconds": time.perf_counter() - started, **await measure(url, repeats)}
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

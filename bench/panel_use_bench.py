@@ -19,13 +19,10 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,9 +36,9 @@ from assist.adoption.facts import Scope  # noqa: E402
 from assist.panel_use.report import panel_use  # noqa: E402
 from assist.panel_use.rollup import roll_panel_use  # noqa: E402
 from assist.stores.sql import Database  # noqa: E402
+from bench.scratch import scratch_database, sqlite_path  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "panel_use.json"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 TEAMS, AGENTS = 25, 500
 INTERACTION = ("id", "customer_id", "channel", "agent_id", "started_at", "ended_at", "intent", "outcome", "summary",
@@ -165,35 +162,13 @@ async def time_queries(url: str, repeats: int) -> dict[str, float]:
 
 
 async def bench_backend(backend: str, n: int, repeats: int, raw: bool) -> dict[str, Any]:
-    if backend == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="panel-use-bench-"))
-        url = f"sqlite:///{directory / 'bench.db'}"
-        try:
-            db = Database(url)
-            await db.create_schema()
-            await db.close()
-            started = time.perf_counter()
-            load_sqlite(directory / "bench.db", n)
-            loaded = round(time.perf_counter() - started, 1)
-            return {"load_seconds": loaded, **await prepare_and_time(url, repeats, raw)}
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-    import psycopg
-
-    name = f"panel_use_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES}/{name}"
-    try:
-        db = Database(url)
-        await db.create_schema()
-        await db.close()
+    async with scratch_database(backend, "panel-use-bench") as url:
         started = time.perf_counter()
-        load_postgres(url, n)
+        if backend == "sqlite":
+            load_sqlite(sqlite_path(url), n)
+        else:
+            load_postgres(url, n)
         return {"load_seconds": round(time.perf_counter() - started, 1), **await prepare_and_time(url, repeats, raw)}
-    finally:
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
