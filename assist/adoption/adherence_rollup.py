@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Select, delete, func, insert
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Scope
+from assist.adoption.rollup import rolled_scope
 from assist.stores.tables import UTCDateTime
 
 __all__ = ["CONTACTS_ITEM", "AdherenceAgentDay", "AdherenceTeamDay", "agent_sums", "roll_adherence", "team_sums"]
@@ -90,23 +91,12 @@ async def roll_adherence(session: AsyncSession, start: datetime, stop: datetime)
             for (day, agent_id, practice), (team, contacts, required, covered) in agents.items()])
 
 
-def _scoped(query: Select[Any], table: Any, scope: Scope) -> Select[Any]:
-    query = query.where(table.c.practice == scope.practice)
-    if scope.start is not None:
-        query = query.where(table.c.day >= scope.start)
-    if scope.end is not None:
-        query = query.where(table.c.day < scope.end)
-    if scope.team is not None:
-        query = query.where(table.c.team == scope.team)
-    return query
-
-
 def team_sums(scope: Scope) -> Select[Any]:
     """Checks required and covered per reason, team and item (``""``: contacts) in the rolled ``scope``."""
     table = AdherenceTeamDay.__table__  # type: ignore[attr-defined]
     query: Any = Select(table.c.reason, table.c.team, table.c.item, func.sum(table.c.required).label("required"),
                    func.sum(table.c.covered).label("covered")).group_by(table.c.reason, table.c.team, table.c.item)
-    return _scoped(query, table, scope)
+    return cast("Select[Any]", rolled_scope(query, table, scope))
 
 
 def agent_sums(scope: Scope) -> Select[Any]:
@@ -115,4 +105,4 @@ def agent_sums(scope: Scope) -> Select[Any]:
     query: Any = Select(table.c.agent_id, func.sum(table.c.contacts).label("contacts"),
                    func.sum(table.c.required).label("required"),
                    func.sum(table.c.covered).label("covered")).group_by(table.c.agent_id)
-    return _scoped(query, table, scope)
+    return cast("Select[Any]", rolled_scope(query, table, scope))

@@ -38,7 +38,7 @@ from assist.stores.tables import PromptFeedback, PromptRecord, UTCDateTime
 
 __all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DaysToRoll", "DismissalDay", "LATE_DAYS",
            "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "claim_days", "roll", "rolled_dismissals", "rolled_rows",
-           "split", "watermark"]
+           "rolled_scope", "split", "watermark"]
 
 log = logging.getLogger(__name__)
 
@@ -244,13 +244,8 @@ def _dismissals_insert(start: datetime, stop: datetime) -> Any:
 def rolled_dismissals(scope: Scope) -> Select[Any]:
     """Dismissals per reason in the rolled ``scope``."""
     table = DismissalDay.__table__  # type: ignore[attr-defined]
-    query: Any = (Select(table.c.reason, func.sum(table.c.count).label("n")).where(table.c.practice == scope.practice)
-             .group_by(table.c.reason))
-    if scope.start is not None:
-        query = query.where(table.c.day >= scope.start)
-    if scope.end is not None:
-        query = query.where(table.c.day < scope.end)
-    return cast("Select[Any]", query)
+    query: Any = Select(table.c.reason, func.sum(table.c.count).label("n")).group_by(table.c.reason)
+    return cast("Select[Any]", rolled_scope(query, table, scope))
 
 
 @dataclass(frozen=True)
@@ -284,14 +279,20 @@ def rolled_rows(scope: Scope, key: str) -> Select[Any]:
     table: Any = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[union-attr]
     keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
     group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
-    query: Any = (Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES)))
-             .where(table.c.practice == scope.practice).group_by(group))
+    query: Any = Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES))).group_by(group)
+    return cast("Select[Any]", rolled_scope(query, table, scope))
+
+
+def rolled_scope(query: Any, table: Any, scope: Scope) -> Any:
+    """``query`` over a roll-up ``table`` narrowed to ``scope``: live or practice, its days (midnights), and its
+    team and agent where the table keeps them."""
+    query = query.where(table.c.practice == scope.practice)
     if scope.start is not None:
         query = query.where(table.c.day >= scope.start)
     if scope.end is not None:
         query = query.where(table.c.day < scope.end)
-    if scope.team is not None:
+    if scope.team is not None and "team" in table.c:
         query = query.where(table.c.team == scope.team)
-    if scope.agent_id is not None:
+    if scope.agent_id is not None and "agent_id" in table.c:
         query = query.where(table.c.agent_id == scope.agent_id)
-    return cast("Select[Any]", query)
+    return query

@@ -23,7 +23,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.adoption.facts import Scope
-from assist.adoption.rollup import MAX_DAYS_PER_ROLL, AdoptionRollup, claim_days
+from assist.adoption.rollup import MAX_DAYS_PER_ROLL, AdoptionRollup, claim_days, rolled_scope
 from assist.panel_use.tables import PanelUseDay
 from assist.stores.sql import Database
 from assist.stores.tables import Interaction
@@ -98,13 +98,5 @@ def rolled_query(scope: Scope) -> Select[Any]:
                          func.sum(table.c.panel_seconds).label("panel_seconds"),
                          func.sum(table.c.card_views).label("cards"),
                          func.sum(table.c.article_views).label("articles"))
-                  .where(table.c.practice == scope.practice).group_by(table.c.agent_id, table.c.team))
-    if scope.start is not None:
-        query = query.where(table.c.day >= scope.start)
-    if scope.end is not None:
-        query = query.where(table.c.day < scope.end)
-    if scope.team is not None:
-        query = query.where(table.c.team == scope.team)
-    if scope.agent_id is not None:
-        query = query.where(table.c.agent_id == scope.agent_id)
-    return cast("Select[Any]", query)
+                  .group_by(table.c.agent_id, table.c.team))
+    return cast("Select[Any]", rolled_scope(query, table, scope))
