@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -21,6 +22,8 @@ from assist.stores.tables import Interaction, Journey, PromptFeedback, PromptRec
 from tests.conftest import LiveServer, PrivatePostgres, free_port, server_env
 from tests.stream.panel import Panel
 from tests.stream.seed import seed
+
+T = TypeVar("T")
 
 OUTAGE_SECONDS = 20.0
 STEPS: list[dict[str, Any]] = [
@@ -184,6 +187,26 @@ async def until_stored(url: str, opened: list[Contact], timeout: float = 30.0) -
         if done or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.5)
+
+
+async def row_when_back(url: str, model: type[T], key: str, ready: Callable[[T], bool] = lambda _: True,
+                        timeout: float = 30.0) -> T | None:
+    """``model``'s row ``key`` once it is in SQL and ``ready`` (polling while the database starts and the record
+    journal drains), else None at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db = Database(url)
+        try:
+            async with db.session() as s:
+                row = await s.get(model, key)
+            if row is not None and ready(row):
+                return row
+        except Exception:  # noqa: BLE001 - the database is still starting
+            pass
+        finally:
+            await db.close()
+        await asyncio.sleep(0.5)
+    return None
 
 
 def assert_nothing_lost_or_duplicated(opened: list[Contact], found: Stored) -> None:

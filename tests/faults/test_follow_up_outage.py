@@ -4,34 +4,12 @@ misses the customer who left unhappy."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
-from assist.stores.sql import Database
 from assist.supervision.followups import follow_up_id
 from assist.supervision.tables import FollowUp
 from tests.faults import test_database_outage as outage
 
 server = outage.server
 """A live server on the private PostgreSQL (the outage tests' fixture)."""
-
-
-async def stored_item(url: str, item_id: str, timeout: float = 30.0) -> FollowUp | None:
-    """The follow-up once it is in SQL (polling while the database starts and the journal drains)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db = Database(url)
-        try:
-            async with db.session() as s:
-                row = await s.get(FollowUp, item_id)
-            if row is not None:
-                return row
-        except Exception:  # noqa: BLE001 - the database is still starting
-            pass
-        finally:
-            await db.close()
-        await asyncio.sleep(0.5)
-    return None
 
 
 async def test_a_detractor_closed_during_an_outage_opens_its_follow_up_when_the_database_is_back(server,
@@ -44,7 +22,7 @@ async def test_a_detractor_closed_during_an_outage_opens_its_follow_up_when_the_
         closed = await contact.panel.expect("session_closed", session_id=contact.session_id, timeout=10)
     finally:
         private_postgres.start()
-    row = await stored_item(private_postgres.url, follow_up_id(contact.session_id))
+    row = await outage.row_when_back(private_postgres.url, FollowUp, follow_up_id(contact.session_id))
     await contact.panel.close()
     assert closed["data"]["outcome"] == "unresolved"
     assert row is not None, "the follow-up journaled during the outage never reached SQL"
