@@ -51,16 +51,11 @@ def _sums_query(scope: Scope, checklists: Checklists) -> Select[Any]:
     query: Any = (Select(*columns)
              .select_from(contact.outerjoin(journey, journey.c.id == contact.c.journey_id)
                           .outerjoin(agent, agent.c.id == contact.c.agent_id))
-             .where(contact.c.practice == scope.practice, contact.c.ended_at.is_not(None))
+             .where(contact.c.ended_at.is_not(None),
+                    *scope.conditions(when=contact.c.started_at, practice=contact.c.practice,
+                                      team=func.coalesce(agent.c.team, literal(DEFAULT_TEAM)),
+                                      agent=contact.c.agent_id))
              .group_by(contact.c.intent, contact.c.agent_id, team))
-    if scope.start is not None:
-        query = query.where(contact.c.started_at >= scope.start)
-    if scope.end is not None:
-        query = query.where(contact.c.started_at < scope.end)
-    if scope.team is not None:
-        query = query.where(func.coalesce(agent.c.team, literal(DEFAULT_TEAM)) == scope.team)
-    if scope.agent_id is not None:
-        query = query.where(contact.c.agent_id == scope.agent_id)
     return cast("Select[Any]", query)
 
 

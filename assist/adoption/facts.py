@@ -41,6 +41,20 @@ class Scope:
     agent_id: str | None = None
     practice: bool = False
 
+    def conditions(self, *, when: Any, practice: Any, team: Any = None, agent: Any = None) -> list[Any]:
+        """This scope as WHERE conditions on a query's own columns: ``practice`` matches, ``when`` lies in
+        ``[start, end)``, and ``team`` / ``agent`` equal the asked ones (a column not given is not narrowed)."""
+        where = [practice == self.practice]
+        if self.start is not None:
+            where.append(when >= self.start)
+        if self.end is not None:
+            where.append(when < self.end)
+        if self.team is not None and team is not None:
+            where.append(team == self.team)
+        if self.agent_id is not None and agent is not None:
+            where.append(agent == self.agent_id)
+        return where
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -79,15 +93,8 @@ def prompt_facts(scope: Scope, now: datetime, ignore_after_seconds: float) -> Fa
             .outerjoin(contact, contact.c.id == literal("I-") + prompt.c.session_id)
             .outerjoin(agent, agent.c.id == prompt.c.agent_id))
     team = func.coalesce(agent.c.team, literal(DEFAULT_TEAM))
-    where: list[ColumnElement[bool]] = [prompt.c.practice == scope.practice]
-    if scope.start is not None:
-        where.append(prompt.c.shown_at >= scope.start)
-    if scope.end is not None:
-        where.append(prompt.c.shown_at < scope.end)
-    if scope.team is not None:
-        where.append(team == scope.team)
-    if scope.agent_id is not None:
-        where.append(prompt.c.agent_id == scope.agent_id)
+    where: list[ColumnElement[bool]] = scope.conditions(when=prompt.c.shown_at, practice=prompt.c.practice, team=team,
+                                                         agent=prompt.c.agent_id)
 
     def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return case((condition, 1), else_=0)

@@ -286,13 +286,5 @@ def rolled_rows(scope: Scope, key: str) -> Select[Any]:
 def rolled_scope(query: Any, table: Any, scope: Scope) -> Any:
     """``query`` over a roll-up ``table`` narrowed to ``scope``: live or practice, its days (midnights), and its
     team and agent where the table keeps them."""
-    query = query.where(table.c.practice == scope.practice)
-    if scope.start is not None:
-        query = query.where(table.c.day >= scope.start)
-    if scope.end is not None:
-        query = query.where(table.c.day < scope.end)
-    if scope.team is not None and "team" in table.c:
-        query = query.where(table.c.team == scope.team)
-    if scope.agent_id is not None and "agent_id" in table.c:
-        query = query.where(table.c.agent_id == scope.agent_id)
-    return query
+    return query.where(*scope.conditions(when=table.c.day, practice=table.c.practice, team=table.c.get("team"),
+                                         agent=table.c.get("agent_id")))

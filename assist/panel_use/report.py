@@ -69,15 +69,9 @@ def _contacts(scope: Scope) -> tuple[Any, Any, Any, list[Any]]:
     contact = Interaction.__table__  # type: ignore[attr-defined]
     agent = aliased(Agent.__table__)  # type: ignore[attr-defined]
     team = func.coalesce(agent.c.team, literal(DEFAULT_TEAM))
-    where = [contact.c.practice == scope.practice, contact.c.ended_at.is_not(None)]
-    if scope.start is not None:
-        where.append(contact.c.started_at >= scope.start)
-    if scope.end is not None:
-        where.append(contact.c.started_at < scope.end)
-    if scope.team is not None:
-        where.append(team == scope.team)
-    if scope.agent_id is not None:
-        where.append(contact.c.agent_id == scope.agent_id)
+    where = [contact.c.ended_at.is_not(None),
+             *scope.conditions(when=contact.c.started_at, practice=contact.c.practice, team=team,
+                               agent=contact.c.agent_id)]
     return contact, agent, team, where
 
 
