@@ -95,8 +95,9 @@ class Fanout:
         self._lock = asyncio.Lock()
         self._subscribed = asyncio.Event()
         self._missed: set[str] = set()
-        """Channels whose subscription was lost with the connection: once subscribed again, their listeners
-        catch up from the outbox (a frame published between Redis coming back and the subscription)."""
+        """Channels whose subscription was lost with the connection: not ``listening`` until subscribed again,
+        and then their listeners catch up from the outbox (a frame published between Redis coming back and the
+        subscription)."""
         self._unconfirmed: dict[str, int] = {}
         """Per channel, SUBSCRIBE/UNSUBSCRIBE commands sent whose confirmation has not been read yet."""
 
@@ -125,6 +126,7 @@ class Fanout:
             if first:
                 self._sent(channel)
                 await self._pubsub.subscribe(channel)
+                self._watch_reconnects()
                 self._subscribed.set()
         try:
             yield listener
@@ -141,7 +143,24 @@ class Fanout:
         """True while this worker has listeners on ``channel`` and Redis has confirmed every (un)subscribe
         sent for it, so Redis counts this worker among its subscribers (the outbox then skips publishing a
         copy only this worker would get). Any doubt answers False, which costs a duplicate, never a loss."""
-        return channel in self._listeners and not self._unconfirmed.get(channel)
+        return channel in self._listeners and channel not in self._missed and not self._unconfirmed.get(channel)
+
+    def _watch_reconnects(self) -> None:
+        """Have the pub/sub connection tell us each time it connects again. redis-py subscribes again by itself
+        then, and does so inside its own retry when Redis came back before the reader noticed it was gone, with
+        no error for ``_read`` to see; a frame published in between would otherwise be lost to the panel."""
+        connection = getattr(self._pubsub, "connection", None)
+        if connection is not None:
+            connection.register_connect_callback(self._reconnected)
+
+    def _reconnected(self, connection: object) -> None:
+        """The subscriptions were lost with the old connection: each channel, once subscribed again, has its
+        listeners catch up from the outbox (``_read``). redis-py subscribes again exactly the channels it holds,
+        and each gets one confirmation."""
+        assert self._pubsub is not None
+        for channel in map(str, self._pubsub.channels):
+            self._sent(channel)
+            self._missed.add(channel)
 
     def _sent(self, channel: str) -> None:
         self._unconfirmed[channel] = self._unconfirmed.get(channel, 0) + 1
@@ -161,13 +180,11 @@ class Fanout:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception as exc:  # noqa: BLE001 - a dropped connection is retried; the client subscribes
-                # every channel again when it reconnects (tests/stream/test_stream_faults.py)
+                # every channel again when it reconnects (``_reconnected``; tests/stream/test_stream_faults.py)
                 if not failing:
                     log.warning("pub/sub read failed (%s); retrying until Redis answers", type(exc).__name__)
                 failing = True
-                for channel in self._listeners:
-                    self._sent(channel)
-                    self._missed.add(channel)
+                self._missed.update(self._listeners)
                 await asyncio.sleep(0.5)
                 continue
             if failing:

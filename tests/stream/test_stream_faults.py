@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -213,6 +214,39 @@ async def test_the_fanout_subscribes_again_after_a_redis_restart(redis, private_
                 except TimeoutError:
                     continue
             assert [f.seq for f in delivered][:1] == [1]
+    finally:
+        await fanout.stop()
+        await other.close()
+
+
+def append_while_this_loop_is_held(url: str, prefix: str, agent_id: str) -> None:
+    """Append a frame from a thread of its own while this test's event loop waits on it: the fan-out's reader
+    cannot run in between, so the frame is stored and published before its subscription is back."""
+    async def append() -> None:
+        store = RedisStore(url, prefix)
+        try:
+            await Outbox(store.client, store.keys, max_len=100, ttl_seconds=60).append(
+                agent_id, Envelope(type="status", data={"status": "away"}))
+        finally:
+            await store.close()
+    thread = threading.Thread(target=lambda: asyncio.run(append()))
+    thread.start()
+    thread.join()
+
+
+async def test_a_fanout_that_reconnects_without_an_error_still_has_its_listeners_catch_up(redis, private_redis):
+    """Redis back before the reader noticed it was gone: redis-py reconnects and subscribes again inside its
+    own retry, with no error reaching the reader, and what was published in between still must not be lost."""
+    other = RedisStore(private_redis.url, redis.keys.prefix)
+    fanout = Fanout(other.client)
+    await fanout.start()
+    try:
+        async with fanout.listen(Outbox(redis.client, redis.keys, 100, 60).channel("A7")) as listener:
+            await asyncio.sleep(0.2)
+            private_redis.restart()  # blocks this loop: the reader first runs with Redis already back
+            append_while_this_loop_is_held(private_redis.url, redis.keys.prefix, "A7")
+            await asyncio.wait_for(listener.take(), 5)
+            assert listener.behind
     finally:
         await fanout.stop()
         await other.close()
