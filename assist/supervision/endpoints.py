@@ -71,8 +71,11 @@ async def get_follow_ups(
     db: DatabaseDep, _: Reader,
     status: Annotated[FollowUpStatus, Query(description="open (to do) or done")] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    team: Annotated[str | None, Query(min_length=1, max_length=64, description=(
+        "only the items of this team's agents (an agent with no team recorded is in `default`)"))] = None,
+    agent_id: Annotated[str | None, Query(min_length=1, max_length=64, description="only this agent's items")] = None,
 ) -> FollowUpList:
-    return FollowUpList(follow_ups=await list_follow_ups(db, status, limit))
+    return FollowUpList(follow_ups=await list_follow_ups(db, status, limit, team=team, agent_id=agent_id))
 
 
 @router.post("/follow-ups/{follow_up_id}", response_model=FollowUpOut,

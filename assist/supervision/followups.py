@@ -22,15 +22,16 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from assist.adoption.facts import DEFAULT_TEAM
 from assist.audit import record_access
 from assist.auth.principal import Principal, Role
 from assist.errors import Conflict, NotFound
 from assist.sessions.state import SessionState
 from assist.stores.sql import Database
-from assist.stores.tables import utcnow
+from assist.stores.tables import Agent, utcnow
 from assist.supervision.customer import supervisor_view
 from assist.supervision.journal import FOLLOW_UP_KIND
 from assist.supervision.schemas import FollowUpOut, FollowUpStatus, FollowUpUpdate
@@ -80,9 +81,17 @@ def _out(row: FollowUp) -> FollowUpOut:
     return FollowUpOut.model_validate(row.model_dump())
 
 
-async def list_follow_ups(db: Database, status: FollowUpStatus = "open", limit: int = 100) -> list[FollowUpOut]:
-    """Open items oldest first (the queue to work through); done ones most recently closed first."""
+async def list_follow_ups(db: Database, status: FollowUpStatus = "open", limit: int = 100, *,
+                          team: str | None = None, agent_id: str | None = None) -> list[FollowUpOut]:
+    """Open items oldest first (the queue to work through); done ones most recently closed first. ``team``
+    keeps the items of that team's agents (an agent with none recorded is in ``default``, as in the adoption
+    reports), ``agent_id`` one agent's."""
     query = select(FollowUp).where(FollowUp.status == status)
+    if team is not None:
+        query = query.outerjoin(Agent, col(Agent.id) == col(FollowUp.agent_id)).where(
+            func.coalesce(col(Agent.team), DEFAULT_TEAM) == team)
+    if agent_id is not None:
+        query = query.where(FollowUp.agent_id == agent_id)
     query = query.order_by(col(FollowUp.created_at) if status == "open" else col(FollowUp.updated_at).desc())
     async with db.session() as s:
         return [_out(row) for row in (await s.exec(query.limit(limit))).all()]

@@ -11,7 +11,7 @@ from sqlmodel import select
 from assist.auth.principal import Principal, Role
 from assist.errors import Conflict, NotFound
 from assist.privacy.service import erase_customer
-from assist.stores.tables import AuditEntry
+from assist.stores.tables import Agent, AuditEntry
 from assist.stream.protocol import CloseData, WrapUpData
 from assist.supervision.followups import detractor_reasons, follow_up_id, list_follow_ups, update_follow_up
 from assist.supervision.journal import FOLLOW_UP_KIND
@@ -33,9 +33,10 @@ async def drop_keys(app):
 
 
 async def closed(app, csat: int | None = None, disposition: str | None = None, practice: bool = False,
-                 summary: str = "Customer disputes the March bill; credit refused.") -> str:
-    """A chat closed as unresolved with ``csat`` and ``disposition``; the journal drained. Its session id."""
-    service, agent, session_id = await open_chat(app, practice=practice)
+                 summary: str = "Customer disputes the March bill; credit refused.", agent_id: str = "A1") -> str:
+    """A chat of ``agent_id`` closed as unresolved with ``csat`` and ``disposition``; the journal drained. Its
+    session id."""
+    service, agent, session_id = await open_chat(app, agent_id=agent_id, practice=practice)
     await service.close(agent, CloseData(session_id=session_id, outcome="unresolved", csat=csat, summary=summary,
                                          disposition=disposition))
     await app.state.records.flush()
@@ -146,6 +147,22 @@ async def test_open_items_are_listed_oldest_first(app, db):
     assert [i.session_id for i in await list_follow_ups(db, "open")] == [first, second]
 
 
+async def test_a_team_filter_lists_the_items_of_that_teams_agents_and_default_holds_those_with_none(app, db):
+    async with db.session() as s:
+        s.add(Agent(id="N1", name="Agent N1", team="north", channels={"chat": 3}))
+    north = await closed(app, csat=1, agent_id="N1")
+    unteamed = await closed(app, csat=1, agent_id="A1")
+    assert ([i.session_id for i in await list_follow_ups(db, "open", team="north")],
+            [i.session_id for i in await list_follow_ups(db, "open", team="default")],
+            await list_follow_ups(db, "open", team="south")) == ([north], [unteamed], [])
+
+
+async def test_an_agent_filter_lists_only_that_agents_items(app, db):
+    await closed(app, csat=1, agent_id="A1")
+    theirs = await closed(app, csat=2, agent_id="A9")
+    assert [i.session_id for i in await list_follow_ups(db, "open", agent_id="A9")] == [theirs]
+
+
 async def test_assigning_keeps_it_open_and_is_audited(app, db):
     session_id = await closed(app, csat=1)
     item = await update_follow_up(db, SUPERVISOR, follow_up_id(session_id),
@@ -192,6 +209,9 @@ async def test_a_supervisor_lists_and_closes_over_rest_and_an_agent_gets_403(app
     assert (item["id"], item["why"], item["customer"]["name"]) == (follow_up_id(session_id), ["CSAT 1 of 5"],
                                                                    "Jane Doe")
     url = f"/v1/supervision/follow-ups/{item['id']}"
+    assert (await client.get("/v1/supervision/follow-ups?team=", headers=auth("S1", "supervisor"))).status_code == 422
+    assert (await client.get("/v1/supervision/follow-ups?team=default",
+                             headers=auth("S1", "supervisor"))).json()["follow_ups"][0]["id"] == item["id"]
     assert (await client.get("/v1/supervision/follow-ups", headers=auth("A1", "agent"))).status_code == 403
     assert (await client.post(url, json={"action": "close"}, headers=auth("A1", "agent"))).status_code == 403
     done = await client.post(url, json={"action": "close", "note": "sorted"}, headers=auth("S1", "supervisor"))

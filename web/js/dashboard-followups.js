@@ -7,11 +7,14 @@ import { duration, fill, h, keepingFocus, sentence, words } from "./dom.js";
 
 const sending = new Set();   // items whose change is on its way: their buttons wait
 
-/** Load and show the open follow-ups in `root`; `status` is the section's live region for what was done. */
-export async function loadFollowUps(api, root, status) {
+/** Load and show the open follow-ups in `root` (of `team`'s agents when given, as the dashboard's team filter
+ * says); `status` is the section's live region for what was done. */
+export async function loadFollowUps(api, root, status, team = "") {
   let listed;
+  const query = new URLSearchParams({ status: "open" });
+  if (team) query.set("team", team);
   try {
-    listed = (await api.get("/v1/supervision/follow-ups?status=open")).follow_ups;
+    listed = (await api.get(`/v1/supervision/follow-ups?${query}`)).follow_ups;
   } catch (err) {
     const why = err.status === 403 ? "Only supervisors see and work follow-ups."
       : `Follow-ups unavailable: ${err.message}`;
@@ -21,7 +24,7 @@ export async function loadFollowUps(api, root, status) {
   const now = Date.now() / 1000;
   keepingFocus(() => fill(root, listed.length
     ? h("ul", { class: "requests", "data-testid": "follow-ups" },
-      listed.map((f) => followUpCard(f, now, (action) => change(api, root, status, f, action))))
+      listed.map((f) => followUpCard(f, now, (action) => change(api, root, status, f, action, team))))
     : h("p", { class: "muted", text: "No detractor contact to follow up." })));
 }
 
@@ -57,7 +60,7 @@ function followUpCard(f, now, onChange) {
                     on: { click: () => onChange("close") } }, "Close")));
 }
 
-async function change(api, root, status, f, action) {
+async function change(api, root, status, f, action, team) {
   const note = document.getElementById(`follow-up-note-${f.id}`)?.value ?? "";
   sending.add(f.id);
   root.querySelectorAll(`[data-follow-up-id="${CSS.escape(f.id)}"] button`).forEach((b) => { b.disabled = true; });
@@ -71,5 +74,5 @@ async function change(api, root, status, f, action) {
   } finally {
     sending.delete(f.id);
   }
-  await loadFollowUps(api, root, status);
+  await loadFollowUps(api, root, status, team);
 }

@@ -160,7 +160,7 @@ async function refresh(event) {
   const adoptionDue = event !== undefined || Date.now() - adoptionAt >= ADOPTION_REFRESH_MS;
   if (adoptionDue) adoptionAt = Date.now();
   await Promise.all([loadRequests(api, $("requests-body"), $("requests-status")), loadFloor(api, $("floor-body")),
-    loadFollowUps(api, $("follow-ups-body"), $("follow-ups-status")),
+    loadFollowUps(api, $("follow-ups-body"), $("follow-ups-status"), $("team").value),
     loadQueues(), loadAgents(), adoptionDue ? loadFeedback() : null,
     adoptionDue ? loadAdoption(api) : null, adoptionDue ? loadExperiments(api) : null,
     adoptionDue ? loadPanelUse(api) : null]);
