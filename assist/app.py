@@ -196,6 +196,7 @@ def create_app(settings: Settings | None = None, preloaded: Preloaded | None = N
     install_contract(app)
     app.add_middleware(RateLimitMiddleware, settings=settings)  # inside the request context: 429s get ids
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    app.add_middleware(stream_endpoint.StreamLane)  # added last: outermost, before any layer a panel need not keep
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(adoption_endpoints.router)
@@ -208,7 +209,6 @@ def create_app(settings: Settings | None = None, preloaded: Preloaded | None = N
     app.include_router(privacy_endpoints.router)
     app.include_router(queue_endpoints.router)
     app.include_router(sessions_endpoints.router)
-    app.include_router(stream_endpoint.router)
     app.include_router(stream_tickets.router)
     app.include_router(supervision_endpoints.router)
     app.include_router(build_router(get_routing, require_routing_client))

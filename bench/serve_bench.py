@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/serve_bench.py`` (``--help`` for the knobs). A ben
 figures and writes ``bench/out/serve.json``, and never fails on a missed target (<= 30 KB per idle panel; a
 second worker adds under 100 MB).
 
-Per idle panel: one server process, ``--warm`` connections opened first (lazy imports, first-use caches), then
+Per idle panel: one server process, quiet (its start-up work done), ``--warm`` connections opened first (lazy imports, first-use caches), then
 its memory is read (``/proc/<pid>/smaps_rollup``: RSS and PSS), ``--panels`` more connections are opened and
 left idle for ``--settle`` seconds, and the memory is read again; the delta over ``--panels`` is the figure.
 A panel is the real thing: a distinct agent's stream, authenticated, its hello received (so its pub/sub
@@ -69,6 +69,22 @@ def memory_kb(pid: int) -> dict[str, int]:
     return fields
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def quiet(pid: int, limit: float = 60.0) -> None:
+    """Until the process used under 2% of a core for a second (its start-up training threads are done, so
+    their freed memory does not fill in under the panels), at most ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        used = cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pid) - used < 0.02:
+            return
+
+
 def children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
@@ -80,12 +96,13 @@ def load() -> str:
 class Server:
     """One server subprocess (the service from a checkout, or the echo), stopped on exit."""
 
-    def __init__(self, command: list[str], env: dict[str, str], port: int, ready_path: str) -> None:
-        self.command, self.env, self.port, self.ready_path = command, env, port, ready_path
+    def __init__(self, command: list[str], env: dict[str, str], port: int, ready_path: str, cwd: Path = ROOT
+                 ) -> None:
+        self.command, self.env, self.port, self.ready_path, self.cwd = command, env, port, ready_path, cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -124,7 +141,7 @@ def service(env: dict[str, str], tree: Path, *extra: str) -> Server:
     port = free_port()
     run_env = {**env, "PYTHONPATH": str(tree), "ASSIST_PORT": str(port)}
     return Server([sys.executable, "-m", "assist.cli", "serve", "--host", "127.0.0.1", *extra], run_env, port,
-                  "/readyz")
+                  "/readyz", cwd=tree)  # ``-m`` puts the working directory first on sys.path
 
 
 def echo(env: dict[str, str]) -> Server:
@@ -152,6 +169,7 @@ async def open_panels(port: int, count: int, settings: Settings | None, first: i
 
 async def per_panel(server: Server, settings: Settings | None, panels: int, warm: int, settle: float
                     ) -> dict[str, Any]:
+    await quiet(server.pid)
     warmed = await open_panels(server.port, warm, settings, 0)
     await asyncio.sleep(settle)
     before = memory_kb(server.pid)
