@@ -4,18 +4,19 @@ Run: ``.venv/bin/python bench/serve_bench.py`` (``--help`` for the knobs). A ben
 figures and writes ``bench/out/serve.json``, and never fails on a missed target (<= 30 KB per idle panel; a
 second worker adds under 100 MB).
 
-Per idle panel: one server process, quiet (its start-up work done), ``--warm`` connections opened first (lazy imports, first-use caches), then
-its memory is read (``/proc/<pid>/smaps_rollup``: RSS and PSS), ``--panels`` more connections are opened and
-left idle for ``--settle`` seconds, and the memory is read again; the delta over ``--panels`` is the figure.
-A panel is the real thing: a distinct agent's stream, authenticated, its hello received (so its pub/sub
-subscription and outbox read happened). The echo is ``bench/stream_baselines.py echo`` with the same client.
-``--tree DIR`` measures another checkout's service too (e.g. ``/work/main``, to compare before and after in one
-run; it is started with that checkout first on ``PYTHONPATH``).
+Per idle panel: one server process, quiet (its start-up work done), ``--warm`` connections opened first
+(lazy imports, first-use caches), then its memory is read (``/proc/<pid>/smaps_rollup``: RSS and PSS),
+``--panels`` more connections are opened and left idle for ``--settle`` seconds, and the memory is read again;
+the delta over ``--panels`` is the figure. A panel is the real thing: a distinct agent's stream, authenticated,
+its hello received (so its pub/sub subscription and outbox read happened). The echo is
+``bench/stream_baselines.py echo`` with the same client. ``--tree DIR`` measures another checkout's service too
+(e.g. ``/work/main``, to compare before and after in one run; it is started from that directory).
 
 Per worker: ``assist serve`` (one process) and ``assist serve --workers 2`` (a parent that loaded the
 libraries, the promoted model and the knowledge base, and two forked workers), each after start-up and
 ``--requests`` knowledge searches spread over its workers; PSS counts a page shared by k processes as 1/k to
-each, so the processes' PSS add up to what they cost together. "A second worker adds" = the forked total minus
+each, so the processes' PSS add up to what they cost together; USS is a process's private pages (what one more
+worker would cost, near enough). "A second worker adds" = the forked total minus
 the single process. The promoted model is the demo model (trained once into ``--data-dir`` and reused).
 
 The server, Redis, the client and everything else on the machine share its CPUs; the load average is printed
@@ -60,12 +61,14 @@ def free_port() -> int:
 
 
 def memory_kb(pid: int) -> dict[str, int]:
-    """RSS and PSS of one process, in KB (``smaps_rollup``)."""
-    fields = {}
+    """RSS, PSS and USS (its private pages: what it alone costs) of one process, in KB (``smaps_rollup``)."""
+    fields = {"uss": 0}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         name, _, rest = line.partition(":")
         if name in ("Rss", "Pss"):
             fields[name.lower()] = int(rest.split()[0])
+        elif name in ("Private_Clean", "Private_Dirty"):
+            fields["uss"] += int(rest.split()[0])
     return fields
 
 
@@ -90,7 +93,8 @@ def children(pid: int) -> list[int]:
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class Server:
@@ -195,7 +199,8 @@ def per_worker(server: Server, requests: int, settings: Settings, settle: float)
     processes = [p for p in processes if "redis" not in Path(f"/proc/{p}/cmdline").read_text()]
     figures = {pid: memory_kb(pid) for pid in processes}
     return {"processes": [{"pid": pid, "role": "parent" if pid == server.pid and len(processes) > 1 else "worker",
-                           "pss_mb": m["pss"] / 1024, "rss_mb": m["rss"] / 1024} for pid, m in figures.items()],
+                           "pss_mb": m["pss"] / 1024, "rss_mb": m["rss"] / 1024, "uss_mb": m["uss"] / 1024}
+                          for pid, m in figures.items()],
             "pss_total_mb": sum(m["pss"] for m in figures.values()) / 1024, "load": os.getloadavg()}
 
 
@@ -265,7 +270,8 @@ def main() -> None:
                 with service(env, ROOT, *extra) as server:
                     figure = per_worker(server, args.requests, settings, args.settle)
                 results["workers"][name] = figure
-                each = ", ".join(f"{p['role']} {p['pss_mb']:.0f} (RSS {p['rss_mb']:.0f})" for p in figure["processes"])
+                each = ", ".join(f"{p['role']} {p['pss_mb']:.0f} (RSS {p['rss_mb']:.0f}, USS {p['uss_mb']:.0f})"
+                                 for p in figure["processes"])
                 print(f"  {name:<12} PSS total {figure['pss_total_mb']:6.1f} MB: {each}  {load()}", flush=True)
             one, two = (results["workers"][k]["pss_total_mb"] for k in ("1 process", "--workers 2"))
             results["workers"]["second_worker_adds_mb"] = two - one

@@ -171,7 +171,8 @@ class StreamLane:
     """Pure ASGI, the outermost of the app's middleware: the agent stream's websockets go straight to
     ``agent_stream``. Every layer it skips (request context, rate limits, exception handlers, FastAPI's exit
     stacks and routing) passes websockets through untouched, yet each kept a coroutine frame, and three an exit
-    stack, alive for the whole shift of every panel: about 9 KB of an idle panel's 41 (bench/serve_bench.py)."""
+    stack, alive for the whole shift of every panel: most of what an idle panel shed, 43 -> 29 KB
+    (bench/serve_bench.py; docs/operations.md)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from assist.prefork import worker_count
 from assist.stores.sql import Database
 from assist.stores.tables import Agent
 from tests.assist.test_serve import children
@@ -189,3 +190,13 @@ def test_sigterm_stops_the_parent_and_every_worker(tmp_path: Path, redis_url: st
         assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "a worker outlived the parent"
     finally:
         forked.stop()
+
+
+@pytest.mark.parametrize("given", ["auto", "0", "AUTO"])
+def test_auto_and_zero_workers_mean_one_per_core(given: str) -> None:
+    assert worker_count(given) == len(os.sched_getaffinity(0))
+
+
+def test_a_negative_worker_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        worker_count("-1")
