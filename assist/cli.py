@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,6 +57,9 @@ def _serve_forked(settings: Settings, workers: int) -> int:
     from assist.stores.schema import SchemaOutOfDate
 
     configure_logging(settings.log_level, settings.log_json)
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        log.warning("PROMETHEUS_MULTIPROC_DIR is not set: each /metrics scrape shows one worker's figures "
+                    "(docs/operations.md)")
     embedded = None
     if not settings.redis_url:  # one private server for all of them, or they would not share a stream
         embedded = EmbeddedRedis()
