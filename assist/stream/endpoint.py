@@ -1,8 +1,9 @@
 """WS /v1/agents/{agent_id}/stream: the side panel's connection for a whole shift.
 
-The handler authenticates, says hello, replays what a resuming panel missed, then runs two tasks: the
-writer follows the agent's outbox (via this worker's fan-out) and the reader parses panel messages and
-dispatches them. Whichever ends first cancels the other.
+The handler authenticates, says hello, replays what a resuming panel missed, then reads and writes: a writer
+task follows the agent's outbox (via this worker's fan-out) while the connection's own task reads panel
+messages and dispatches them. Whichever ends first ends the other. ``StreamLane`` routes the websocket here
+ahead of the app's other layers, and an idle panel holds little else (docs/operations.md, memory).
 """
 
 from __future__ import annotations
