@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,6 +73,17 @@ def _server_socket_inode(server_port: int, client_port: int) -> str:
         if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
             return fields[9]
     raise LookupError(f"no accepted connection from port {client_port}")
+
+
+def redis_connections(pid: int, redis_port: int) -> int:
+    """Established TCP connections ``pid`` holds to ``redis_port``."""
+    inodes = {link[len("socket:["):-1] for link in _sockets_of(pid) if link.startswith("socket:[")}
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "01" and int(fields[2].split(":")[1], 16) == redis_port and fields[9] in inodes:
+            count += 1
+    return count
 
 
 def start_forked(tmp: Path, redis_url: str) -> ForkedServer:
@@ -164,6 +176,14 @@ async def test_a_panel_gets_an_offer_posted_through_the_other_worker(server: For
     finally:
         for each in panels.values():
             await each.close()
+
+
+def test_each_worker_opens_its_own_redis_connections_and_the_parent_none(server: ForkedServer,
+                                                                         redis_url: str) -> None:
+    assert server.process is not None
+    redis_port = urlsplit(redis_url).port or 6379
+    assert redis_connections(server.process.pid, redis_port) == 0
+    assert all(redis_connections(worker, redis_port) >= 1 for worker in wait_for_workers(server, 2))
 
 
 def test_a_worker_that_dies_is_replaced(server: ForkedServer) -> None:
