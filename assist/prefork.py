@@ -123,7 +123,10 @@ def _promoted_scorer(settings: Settings) -> Scorer | None:
 
     try:
         path = asyncio.run(promoted_path())
-        return Scorer.load(path) if path is not None else None
+        scorer = Scorer.load(path) if path is not None else None
+        if scorer is not None:
+            log.info("model loaded before the fork", extra={"model_version": scorer.version})
+        return scorer
     except SchemaOutOfDate:
         raise
     except Exception as exc:  # noqa: BLE001 - no shared model then: each worker's watcher loads it (or says why)

@@ -301,8 +301,8 @@ async def _run(connection: PanelConnection, listener: Listener, principal: Princ
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await writer
-    if failure is None and not writer.cancelled():
-        failure = writer.exception()  # type: ignore[assignment]
+        written = None if writer.cancelled() else writer.exception()  # always taken: asyncio logs one left unread
+    failure = failure or written  # type: ignore[assignment]
     closed = connection.websocket.application_state == WebSocketState.DISCONNECTED
     if failure is not None and not isinstance(failure, WebSocketDisconnect) and not closed:
         raise failure  # after our own close (rate limit, slow reader), a send that lost the race is no error
