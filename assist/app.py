@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -60,6 +61,9 @@ from routing.config import RoutingFile, load_routing_file
 from routing.errors import RoutingError
 from routing.service import RoutingService
 
+if TYPE_CHECKING:
+    from assist.prefork import Preloaded
+
 log = logging.getLogger(__name__)
 
 
@@ -104,9 +108,14 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     journeys = JourneyStore(redis.client, redis.keys, db, settings.journey_ttl_seconds, redis.commands)
     sessions = SessionStore(redis.client, redis.keys, settings.journey_ttl_seconds, redis.commands)
     app.state.outbox, app.state.fanout = outbox, fanout
+    preloaded: Preloaded | None = app.state.preloaded
     guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"],
+                             knowledge=preloaded.knowledge if preloaded else None,
+                             checklists=preloaded.checklists if preloaded else None,
                              exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
                                           for queue, e in settings.exploration.items()})
+    if preloaded is not None and preloaded.scorer is not None:
+        guidance.install(preloaded.scorer, expected=True)  # the watcher keeps it while it is still the promoted one
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
     retrainer = DriftRetrainer(settings) if settings.retrain_on_drift else None
     watcher = ModelWatcher(app.state.model_registry, guidance, on_drift=retrainer.on_drift if retrainer else None)
@@ -119,7 +128,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     stack.push_async_callback(records.stop)
     prompt_log = PromptLog(records.journal, records)
     app.state.session_service = SessionService(settings, db, sessions, journeys, Delivery(outbox, prompt_log),
-                                               guidance, intents=intent_detector(settings))
+                                               guidance,
+                                               intents=preloaded.intents if preloaded else intent_detector(settings))
     app.state.session_service.arms = ArmServing(guidance, app.state.model_registry)
     warm_up(app.state.session_service.intents)
     warm_up_temperament()
@@ -168,8 +178,9 @@ async def require_routing_client(request: Request, principal: PrincipalDep) -> P
     return principal
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service; ``settings`` defaults to the environment (``ASSIST_*``)."""
+def create_app(settings: Settings | None = None, preloaded: Preloaded | None = None) -> FastAPI:
+    """Build the service; ``settings`` defaults to the environment (``ASSIST_*``). ``preloaded``: the read-only
+    parts ``assist serve --workers N`` loaded before forking (``assist.prefork``), else each app loads its own."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
@@ -180,10 +191,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.preloaded = preloaded
     install_error_handlers(app, domain_errors=(RoutingError,))
     install_contract(app)
     app.add_middleware(RateLimitMiddleware, settings=settings)  # inside the request context: 429s get ids
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_bytes)
+    app.add_middleware(stream_endpoint.StreamLane)  # added last: outermost, before any layer a panel need not keep
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(adoption_endpoints.router)
@@ -196,7 +209,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_endpoints.router)
     app.include_router(queue_endpoints.router)
     app.include_router(sessions_endpoints.router)
-    app.include_router(stream_endpoint.router)
     app.include_router(stream_tickets.router)
     app.include_router(supervision_endpoints.router)
     app.include_router(build_router(get_routing, require_routing_client))

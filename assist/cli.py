@@ -4,30 +4,75 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from assist.auth.principal import PEOPLE_ROLES
+from assist.prefork import worker_count
 from assist.settings import Settings
+
+log = logging.getLogger(__name__)
 
 Command = Callable[[argparse.Namespace], int | None]
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from assist.app import create_app
-
     overrides: dict[str, Any] = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     if args.demo:
         overrides["demo_mode"] = True
     settings = Settings(**overrides)
+    workers = args.workers if args.workers is not None else settings.workers or worker_count("auto")
+    if workers > 1:
+        from assist.prefork import prepare_environment
+
+        prepare_environment()  # before the demo model or the app imports LightGBM
     if args.demo:
         _print_demo_banner(settings)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                ws_max_size=settings.ws_max_message_bytes, ws_per_message_deflate=False, proxy_headers=True)
+    if workers > 1:
+        return _serve_forked(settings, workers)
+    import uvicorn
+
+    from assist.app import create_app
+
+    uvicorn.run(create_app(settings), **_uvicorn_options(settings))
     return 0
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {"host": settings.host, "port": settings.port, "log_config": None, "proxy_headers": True,
+            "ws_max_size": settings.ws_max_message_bytes, "ws_per_message_deflate": False}
+
+
+def _serve_forked(settings: Settings, workers: int) -> int:
+    """Load the shared parts here, then fork ``workers`` servers on one socket (``assist.prefork``)."""
+    import uvicorn
+
+    from assist.app import create_app
+    from assist.logs import configure_logging
+    from assist.prefork import STARTUP_FAILURE, preload, serve_forked
+    from assist.stores.redis import EmbeddedRedis
+    from assist.stores.schema import SchemaOutOfDate
+
+    configure_logging(settings.log_level, settings.log_json)
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        log.warning("PROMETHEUS_MULTIPROC_DIR is not set: each /metrics scrape shows one worker's figures "
+                    "(docs/operations.md)")
+    embedded = None
+    if not settings.redis_url:  # one private server for all of them, or they would not share a stream
+        embedded = EmbeddedRedis()
+        settings = settings.model_copy(update={"redis_url": embedded.start()})
+    try:
+        app = create_app(settings, preload(settings))
+        return serve_forked(uvicorn.Config(app, **_uvicorn_options(settings)), workers)
+    except SchemaOutOfDate as exc:
+        log.error("refusing to start: %s", exc)
+        return STARTUP_FAILURE
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
 
 def _print_demo_banner(settings: Settings) -> None:
@@ -168,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="seed demo data if empty and print demo tokens")
+    serve.add_argument("--workers", type=worker_count, metavar="N|auto",
+                       help="worker processes sharing the loaded model (default ASSIST_WORKERS, 1); auto or 0: "
+                            "one per core")
     serve.set_defaults(handler=_serve)
 
     seed = commands.add_parser("seed-demo", help="load the demo customers, histories and agents")

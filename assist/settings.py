@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=0)
+    """``assist serve`` worker processes, forked from one that loaded the model once (``assist.prefork``);
+    0 is one per core. ``--workers`` overrides it."""
     data_dir: Path = Path("var")
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
     """The static pages (side panel, trainer console, dashboard); set it when installed non-editable."""

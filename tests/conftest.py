@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 import httpx
 import psycopg
@@ -280,14 +281,10 @@ class LiveServer:
                                     if k.startswith("ASSIST_")})
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> LiveServer:
+    def start(self) -> Self:
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-max-size", self.env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
-             "--ws-per-message-deflate", "false",
-             "--log-level", self.log_level],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL)
+            self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL)
         if not isinstance(log, int):
             log.close()  # the process holds its own copy
         deadline = time.monotonic() + 60
@@ -302,6 +299,12 @@ class LiveServer:
             time.sleep(0.1)
         self.stop()
         raise TimeoutError("server did not become ready in 60 s")
+
+    def command(self) -> list[str]:
+        """One uvicorn worker, as production ran before ``assist serve --workers``."""
+        return [sys.executable, "-m", "uvicorn", "assist.app:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(self.port), "--ws-max-size", self.env.get("ASSIST_WS_MAX_MESSAGE_BYTES", "65536"),
+                "--ws-per-message-deflate", "false", "--log-level", self.log_level]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

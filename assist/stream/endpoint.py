@@ -1,19 +1,23 @@
 """WS /v1/agents/{agent_id}/stream: the side panel's connection for a whole shift.
 
-The handler authenticates, says hello, replays what a resuming panel missed, then runs two tasks: the
-writer follows the agent's outbox (via this worker's fan-out) and the reader parses panel messages and
-dispatches them. Whichever ends first cancels the other.
+The handler authenticates, says hello, replays what a resuming panel missed, then reads and writes: a writer
+task follows the agent's outbox (via this worker's fan-out) while the connection's own task reads panel
+messages and dispatches them. Whichever ends first ends the other. ``StreamLane`` routes the websocket here
+ahead of the app's other layers, and an idle panel holds little else (docs/operations.md, memory).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from starlette.routing import Match, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketState
 
 from assist import metrics
@@ -29,7 +33,8 @@ from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, InboundMe
 from assist.stream.tickets import tickets_for
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+
+STREAM_PATH = "/v1/agents/{agent_id}/stream"
 
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
@@ -41,6 +46,8 @@ MAX_EPOCH_LENGTH = 64
 
 class TokenBucket:
     """Allows ``rate`` messages a second with bursts of ``2 * rate``; a flood empties it."""
+
+    __slots__ = ("at", "capacity", "rate", "tokens")
 
     def __init__(self, rate: float) -> None:
         self.rate, self.capacity = rate, 2 * rate
@@ -59,6 +66,8 @@ class TokenBucket:
 class PanelConnection:
     """One open panel: serialises sends and remembers how far it was sent (epoch and seq), to skip duplicates
     and to notice when the numbering started over."""
+
+    __slots__ = ("_lock", "agent_id", "outbox", "position", "websocket")  # one per panel, idle for most of a shift
 
     def __init__(self, websocket: WebSocket, outbox: Outbox, agent_id: str) -> None:
         self.websocket = websocket
@@ -159,9 +168,31 @@ def _resume_point(websocket: WebSocket) -> tuple[int | None, str | None]:
     return (int(raw) if raw is not None else None), epoch
 
 
-@router.websocket("/v1/agents/{agent_id}/stream")
+class StreamLane:
+    """Pure ASGI, the outermost of the app's middleware: the agent stream's websockets go straight to
+    ``agent_stream``. Every layer it skips (request context, rate limits, exception handlers, FastAPI's exit
+    stacks and routing) passes websockets through untouched, yet each kept a coroutine frame, and three an exit
+    stack, alive for the whole shift of every panel: most of what an idle panel shed, 43 -> 29 KB
+    (bench/serve_bench.py; docs/operations.md)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.route = WebSocketRoute(STREAM_PATH, agent_stream)  # used to match the path and convert its params
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            match, child_scope = self.route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                await agent_stream(WebSocket(scope, receive, send))
+                return
+        await self.app(scope, receive, send)
+
+
 @metrics.counted_connection
-async def agent_stream(websocket: WebSocket, agent_id: str) -> None:
+async def agent_stream(websocket: WebSocket) -> None:
+    """WS ``STREAM_PATH``: ends the connection itself on every outcome (no exception escapes to the server)."""
+    agent_id: str = websocket.path_params["agent_id"]
     await websocket.accept()
     try:
         await _serve(websocket, agent_id)
@@ -241,21 +272,40 @@ async def _open(connection: PanelConnection, resume_from: int | None, resume_epo
 
 async def _run(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
                settings: Settings) -> None:
+    """The reader runs in this task and the writer in its own; whichever ends first ends the other (the writer's
+    end cancels this task). A reader task of its own and an ``asyncio.wait`` on both held about 1 KB more of
+    every idle panel (bench/serve_bench.py)."""
+    this = asyncio.current_task()
+    assert this is not None
+    reading, stopped_by_writer = True, False
+
+    def writer_ended(_: asyncio.Task[None]) -> None:
+        nonlocal stopped_by_writer
+        if reading:
+            stopped_by_writer = True
+            this.cancel()
+
     writer = asyncio.create_task(_write(connection, listener))
-    reader = asyncio.create_task(_read(connection, listener, principal, service, settings))
-    done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    for task in pending:
-        try:
-            await task
-        except (asyncio.CancelledError, WebSocketDisconnect):
-            pass
-    for task in done:
-        exc = task.exception()
-        closed = connection.websocket.application_state == WebSocketState.DISCONNECTED
-        if exc is not None and not isinstance(exc, WebSocketDisconnect) and not closed:
-            raise exc  # after our own close (rate limit, slow reader), a send that lost the race is no error
+    writer.add_done_callback(writer_ended)
+    failure: Exception | None = None
+    try:
+        await _read(connection, listener, principal, service, settings)
+    except asyncio.CancelledError:
+        if not stopped_by_writer or this.uncancel() > 0:
+            raise  # cancelled from outside as well: the server is going away
+    except Exception as exc:  # noqa: BLE001 - judged below, once the writer is stopped
+        failure = exc
+    finally:
+        reading = False
+        if not writer.done():
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await writer
+        written = None if writer.cancelled() else writer.exception()  # always taken: asyncio logs one left unread
+    failure = failure or written  # type: ignore[assignment]
+    closed = connection.websocket.application_state == WebSocketState.DISCONNECTED
+    if failure is not None and not isinstance(failure, WebSocketDisconnect) and not closed:
+        raise failure  # after our own close (rate limit, slow reader), a send that lost the race is no error
 
 
 async def _write(connection: PanelConnection, listener: Listener) -> None:

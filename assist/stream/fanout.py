@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +26,9 @@ class ListenerOverflow(Exception):
 
 
 class Listener:
-    """Frames for one connection, taken in batches: a deque and an event, no task per frame.
+    """Frames for one connection, taken in batches: a list and a future made only while the writer waits, no
+    task per frame. It lives as long as its panel (idle for most of a shift), so it holds as little as it can:
+    an empty ``deque`` or an ``asyncio.Event`` (which makes one) cost about 700 bytes each on every idle panel.
 
     A frame at or below the highest seq already put (in its epoch) is dropped: it is the pub/sub copy of a
     frame this worker delivered itself, or one the connection fetches from the outbox anyway when it fills the
@@ -34,14 +36,18 @@ class Listener:
     frame of a new epoch starts the count over (``Position``).
     """
 
+    __slots__ = ("_frames", "_position", "_ready", "_waiter", "behind", "maxsize", "overflowed")
+
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self.overflowed = False
         self.behind = False
         """Frames may have been published while this worker's pub/sub was reconnecting: the connection reads
         the outbox past what it sent (``PanelConnection.flush``)."""
-        self._frames: deque[Frame] = deque()
-        self._ready = asyncio.Event()
+        self._frames: list[Frame] = []
+        self._ready = False
+        self._waiter: asyncio.Future[None] | None = None
+        """The one waiter's future (a connection has one writer), while it waits."""
         self._position = Position()
 
     def put(self, frame: Frame) -> None:
@@ -52,28 +58,38 @@ class Listener:
             self.overflowed = True
         else:
             self._frames.append(frame)
-        self._ready.set()
+        self._wake()
 
     def catch_up(self) -> None:
         """Pub/sub was down a while: whatever was published then never reached ``put``."""
         self.behind = True
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        self._ready = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     @property
     def pending(self) -> bool:
         return bool(self._frames) or self.overflowed or self.behind
 
     async def wait(self) -> None:
-        """Until a frame (or an overflow) is pending; it may have been taken by the time the caller looks."""
-        await self._ready.wait()
-        self._ready.clear()
+        """Until a frame (or an overflow) is pending; it may have been taken by the time the caller looks.
+        One waiter at a time (the connection's writer)."""
+        if not self._ready:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        self._ready = False
 
     def take_now(self) -> list[Frame]:
         """Every frame waiting now, in arrival order (maybe none). Raises ListenerOverflow."""
         if self.overflowed:
             raise ListenerOverflow
-        frames = list(self._frames)
-        self._frames.clear()
+        frames, self._frames = self._frames, []
         return frames
 
     async def take(self) -> list[Frame]:
