@@ -15,6 +15,7 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.schemas import CustomerView
 from assist.customers.service import PROFILE_FIELDS, customer_view, has_consent
+from assist.customers.temperament import HeardTemperament
 from assist.identity import Identity, IdentityStatus, MaskedCandidate
 from assist.journeys.state import JourneyState
 from assist.stores.tables import Customer, Interaction, Journey
@@ -55,6 +56,9 @@ class ContextCard(BaseModel):
     history: list[InteractionSummary] = Field(default_factory=list)
     current_journey: JourneySummary | None = None
     other_open_journeys: list[JourneySummary] = Field(default_factory=list)
+    temperament: HeardTemperament | None = None
+    """How the customer sounds, detected from their words on this and earlier contacts (with their profiling
+    consent): a guess with its confidence, never a fact of the record; None when a CRM sent one or none showed."""
 
 
 def summarise_journey(state: JourneyState, tail: int = 20) -> JourneySummary:
@@ -68,7 +72,8 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
                              reason: str, identity: Identity, journey: JourneyState | None, practice: bool,
                              history_limit: int, request_id: str | None = None,
                              choices: Sequence[MaskedCandidate] = (),
-                             dispositions: Mapping[str, str] | None = None) -> ContextCard:
+                             dispositions: Mapping[str, str] | None = None,
+                             temperament: HeardTemperament | None = None) -> ContextCard:
     """The card for ``principal``; the customer's data appears only for a resolved identity (an ambiguous one
     shows its candidates masked, as ``identity.choices``).
 
@@ -86,6 +91,7 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
         card.identity["status"] = IdentityStatus.UNKNOWN.value
         return card
     card.customer = customer_view(customer, principal.role)
+    card.temperament = temperament
     rows = (await session.exec(select(Interaction).where(Interaction.customer_id == customer.id)
                                .order_by(col(Interaction.started_at).desc()).limit(history_limit))).all()
     labels = dispositions or {}

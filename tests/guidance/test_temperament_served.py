@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from assist.guidance.interface import GuidanceInput
-from assist.guidance.model import journey_context, journey_temperament, temperament_detector, warm_up_temperament
+from assist.guidance.model import (
+    journey_context,
+    journey_heard,
+    journey_temperament,
+    temperament_detector,
+    warm_up_temperament,
+)
 from assist.journeys.state import JourneyState, Turn
-from assist.sessions.journey_update import _heard
 from models.language.temperament import BUILT_IN, TemperamentDetector
 
 
@@ -55,10 +60,10 @@ def test_the_words_are_read_together_across_turns():
 
 def test_the_journey_card_shows_the_guess_with_its_confidence_unless_the_crm_said():
     warm()
-    heard = _heard(given("what if the refund never comes? I'm scared").journey)
+    heard = journey_heard(given("what if the refund never comes? I'm scared").journey)
     assert heard is not None and heard.temperament == "anxious" and heard.served
     assert heard.confidence >= temperament_detector().threshold
-    assert _heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None
+    assert journey_heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None
 
 
 def test_after_the_warm_up_the_first_words_get_a_guess_without_waiting_for_training(tmp_path):
@@ -74,4 +79,4 @@ def test_a_greeting_or_a_bare_fact_leaves_the_contexts_temperament_unknown():
     warm()
     for line in ("hello", "hi, I have a question", "good morning", "my order number is 12345"):
         assert journey_context(given(line))["temperament"] is None, line
-        assert _heard(given(line).journey) is None, line  # the card shows no guess either
+        assert journey_heard(given(line).journey) is None, line  # the card shows no guess either
