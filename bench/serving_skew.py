@@ -1,7 +1,8 @@
 """What training on logged contexts the service never sees costs, and what each CRM field is worth (issue 19).
 A measurement, not a test.
 
-Run: ``.venv/bin/python bench/serving_skew.py [--world 7] [--rows 200000] [--fresh 100000] [--thresholds 0.6]``.
+Run: ``.venv/bin/python bench/serving_skew.py [--world 7] [--rows 200000] [--fresh 100000] [--thresholds 0.6]
+[--fields ...] [--per-contact] [--all-consent] [--warm-days 30]``.
 Trains on
 ``--rows`` of history of ``--world`` and scores ``--fresh`` journeys of the same world that no model saw
 (another random stream), judged by the world's truth:
@@ -14,9 +15,10 @@ Trains on
                  ``--thresholds`` value (the first is the default, 0.6): training and scoring draw it from the
                  classifier's held-out confusion matrix (``models.context.detected_temperament``), never the truth,
                  and remember it across a customer's contacts as the service does (only with the customer's
-                 profiling consent: ``models.context.remembered_temperament``); the same again in a center
-                 whose customers all consented to profiling (``--all-consent``: that also shows segment,
-                 lifetime value and churn risk for everyone);
+                 profiling consent: ``models.context.remembered_temperament``); with ``--per-contact`` the
+                 same without memory (each contact's own words), and with ``--all-consent`` in a center whose
+                 customers all consented to profiling (that also shows segment, lifetime value and churn risk
+                 for everyone);
   + CRM <field>: as served (no detection), with a center whose CRM sends that field on every contact
                  (``--fields``).
 
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="CRM fields to try one at a time (comma-separated; empty for none)")
     parser.add_argument("--warm-days", type=float, default=0.0,
                         help="score only fresh contacts starting at least this many days into the fresh period")
+    parser.add_argument("--per-contact", action="store_true",
+                        help="also train and score with temperament from each contact's own words, not remembered")
     parser.add_argument("--all-consent", action="store_true",
                         help="also train and score as served in a center whose customers all consented to profiling")
     args = parser.parse_args(argv)
@@ -115,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         default = " (the default)" if threshold == TrainConfig().temperament_threshold else ""
         row(f"as served + temperament from words at {threshold:g}{default}, remembered", "as served",
             Scorer(models), models.as_served(fresh), logged)
+    if args.per_contact:
+        models, _ = train(history, TrainConfig(temperament_memory=False))
+        row("as served + temperament from each contact's own words (not remembered)", "as served", Scorer(models),
+            models.as_served(fresh), logged)
     if args.all_consent:
         consenting = history.assign(consent_profiling=True)
         models, _ = train(consenting, TrainConfig())

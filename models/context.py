@@ -163,8 +163,8 @@ def remembered_temperament(history: pd.DataFrame, threshold: float) -> pd.Series
     labels = detected.to_numpy(dtype=object)
     started, ended = _seconds(history["started_at"]), _seconds(history["ended_at"])
     remembers = np.ones(len(history), dtype=bool)
-    if "consent_profiling" in history.columns:
-        remembers = history["consent_profiling"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    if "consent_profiling" in history.columns:  # a copy: ``&=`` below must not write into the caller's frame
+        remembers = history["consent_profiling"].astype("boolean").fillna(False).to_numpy(dtype=bool, copy=True)
     if "logging_policy" in history.columns:
         remembers &= ~history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False) \
             .to_numpy(dtype=bool)
@@ -184,14 +184,16 @@ def remembered_temperament(history: pd.DataFrame, threshold: float) -> pd.Series
 
 
 def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
-                   temperament_threshold: float | None = DEFAULT_THRESHOLD) -> pd.DataFrame:
+                   temperament_threshold: float | None = DEFAULT_THRESHOLD, temperament_memory: bool = True
+                   ) -> pd.DataFrame:
     """``history`` as the live service would see each contact: the context columns through ``served_context``
     with the ``CRM_FIELDS`` the center's CRM does not send (all but ``crm_fields``) hidden, and the
     ``PROFILING_FIELDS`` of customers who did not consent to profiling hidden.
 
     Temperament, unless the CRM sends it, is the one detected from the customer's words at the serving
-    threshold ``temperament_threshold`` (``detected_temperament``); None: no detection, unknown as the other
-    CRM fields (a service that does not read temperament from words).
+    threshold ``temperament_threshold`` (``detected_temperament``), remembered across a consenting customer's
+    contacts unless ``temperament_memory`` is false (``remembered_temperament``); None: no detection, unknown
+    as the other CRM fields (a service that does not read temperament from words).
 
     Other columns (action, propensity, outcomes, times) are kept as they are. Raises ValueError for a
     ``crm_fields`` entry outside ``CRM_FIELDS``.
@@ -202,7 +204,8 @@ def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
     known = {c: history[c] for c in CONTEXT_COLUMNS if c in history.columns
              and (c not in CRM_FIELDS or c in supplied)}
     if "temperament" not in supplied and temperament_threshold is not None and "temperament" in history.columns:
-        known["temperament"] = remembered_temperament(history, temperament_threshold)
+        known["temperament"] = (remembered_temperament(history, temperament_threshold) if temperament_memory
+                                else detected_temperament(history, temperament_threshold))
     if "consent_profiling" in history.columns:
         profiled = history["consent_profiling"].astype("boolean").fillna(False).astype(bool)
         known.update({c: known[c].where(profiled) for c in PROFILING_FIELDS if c in known})

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from assist.settings import Settings
 from assist.stores.tables import Interaction
 from models.language.temperament import Temperament
 from models.language.temperament_memory import MEMORY_CONTACTS, Detection, Remembered, remembered
@@ -40,10 +41,11 @@ class HeardTemperament(BaseModel):
     """Its share of the evidence of those contacts and this one (1: all agree)."""
 
 
-def remembers(consent: Mapping[str, bool] | None, practice: bool) -> bool:
-    """Whether a contact's temperament is recorded and read back: live contacts of customers who consented to
-    profiling (practice customers are simulated, and their contacts no evidence about anyone)."""
-    return not practice and bool((consent or {}).get("profiling", False))
+def remembers(settings: Settings, consent: Mapping[str, bool] | None, practice: bool) -> bool:
+    """Whether a contact's temperament is recorded and read back: with ``ASSIST_TEMPERAMENT_MEMORY``, live
+    contacts of customers who consented to profiling (practice customers are simulated, and their contacts no
+    evidence about anyone)."""
+    return settings.temperament_memory and not practice and bool((consent or {}).get("profiling", False))
 
 
 async def recorded_reads(session: AsyncSession, customer_id: str) -> list[Detection]:

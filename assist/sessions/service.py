@@ -163,7 +163,7 @@ class SessionService:
             if state.customer_id:
                 customer = await s.get(Customer, state.customer_id)
                 state.customer = customer_view(customer, principal.role) if customer else None
-                if customer is not None and remembers(customer.consent, state.practice):
+                if customer is not None and remembers(self.settings, customer.consent, state.practice):
                     state.temperament_reads = await recorded_reads(s, customer.id)
         journey_id = await self._journey_for(state)
         if self.arms is not None:
@@ -389,7 +389,7 @@ class SessionService:
         started, ended = state.opened_at or state.offered_at, time.time()
         consent = state.customer.consent if state.customer is not None else None
         read = (contact_read(journey_temperament(journey), temperament_detector().threshold, ended)
-                if journey is not None and remembers(consent, state.practice) else None)
+                if journey is not None and remembers(self.settings, consent, state.practice) else None)
         row: dict[str, Any] = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
                "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
                "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from assist.guidance.interface import GuidanceInput
 from assist.guidance.model import (
     journey_context,
@@ -12,14 +14,15 @@ from assist.guidance.model import (
 )
 from assist.journeys.state import JourneyState, Turn
 from models.language.temperament import BUILT_IN, TemperamentDetector
+from models.language.temperament_memory import Detection
 
 
-def given(*customer_lines: str, collected: dict | None = None) -> GuidanceInput:
+def given(*customer_lines: str, collected: dict | None = None, remembered: tuple = ()) -> GuidanceInput:
     transcript = [Turn(channel="chat", speaker="customer", text=line) for line in customer_lines]
     journey = JourneyState(id="J1", customer_id=None, reason="billing_dispute", collected=collected or {},
                            transcript=transcript)
     return GuidanceInput(journey=journey, customer=None, channel="chat",
-                         latest=transcript[-1] if transcript else None)
+                         latest=transcript[-1] if transcript else None, remembered=remembered)
 
 
 def warm() -> TemperamentDetector:
@@ -80,3 +83,15 @@ def test_a_greeting_or_a_bare_fact_leaves_the_contexts_temperament_unknown():
     for line in ("hello", "hi, I have a question", "good morning", "my order number is 12345"):
         assert journey_context(given(line))["temperament"] is None, line
         assert journey_heard(given(line).journey) is None, line  # the card shows no guess either
+
+
+def test_an_earlier_contacts_read_enters_the_context_before_the_customer_says_anything():
+    warm()
+    earlier = (Detection("analytical", time.time() - 86_400, 0.9),)
+    assert journey_context(given(remembered=earlier))["temperament"] == "analytical"
+
+
+def test_the_crms_temperament_wins_over_the_remembered_one():
+    warm()
+    earlier = (Detection("angry", time.time() - 86_400, 0.9),)
+    assert journey_context(given(collected={"temperament": "calm"}, remembered=earlier))["temperament"] == "calm"

@@ -99,3 +99,17 @@ def test_a_customers_contacts_are_remembered_whatever_order_the_frame_holds_them
     shuffled = frame.sample(frac=1.0, random_state=3)
     served = pd.Series(remembered_temperament(shuffled, DEFAULT_THRESHOLD).to_numpy(), index=shuffled.index)
     assert list(served.sort_index()) == list(remembered_temperament(frame, DEFAULT_THRESHOLD))
+
+
+def test_without_memory_the_served_history_has_each_contacts_own_read():
+    frame = small_history().assign(consent_profiling=True)
+    served = served_history(frame, temperament_memory=False)["temperament"].fillna(UNKNOWN)
+    assert list(served) == list(detected_temperament(frame, DEFAULT_THRESHOLD))
+
+
+def test_remembering_leaves_the_callers_frame_as_it_was():
+    frame = small_history().head(500).assign(logging_policy="assist/v1")
+    frame["consent_profiling"] = frame["consent_profiling"].astype("boolean")  # as the live export types it
+    before = frame.copy()
+    remembered_temperament(frame, DEFAULT_THRESHOLD)
+    pd.testing.assert_frame_equal(frame, before)
