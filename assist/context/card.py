@@ -44,6 +44,10 @@ class JourneySummary(BaseModel):
     collected: dict[str, Any]
     handled_by: list[dict[str, Any]]
     transcript_tail: list[dict[str, Any]] = Field(default_factory=list)
+    temperament: HeardTemperament | None = None
+    """How the customer sounds, detected from their words on this journey and, with their profiling consent,
+    on earlier contacts: a guess with its confidence, never a fact of the record; None when a CRM sent one or
+    nothing showed any (the ``journey`` message's ``temperament``)."""
 
 
 class ContextCard(BaseModel):
@@ -56,16 +60,14 @@ class ContextCard(BaseModel):
     history: list[InteractionSummary] = Field(default_factory=list)
     current_journey: JourneySummary | None = None
     other_open_journeys: list[JourneySummary] = Field(default_factory=list)
-    temperament: HeardTemperament | None = None
-    """How the customer sounds, detected from their words on this and earlier contacts (with their profiling
-    consent): a guess with its confidence, never a fact of the record; None when a CRM sent one or none showed."""
 
 
-def summarise_journey(state: JourneyState, tail: int = 20) -> JourneySummary:
+def summarise_journey(state: JourneyState, tail: int = 20, temperament: HeardTemperament | None = None
+                      ) -> JourneySummary:
     return JourneySummary(id=state.id, reason=state.reason, status=state.status, channels=state.channels,
                           steps_done=state.steps_done, pending=state.pending, collected=state.collected,
                           handled_by=[h.model_dump() for h in state.handled_by],
-                          transcript_tail=[t.model_dump() for t in state.transcript[-tail:]])
+                          transcript_tail=[t.model_dump() for t in state.transcript[-tail:]], temperament=temperament)
 
 
 async def build_context_card(session: AsyncSession, principal: Principal, *, session_id: str, channel: str,
@@ -83,7 +85,7 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
                        identity={"status": identity.status.value, "matched_on": identity.matched_on,
                                  "linked": identity.linked, "candidates": len(identity.candidates),
                                  "choices": [c.model_dump() for c in choices]},
-                       current_journey=summarise_journey(journey) if journey else None)
+                       current_journey=summarise_journey(journey, temperament=temperament) if journey else None)
     if identity.status is not IdentityStatus.RESOLVED or identity.customer_id is None:
         return card
     customer = await session.get(Customer, identity.customer_id)
@@ -91,7 +93,6 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
         card.identity["status"] = IdentityStatus.UNKNOWN.value
         return card
     card.customer = customer_view(customer, principal.role)
-    card.temperament = temperament
     rows = (await session.exec(select(Interaction).where(Interaction.customer_id == customer.id)
                                .order_by(col(Interaction.started_at).desc()).limit(history_limit))).all()
     labels = dispositions or {}

@@ -79,7 +79,8 @@ async def test_the_next_contact_starts_with_the_temperament_the_last_ones_words_
     await panel.close()
     card = context["data"]
     assert card["current_journey"]["transcript_tail"] == []  # a new journey: nothing said on it yet
-    assert card["temperament"]["temperament"] == "angry" and card["temperament"]["earlier_contacts"] == 1
+    heard = card["current_journey"]["temperament"]
+    assert heard["temperament"] == "angry" and heard["earlier_contacts"] == 1
     for _ in range(50):  # the prompt log is written behind the event path
         if records := await rows(live_server, PromptRecord, PromptRecord.session_id == session_id):
             break
@@ -92,7 +93,8 @@ async def test_the_memory_crosses_channels(live_server):
     await angry_contact(live_server, agent, {"email": email}, channel="chat")
     panel, _, context = await accepted(live_server, agent, {"phone": phone}, channel="phone")
     await panel.close()
-    assert context["data"]["channel"] == "phone" and context["data"]["temperament"]["temperament"] == "angry"
+    card = context["data"]
+    assert card["channel"] == "phone" and card["current_journey"]["temperament"]["temperament"] == "angry"
 
 
 async def test_the_card_shows_it_as_a_detection_with_its_confidence_never_as_a_fact_of_the_record(live_server):
@@ -100,8 +102,8 @@ async def test_the_card_shows_it_as_a_detection_with_its_confidence_never_as_a_f
     panel, _, context = await accepted(live_server, agent, {"email": email})
     await panel.close()
     card = context["data"]
-    assert card["temperament"] == {"temperament": "anxious", "confidence": 0.83, "served": True,
-                                   "earlier_contacts": 1, "share": 1.0}
+    assert card["current_journey"]["temperament"] == {"temperament": "anxious", "confidence": 0.83, "served": True,
+                                                      "earlier_contacts": 1, "share": 1.0}
     assert "temperament" not in card["customer"]
 
 
@@ -124,4 +126,4 @@ async def test_without_profiling_consent_a_contacts_temperament_is_neither_recor
     panel, _, context = await accepted(live_server, agent, {"email": email})
     await panel.close()
     assert interaction.temperament is None and interaction.temperament_confidence is None
-    assert context["data"]["temperament"] is None
+    assert context["data"]["current_journey"]["temperament"] is None
