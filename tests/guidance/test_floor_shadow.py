@@ -17,6 +17,7 @@ from assist.guidance.registry import ModelRegistry
 from assist.stores.sql import Database
 from models.artifacts import save_version
 from simulator.world import generate_history
+from simulator.world.world import REFERENCE_TIME
 from tests.guidance.floor import store_live
 from tests.guidance.test_floor_job import JOB
 from tests.models.test_promotion import report, weak_model
@@ -93,14 +94,17 @@ async def test_a_shadowed_candidate_that_loses_live_is_refused_and_the_champion_
 
 
 async def shadowed_by_the_job(registry, settings) -> str:
-    """The version the job puts in shadow: it runs on a fresh live export (1,500 more decisions each time) until
-    the version it trains beats its own baselines, which on so few rows with ``JOB`` is about one run in two (the
-    DR of the learned and the logistic policies on a 300-row test slice differ by less than their noise). That
-    noise is not what these tests are about; each run that loses must leave its version registered, neither
-    promoted nor shadowed."""
+    """The version the job puts in shadow: it runs on 1,500 new live decisions (a month of their own, exported
+    ``since`` it began) until the version it trains beats its own baselines, which on so few rows with ``JOB`` is
+    not certain (the DR of the learned and the logistic policies on a 300-row test slice can differ by less than
+    their noise). That noise is not what these tests are about; each run that loses must leave its version
+    registered, neither promoted nor shadowed."""
     for attempt in range(8):
-        await store_live(registry.db, others(generate_history(3, 1500, seed=41 + attempt), f"T{attempt}-"))
-        run = await asyncio.to_thread(retrain_from_floor, settings, JOB, shadow=500, min_live_rows=1000)
+        start = REFERENCE_TIME + timedelta(days=30 * attempt)
+        await store_live(registry.db, others(generate_history(3, 1500, seed=41 + attempt, start=start),
+                                             f"T{attempt}-"))
+        run = await asyncio.to_thread(retrain_from_floor, settings, JOB, since=start, shadow=500,
+                                      min_live_rows=1000)
         assert run.trained is not None and run.decision is not None
         version = run.trained.row.version
         if run.decision.promote:  # its own baselines passed
