@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     enters the model's context when no CRM event sent one; 0.6 kept 82 % of held-out lines (60 of 205 with no
     cue, which stay unknown) at 94 % accuracy. ``assist models train`` trains at this threshold
     (``TrainConfig.temperament_threshold``)."""
+    temperament_memory: bool = True
+    """Remember each contact's detected temperament on its interaction, for the customer's next contacts on any
+    channel, when the customer consented to profiling (``assist.customers.temperament``). ``assist models
+    train`` trains with the same memory (``TrainConfig.temperament_memory``); turning it off without retraining
+    serves the model fewer known temperaments than it learned on."""
 
     exploration: dict[str, ExplorationSetting] = Field(default_factory=dict)
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.

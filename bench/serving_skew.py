@@ -1,7 +1,8 @@
 """What training on logged contexts the service never sees costs, and what each CRM field is worth (issue 19).
 A measurement, not a test.
 
-Run: ``.venv/bin/python bench/serving_skew.py [--world 7] [--rows 200000] [--fresh 100000] [--thresholds 0.6]``.
+Run: ``.venv/bin/python bench/serving_skew.py [--world 7] [--rows 200000] [--fresh 100000] [--thresholds 0.6]
+[--fields ...] [--per-contact] [--all-consent] [--warm-days 30]``.
 Trains on
 ``--rows`` of history of ``--world`` and scores ``--fresh`` journeys of the same world that no model saw
 (another random stream), judged by the world's truth:
@@ -12,9 +13,20 @@ Trains on
                  default was before issue 19's detection), scored so;
   + temperament from words: as served with the temperament detected from the customer's words at each
                  ``--thresholds`` value (the first is the default, 0.6): training and scoring draw it from the
-                 classifier's held-out confusion matrix (``models.context.detected_temperament``), never the truth;
+                 classifier's held-out confusion matrix (``models.context.detected_temperament``), never the truth,
+                 and remember it across a customer's contacts as the service does (only with the customer's
+                 profiling consent: ``models.context.remembered_temperament``); with ``--per-contact`` the
+                 same without memory (each contact's own words), and with ``--all-consent`` in a center whose
+                 customers all consented to profiling (that also shows segment, lifetime value and churn risk
+                 for everyone);
   + CRM <field>: as served (no detection), with a center whose CRM sends that field on every contact
                  (``--fields``).
+
+``--warm-days`` scores only the fresh contacts that start that many days or more into the fresh period (the
+earlier ones still happen, and are remembered): a service that has been running, not one whose memory starts
+empty on the first scored day. "vs full context" is the guarded value's paired difference from the
+full-context model's on the same contacts, with a 95 % interval clustered by customer (a customer's contacts
+share their temperament and, with memory, its detection).
 
 Prints a Markdown table for docs/models.md.
 """
@@ -28,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -49,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="temperament detection thresholds to train and score at (comma-separated; empty: none)")
     parser.add_argument("--fields", default=",".join(f for f in CRM_FIELDS),
                         help="CRM fields to try one at a time (comma-separated; empty for none)")
+    parser.add_argument("--warm-days", type=float, default=0.0,
+                        help="score only fresh contacts starting at least this many days into the fresh period")
+    parser.add_argument("--per-contact", action="store_true",
+                        help="also train and score with temperament from each contact's own words, not remembered")
+    parser.add_argument("--all-consent", action="store_true",
+                        help="also train and score as served in a center whose customers all consented to profiling")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -56,22 +75,36 @@ def main(argv: list[str] | None = None) -> int:
     fresh = generate_history(args.world, args.fresh, seed=args.world * 1_001)
     truth = action_values(fresh)
     column = {a: i for i, a in enumerate(ACTIONS)}
+    since = fresh["started_at"] - fresh["started_at"].min()
+    scored = (since >= pd.Timedelta(days=args.warm_days)).to_numpy()
     rows = np.arange(len(fresh))
-    oracle = float(truth.max(axis=1).mean())
+    customer = pd.factorize(fresh["customer_id"])[0][scored]
+    oracle = float(truth[scored].max(axis=1).mean())
 
-    def value(actions: np.ndarray) -> float:
-        return float(truth[rows, [column[str(a)] for a in actions]].mean())
+    def values(actions: np.ndarray) -> np.ndarray:
+        return truth[rows, [column[str(a)] for a in actions]][scored]
 
-    lines = [f"World {args.world}: trained on {args.rows:,} rows, scored on {args.fresh:,} fresh journeys "
+    def paired(actions: np.ndarray, reference: np.ndarray) -> str:
+        """Mean difference of the truth's value on the scored contacts, with a 95 % interval over customers."""
+        diff = values(actions) - values(reference)
+        sums, counts = np.bincount(customer, diff), np.bincount(customer).astype(np.float64)
+        mean = sums.sum() / counts.sum()
+        clusters = int((counts > 0).sum())
+        var = ((sums - mean * counts) ** 2).sum() / counts.sum() ** 2 * clusters / max(clusters - 1, 1)
+        return f"{mean:+.4f} ± {1.96 * np.sqrt(var):.4f}"
+
+    warm = f", of which the {int(scored.sum()):,} from day {args.warm_days:g} on" if args.warm_days else ""
+    lines = [f"World {args.world}: trained on {args.rows:,} rows, scored on {args.fresh:,} fresh journeys{warm} "
              f"(oracle {oracle:.4f}).", "",
              "| model (trained on) | scored on | learned | learned + guardrails | regret (guarded) "
-             "| suggestions changed |", "|---|---|---:|---:|---:|---:|"]
+             "| vs full context (95% paired) | suggestions changed |", "|---|---|---:|---:|---:|---:|---:|"]
 
-    def row(label: str, scored: str, scorer: Scorer, contexts, reference: np.ndarray | None = None) -> np.ndarray:
+    def row(label: str, scored_on: str, scorer: Scorer, contexts, reference: np.ndarray | None = None) -> np.ndarray:
         raw, guarded = scorer.choose(contexts, guarded=False), scorer.choose(contexts)
-        changed = "" if reference is None else f"{(guarded != reference).mean():.1%}"
-        lines.append(f"| {label} | {scored} | {value(raw):.4f} | {value(guarded):.4f} | {oracle - value(guarded):.4f} "
-                     f"| {changed} |")
+        changed = "" if reference is None else f"{(guarded != reference)[scored].mean():.1%}"
+        versus = "" if reference is None else paired(guarded, reference)
+        lines.append(f"| {label} | {scored_on} | {values(raw).mean():.4f} | {values(guarded).mean():.4f} "
+                     f"| {oracle - values(guarded).mean():.4f} | {versus} | {changed} |")
         return guarded
 
     full, _ = train(history, TrainConfig(context="full"))
@@ -84,8 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     for threshold in (float(t) for t in filter(None, args.thresholds.split(","))):
         models, _ = train(history, TrainConfig(temperament_threshold=threshold))
         default = " (the default)" if threshold == TrainConfig().temperament_threshold else ""
-        row(f"as served + temperament from words at {threshold:g}{default}", "as served", Scorer(models),
+        row(f"as served + temperament from words at {threshold:g}{default}, remembered", "as served",
+            Scorer(models), models.as_served(fresh), logged)
+    if args.per_contact:
+        models, _ = train(history, TrainConfig(temperament_memory=False))
+        row("as served + temperament from each contact's own words (not remembered)", "as served", Scorer(models),
             models.as_served(fresh), logged)
+    if args.all_consent:
+        consenting = history.assign(consent_profiling=True)
+        models, _ = train(consenting, TrainConfig())
+        row("as served + temperament remembered, all customers consent to profiling", "as served", Scorer(models),
+            models.as_served(fresh.assign(consent_profiling=True)), logged)
     for field in filter(None, args.fields.split(",")):
         models, _ = train(history, TrainConfig(crm_fields=(field,), temperament_threshold=None))
         row(f"as served + CRM {field}", "as served", Scorer(models), served_history(fresh, (field,), None), logged)

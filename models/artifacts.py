@@ -95,9 +95,10 @@ def load_version(path: str | Path) -> TrainedModels:
         resolve = lgb.Booster(model_file=str(path / "resolve.txt"))
         cal = json.loads((path / "calibrator.json").read_text())
         baseline = LinearBaseline.from_json(json.loads((path / "baseline.json").read_text()))
-        # A version saved before training went through the served context was trained on full contexts, and one
-        # saved before temperament detection never saw a temperament.
-        config = TrainConfig(**{"context": "full", "temperament_threshold": None, **metadata.get("config", {})})
+        # A version saved before training went through the served context was trained on full contexts, one
+        # saved before temperament detection never saw a temperament, one saved before memory never remembered.
+        config = TrainConfig(**{"context": "full", "temperament_threshold": None, "temperament_memory": False,
+                                **metadata.get("config", {})})
     except (OSError, ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
         raise ArtifactError(f"cannot load {path.name}: {exc}") from exc
     for action, booster in values.items():

@@ -28,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from models.features import CATEGORICAL, CONTEXT_COLUMNS
-from models.language.temperament import DEFAULT_THRESHOLD, draw_detected
+from models.language.temperament import DEFAULT_THRESHOLD, UNKNOWN, draw_detected
+from models.language.temperament_memory import Detection, remembered
 
-__all__ = ["CRM_FIELDS", "PROFILING_FIELDS", "detected_temperament", "served_context", "served_history"]
+__all__ = ["CRM_FIELDS", "PROFILING_FIELDS", "detected_temperament", "remembered_temperament", "served_context",
+           "served_history"]
 
 CRM_FIELDS: tuple[str, ...] = ("plan", "temperament", "prior_contacts_30d", "order_value", "wait_seconds",
                                "open_complaint")
@@ -141,15 +143,57 @@ def detected_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
     return pd.Series(detected, dtype="string")
 
 
+def _seconds(times: pd.Series) -> np.ndarray:
+    """Epoch seconds of a timestamp column (naive ones read as UTC)."""
+    stamps = pd.to_datetime(times, utc=True)
+    return np.asarray((stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds(), dtype=np.float64)
+
+
+def remembered_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
+    """Each row's temperament as the service serves it with memory across contacts: ``remembered``
+    (``models.language.temperament_memory``, the rule the service applies) of this contact's detection
+    (``detected_temperament``) and, for a customer who consented to profiling, those of the customer's
+    contacts that ended before this one started, on any channel and journey (what
+    ``assist.customers.temperament`` reads from the interaction records). Without ``customer_id``,
+    ``started_at`` and ``ended_at``, or without consent, a row gets its own detection alone; a row the service
+    logged itself keeps the temperament it served."""
+    detected = detected_temperament(history, threshold)
+    if not {"customer_id", "started_at", "ended_at"} <= set(history.columns):
+        return detected
+    labels = detected.to_numpy(dtype=object)
+    started, ended = _seconds(history["started_at"]), _seconds(history["ended_at"])
+    remembers = np.ones(len(history), dtype=bool)
+    if "consent_profiling" in history.columns:  # a copy: ``&=`` below must not write into the caller's frame
+        remembers = history["consent_profiling"].astype("boolean").fillna(False).to_numpy(dtype=bool, copy=True)
+    if "logging_policy" in history.columns:
+        remembers &= ~history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False) \
+            .to_numpy(dtype=bool)
+    out = labels.copy()
+    customers = history["customer_id"].astype("string").reset_index(drop=True)[remembers]
+    for positions in customers.groupby(customers, sort=False).indices.values():
+        rows = np.flatnonzero(remembers)[positions]
+        shown = rows[labels[rows] != UNKNOWN]
+        if len(rows) == 1 or len(shown) == 0:
+            continue
+        for r in rows:
+            earlier = [Detection(str(labels[e]), float(ended[e])) for e in shown if e != r and ended[e] <= started[r]]
+            current = Detection(str(labels[r]), float(started[r])) if labels[r] != UNKNOWN else None
+            found = remembered(earlier, current, float(started[r]))
+            out[r] = found.temperament if found is not None else UNKNOWN
+    return pd.Series(out, dtype="string")
+
+
 def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
-                   temperament_threshold: float | None = DEFAULT_THRESHOLD) -> pd.DataFrame:
+                   temperament_threshold: float | None = DEFAULT_THRESHOLD, temperament_memory: bool = True
+                   ) -> pd.DataFrame:
     """``history`` as the live service would see each contact: the context columns through ``served_context``
     with the ``CRM_FIELDS`` the center's CRM does not send (all but ``crm_fields``) hidden, and the
     ``PROFILING_FIELDS`` of customers who did not consent to profiling hidden.
 
     Temperament, unless the CRM sends it, is the one detected from the customer's words at the serving
-    threshold ``temperament_threshold`` (``detected_temperament``); None: no detection, unknown as the other
-    CRM fields (a service that does not read temperament from words).
+    threshold ``temperament_threshold`` (``detected_temperament``), remembered across a consenting customer's
+    contacts unless ``temperament_memory`` is false (``remembered_temperament``); None: no detection, unknown
+    as the other CRM fields (a service that does not read temperament from words).
 
     Other columns (action, propensity, outcomes, times) are kept as they are. Raises ValueError for a
     ``crm_fields`` entry outside ``CRM_FIELDS``.
@@ -160,7 +204,8 @@ def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
     known = {c: history[c] for c in CONTEXT_COLUMNS if c in history.columns
              and (c not in CRM_FIELDS or c in supplied)}
     if "temperament" not in supplied and temperament_threshold is not None and "temperament" in history.columns:
-        known["temperament"] = detected_temperament(history, temperament_threshold)
+        known["temperament"] = (remembered_temperament(history, temperament_threshold) if temperament_memory
+                                else detected_temperament(history, temperament_threshold))
     if "consent_profiling" in history.columns:
         profiled = history["consent_profiling"].astype("boolean").fillna(False).astype(bool)
         known.update({c: known[c].where(profiled) for c in PROFILING_FIELDS if c in known})

@@ -69,6 +69,9 @@ class TrainConfig:
     words (``ASSIST_TEMPERAMENT_THRESHOLD``); training sees each row's temperament as detected at it, drawn
     from the classifier's held-out confusion (``models.context.detected_temperament``). None: no detection,
     temperament unknown (a service that does not read it)."""
+    temperament_memory: bool = True
+    """The detected temperament is remembered across a consenting customer's contacts, as the service does
+    (``ASSIST_TEMPERAMENT_MEMORY``; ``models.context.remembered_temperament``). False: each contact's own words."""
 
     def __post_init__(self) -> None:
         if self.context not in ("served", "full"):
@@ -118,7 +121,8 @@ class TrainedModels:
     def as_served(self, history: pd.DataFrame) -> pd.DataFrame:
         """``history`` as the live service sees each contact (what it would not know is unknown): the input
         every evaluation of what agents get must use, whatever context the model was trained on."""
-        return served_history(history, self.config.crm_fields, self.config.temperament_threshold)
+        return served_history(history, self.config.crm_fields, self.config.temperament_threshold,
+                              self.config.temperament_memory)
 
     def confidence(self, X: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Calibrated P(resolved | context, action) for row i taking ``actions[i]``."""
@@ -192,7 +196,8 @@ def train(history: pd.DataFrame, config: TrainConfig | None = None, catalog: Cat
     split = split or time_split(history, config.calibration_share, config.test_share)
 
     def seen(frame: pd.DataFrame) -> pd.DataFrame:
-        return (served_history(frame, config.crm_fields, config.temperament_threshold) if config.context == "served"
+        return (served_history(frame, config.crm_fields, config.temperament_threshold, config.temperament_memory)
+                if config.context == "served"
                 else frame)
 
     train_rows = seen(split.train)

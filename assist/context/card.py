@@ -15,6 +15,7 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.customers.schemas import CustomerView
 from assist.customers.service import PROFILE_FIELDS, customer_view, has_consent
+from assist.customers.temperament import HeardTemperament
 from assist.identity import Identity, IdentityStatus, MaskedCandidate
 from assist.journeys.state import JourneyState
 from assist.stores.tables import Customer, Interaction, Journey
@@ -43,6 +44,10 @@ class JourneySummary(BaseModel):
     collected: dict[str, Any]
     handled_by: list[dict[str, Any]]
     transcript_tail: list[dict[str, Any]] = Field(default_factory=list)
+    temperament: HeardTemperament | None = None
+    """How the customer sounds, detected from their words on this journey and, with their profiling consent,
+    on earlier contacts: a guess with its confidence, never a fact of the record; None when a CRM sent one or
+    nothing showed any (the ``journey`` message's ``temperament``)."""
 
 
 class ContextCard(BaseModel):
@@ -57,18 +62,20 @@ class ContextCard(BaseModel):
     other_open_journeys: list[JourneySummary] = Field(default_factory=list)
 
 
-def summarise_journey(state: JourneyState, tail: int = 20) -> JourneySummary:
+def summarise_journey(state: JourneyState, tail: int = 20, temperament: HeardTemperament | None = None
+                      ) -> JourneySummary:
     return JourneySummary(id=state.id, reason=state.reason, status=state.status, channels=state.channels,
                           steps_done=state.steps_done, pending=state.pending, collected=state.collected,
                           handled_by=[h.model_dump() for h in state.handled_by],
-                          transcript_tail=[t.model_dump() for t in state.transcript[-tail:]])
+                          transcript_tail=[t.model_dump() for t in state.transcript[-tail:]], temperament=temperament)
 
 
 async def build_context_card(session: AsyncSession, principal: Principal, *, session_id: str, channel: str,
                              reason: str, identity: Identity, journey: JourneyState | None, practice: bool,
                              history_limit: int, request_id: str | None = None,
                              choices: Sequence[MaskedCandidate] = (),
-                             dispositions: Mapping[str, str] | None = None) -> ContextCard:
+                             dispositions: Mapping[str, str] | None = None,
+                             temperament: HeardTemperament | None = None) -> ContextCard:
     """The card for ``principal``; the customer's data appears only for a resolved identity (an ambiguous one
     shows its candidates masked, as ``identity.choices``).
 
@@ -78,7 +85,7 @@ async def build_context_card(session: AsyncSession, principal: Principal, *, ses
                        identity={"status": identity.status.value, "matched_on": identity.matched_on,
                                  "linked": identity.linked, "candidates": len(identity.candidates),
                                  "choices": [c.model_dump() for c in choices]},
-                       current_journey=summarise_journey(journey) if journey else None)
+                       current_journey=summarise_journey(journey, temperament=temperament) if journey else None)
     if identity.status is not IdentityStatus.RESOLVED or identity.customer_id is None:
         return card
     customer = await session.get(Customer, identity.customer_id)

@@ -41,7 +41,8 @@ def _config(args: argparse.Namespace) -> Any:
 
     detect = not getattr(args, "no_temperament_detection", False)
     return TrainConfig(n_estimators=args.trees, seed=args.seed, crm_fields=tuple(args.crm_fields),
-                       temperament_threshold=Settings().temperament_threshold if detect else None)
+                       temperament_threshold=Settings().temperament_threshold if detect else None,
+                       temperament_memory=Settings().temperament_memory)
 
 
 def _bar(desc: str, total: int) -> Any:

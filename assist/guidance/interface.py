@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 from assist.customers.schemas import CustomerView
 from assist.ids import new_id
 from assist.journeys.state import JourneyState, Turn
+from models.language.temperament_memory import Detection
 
 
 class Reason(BaseModel):
@@ -85,6 +86,9 @@ class GuidanceInput(BaseModel):
     """Actions this agent was already prompted with on this contact: not suggested again."""
     queue: str | None = None
     """The routing queue the contact came through (the offer's reason): exploration is set per queue."""
+    remembered: tuple[Detection, ...] = ()
+    """The customer's earlier contacts' temperament reads (``assist.customers.temperament``; empty without
+    profiling consent): the served temperament combines them with this contact's words."""
 
 
 class GuidanceProvider(Protocol):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assist.customers.schemas import CustomerView
+from assist.customers.temperament import HeardTemperament, heard_temperament
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
 from assist.journeys.state import JourneyState
 from assist.settings import Settings
@@ -33,11 +34,12 @@ from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
 from models.knowledge.base import DEFAULT_ARTICLES
 from models.language.temperament import Temperament, TemperamentDetector
+from models.language.temperament_memory import Detection
 from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "TEMPERAMENT_TURNS", "ModelGuidance", "journey_context",
+__all__ = ["ABSTAINED_NOTE", "ANY_QUEUE", "TEMPERAMENT_TURNS", "ModelGuidance", "journey_context", "journey_heard",
            "journey_temperament", "loggable", "temperament_detector", "warm_up_temperament"]
 
 STEP_ACTIONS = {"identity_verified": "verify_identity", "knowledge_article_sent": "send_knowledge_article"}
@@ -79,6 +81,17 @@ def journey_temperament(journey: JourneyState, detector: TemperamentDetector | N
     return (detector or temperament_detector()).detect(said, wait=False) if said else None
 
 
+def journey_heard(journey: JourneyState, earlier: Sequence[Detection] = (),
+                  detector: TemperamentDetector | None = None) -> HeardTemperament | None:
+    """The temperament the panel shows and guidance serves (when ``served``): the customer's words so far
+    (``journey_temperament``) with their ``earlier`` contacts' reads (``assist.customers.temperament``); None
+    when a CRM event sent one (the card's collected facts show that: it wins) or nothing showed any."""
+    if journey.collected.get("temperament") is not None:
+        return None
+    detector = detector or temperament_detector()
+    return heard_temperament(journey_temperament(journey, detector), earlier, detector.threshold)
+
+
 def _customer_facts(customer: CustomerView | None) -> dict[str, Any]:
     """What the customer record shows this agent; a field withheld from the role (or no record) is unknown."""
     if customer is None:
@@ -101,9 +114,10 @@ def journey_context(given: GuidanceInput, temperament: TemperamentDetector | Non
     resolved one customer), which the identity-first guardrail reads.
 
     Temperament without a CRM value is read from the customer's words (``journey_temperament`` with
-    ``temperament``, by default the process's detector) and served only at or above its threshold, else
-    unknown: training as served draws it from the same detector's measured confusion
-    (``models.context.detected_temperament``). A CRM value always wins.
+    ``temperament``, by default the process's detector), served at or above its threshold, and combined with
+    what the customer's earlier contacts showed (``given.remembered``, ``journey_heard``); else unknown.
+    Training as served draws it from the same detector's measured confusion and remembers it by the same rule
+    (``models.context.remembered_temperament``). A CRM value always wins.
     """
     journey, collected = given.journey, given.journey.collected
     customer_turns = [t for t in journey.transcript if t.speaker == "customer"]
@@ -112,11 +126,9 @@ def journey_context(given: GuidanceInput, temperament: TemperamentDetector | Non
     previous = next((STEP_ACTIONS.get(s, s) for s in reversed(journey.steps_done) if STEP_ACTIONS.get(s, s) in ACTIONS),
                     None)
     steps = set(journey.steps_done)
-    detector = temperament or temperament_detector()
-    heard = None if collected.get("temperament") is not None else detector.confident(
-        journey_temperament(journey, detector))
+    heard = journey_heard(journey, given.remembered, temperament)
     known: dict[str, Any] = {
-        "temperament": heard,
+        "temperament": heard.temperament if heard is not None and heard.served else None,
         **{field: collected[field] for field in CRM_FIELDS if collected.get(field) is not None},
         "caller_identified": given.customer is not None,
         "reason": journey.reason, "channel": given.channel, "previous_action": previous,

@@ -69,6 +69,7 @@ async def erase_customer(session: AsyncSession, principal: Principal, customer_i
     interactions = (await session.exec(select(Interaction).where(Interaction.customer_id == customer_id))).all()
     for interaction in interactions:
         interaction.summary = ""
+        interaction.temperament, interaction.temperament_confidence = None, None  # a trait inferred of them
         session.add(interaction)
     journeys = (await session.exec(select(Journey).where(Journey.customer_id == customer_id))).all()
     for journey in journeys:

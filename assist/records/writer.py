@@ -199,7 +199,9 @@ class RecordWriter:
                     {**i, "started_at": _when(i["started_at"]), "ended_at": _when(i["ended_at"]),
                      "summary": "" if i["customer_id"] in erased else i["summary"],
                      "disposition": i.get("disposition"), "experiment_id": i.get("experiment_id"),
-                     "arm": i.get("arm")}
+                     "arm": i.get("arm"),
+                     **{k: None if i["customer_id"] in erased else i.get(k)
+                        for k in ("temperament", "temperament_confidence")}}
                     for i in interactions])
             for entry, shown_at in feedback:
                 await _insert_feedback(connection, entry, shown_at)

@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assist.customers.temperament import HeardTemperament
 from assist.guidance.interface import ChecklistItem
-from assist.guidance.model import journey_temperament, temperament_detector
+from assist.guidance.model import journey_heard
 from assist.journeys.state import DetectedIntent, JourneyState
 from assist.sessions.state import SessionState
 from assist.stream.protocol import Envelope
@@ -28,26 +29,6 @@ JourneyMark = tuple[Any, ...]
 """What the journey card shows, cheap to take and compare before and after an event."""
 TREND_TURNS = 5
 """Customer turns in the sentiment trend: enough to see a call turning, few enough to read at a glance."""
-
-
-class HeardTemperament(BaseModel):
-    """How the customer sounds (calm, anxious, angry, analytical), guessed from their words: a guess the panel
-    marks as one. ``served``: confident enough (``ASSIST_TEMPERAMENT_THRESHOLD``) for guidance to use it."""
-
-    temperament: str
-    confidence: float
-    served: bool
-
-
-def _heard(journey: JourneyState) -> HeardTemperament | None:
-    """The words' temperament, unless a CRM event sent one (the card's collected facts show that)."""
-    if journey.collected.get("temperament") is not None:
-        return None
-    found = journey_temperament(journey)
-    if found is None:
-        return None
-    served = found.confidence >= temperament_detector().threshold
-    return HeardTemperament(temperament=found.temperament, confidence=found.confidence, served=served)
 
 
 class JourneyUpdate(BaseModel):
@@ -71,7 +52,8 @@ class JourneyUpdate(BaseModel):
     intent: DetectedIntent | None = None
     """For a contact that arrived without a reason: the intent read from the customer's first words."""
     temperament: HeardTemperament | None = None
-    """Without a CRM temperament: the one the customer's words suggest (a guess, with its confidence)."""
+    """Without a CRM temperament: the one the customer's words on this and earlier contacts suggest (a guess,
+    with its confidence and how many earlier contacts it comes from)."""
 
 
 def journey_mark(journey: JourneyState) -> JourneyMark:
@@ -111,5 +93,6 @@ def journey_update(session: SessionState, journey: JourneyState,
         channels=list(journey.channels), steps_done=list(journey.steps_done), pending=list(journey.pending),
         collected=dict(journey.collected), handled_by=[h.model_dump() for h in journey.handled_by],
         checklist=checklist if checklist else _checklist(journey), reason=journey.reason,
-        sentiment_trend=journey.sentiment_trend(TREND_TURNS), intent=journey.intent, temperament=_heard(journey))
+        sentiment_trend=journey.sentiment_trend(TREND_TURNS), intent=journey.intent,
+        temperament=journey_heard(journey, session.temperament_reads))
     return Envelope(type="journey", data=update.model_dump(mode="json"))

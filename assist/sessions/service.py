@@ -19,8 +19,10 @@ from assist.audit import record_access
 from assist.auth.principal import Principal
 from assist.context.card import build_context_card
 from assist.customers.service import customer_view
+from assist.customers.temperament import contact_read, recorded_reads, remembers
 from assist.errors import Conflict, Forbidden, NotFound, as_store_unavailable
 from assist.guidance.interface import GuidanceInput, GuidanceProvider, Prompt
+from assist.guidance.model import journey_heard, journey_temperament, temperament_detector
 from assist.identity import Identity, IdentityStatus, masked_candidates, resolve_identity
 from assist.journeys.state import Handler, JourneyState
 from assist.journeys.store import JourneyStore, LiveRead
@@ -161,6 +163,8 @@ class SessionService:
             if state.customer_id:
                 customer = await s.get(Customer, state.customer_id)
                 state.customer = customer_view(customer, principal.role) if customer else None
+                if customer is not None and remembers(self.settings, customer.consent, state.practice):
+                    state.temperament_reads = await recorded_reads(s, customer.id)
         journey_id = await self._journey_for(state)
         if self.arms is not None:
             async with self.db.session() as s:
@@ -217,7 +221,8 @@ class SessionService:
             card = await build_context_card(s, principal, session_id=state.id, channel=state.channel,
                                             reason=state.reason, identity=identity, journey=journey,
                                             practice=state.practice, history_limit=self.settings.history_limit,
-                                            choices=choices, dispositions=self.settings.dispositions)
+                                            choices=choices, dispositions=self.settings.dispositions,
+                                            temperament=journey_heard(journey, state.temperament_reads))
         context = card.model_dump(mode="json")
         if state.handoff_from:
             context["handoff"] = HandoffContext(from_agent=state.handoff_from,
@@ -253,7 +258,7 @@ class SessionService:
         prompts = provider.evaluate(GuidanceInput(
             journey=journey, customer=state.customer, channel=state.channel, agent_role=state.agent_role,
             refund_limit=state.refund_limit, latest=latest, already_shown=journey.shown_in(state.id),
-            queue=state.reason))
+            queue=state.reason, remembered=tuple(state.temperament_reads)))
         journey.record_shown(state.id, [p.action for p in prompts])
         return prompts
 
@@ -283,7 +288,7 @@ class SessionService:
             j.transfer_note = data.note
 
         journey = await self._change_journey(state, hand_over)
-        await self._record_interaction(state, "transferred", None, data.note,
+        await self._record_interaction(state, journey, "transferred", None, data.note,
                                        journey.reason if journey else state.reason)
         state.status = "handed_off"
         await self.sessions.put(state)
@@ -324,7 +329,7 @@ class SessionService:
         journey = await self._change_journey(state, finish)
         draft = await self.wrapup.draft(state, journey, data.outcome)
         summary = data.summary.strip() or draft.text
-        await self._record_interaction(state, data.outcome, data.csat, summary,
+        await self._record_interaction(state, journey, data.outcome, data.csat, summary,
                                        journey.reason if journey else state.reason, chosen.code if chosen else None)
         await self._follow_up(state, data.csat, data.outcome, chosen.code if chosen else None, summary)
         state.status, state.wrapup = "closed", self.wrapup.start_state(draft, chosen, summary)
@@ -373,18 +378,25 @@ class SessionService:
             await self._journal("journey", {"state": journey.model_dump_json(), "at": time.time()})
         return journey
 
-    async def _record_interaction(self, state: SessionState, outcome: str, csat: int | None, summary: str,
-                                  intent: str, disposition: str | None = None) -> None:
+    async def _record_interaction(self, state: SessionState, journey: JourneyState | None, outcome: str,
+                                  csat: int | None, summary: str, intent: str, disposition: str | None = None) -> None:
         """The interaction row; journaled when the database is down (the journal's writer inserts it later).
-        ``intent``: the journey's reason, which the customer's words may have named on a ``general`` contact."""
+        ``intent``: the journey's reason, which the customer's words may have named on a ``general`` contact.
+        With the customer's profiling consent it keeps the temperament the journey's words showed, for the
+        customer's next contacts (``assist.customers.temperament``)."""
         if state.customer_id is None:
             return
         started, ended = state.opened_at or state.offered_at, time.time()
+        consent = state.customer.consent if state.customer is not None else None
+        read = (contact_read(journey_temperament(journey), temperament_detector().threshold, ended)
+                if journey is not None and remembers(self.settings, consent, state.practice) else None)
         row: dict[str, Any] = {"id": f"I-{state.id}", "customer_id": state.customer_id, "journey_id": state.journey_id,
                "channel": state.channel, "agent_id": state.agent_id, "intent": intent, "outcome": outcome,
                "csat": csat, "summary": summary, "disposition": disposition, "practice": state.practice,
                "experiment_id": state.experiment.experiment_id if state.experiment else None,
-               "arm": state.experiment.arm if state.experiment else None}
+               "arm": state.experiment.arm if state.experiment else None,
+               "temperament": read.temperament if read else None,
+               "temperament_confidence": read.confidence if read else None}
         try:
             async with self.db.session() as s:
                 s.add(Interaction(**row, started_at=datetime.fromtimestamp(started, UTC),

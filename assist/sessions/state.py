@@ -15,6 +15,7 @@ from assist.identity import Identity
 from assist.ids import new_id
 from assist.stores.redis import KeySpace
 from assist.wrapup.schemas import WrapUpState
+from models.language.temperament_memory import Detection
 from routing.commands import Command, CommandSender
 
 SessionStatus = Literal["offered", "open", "declined", "expired", "closed", "handed_off"]
@@ -48,9 +49,12 @@ class SessionState(BaseModel):
     """Set at close: the draft summary, the after-contact work deadline, and the wrap-up once saved."""
     experiment: ServedArm | None = None
     """The experiment arm guiding this contact, drawn at accept (``assist.experiments.serving``)."""
+    temperament_reads: list[Detection] = Field(default_factory=list)
+    """The customer's earlier contacts' temperament reads, read at accept with their profiling consent
+    (``assist.customers.temperament``): guidance and the panel start from what those contacts' words showed."""
 
 
-SERVER_ONLY = frozenset({"candidates", "customer"})
+SERVER_ONLY = frozenset({"candidates", "customer", "temperament_reads"})
 """Fields a session's readers outside the service never get: candidate ids and the cached customer view."""
 
 

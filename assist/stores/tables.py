@@ -105,6 +105,11 @@ class Interaction(SQLModel, table=True):
     """The experiment this contact was served under (``assist.experiments``), None outside one (0007)."""
     arm: str | None = Field(default=None, max_length=64)
     """Its arm there: recorded per contact because a guidance-off hold-out leaves no prompt to carry it."""
+    temperament: str | None = Field(default=None, max_length=16)
+    """The temperament this contact's words showed (``models.language.temperament``), recorded only with the
+    customer's profiling consent: a detection, remembered for their next contacts (0013); None if none."""
+    temperament_confidence: float | None = None
+    """The detector's confidence in ``temperament``."""
 
 
 class Journey(SQLModel, table=True):

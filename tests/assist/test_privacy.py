@@ -89,3 +89,16 @@ async def test_erase_drops_the_live_journey_state_in_redis(client, app, db, auth
     await redis.client.set(key, "{}")
     await client.post("/v1/admin/customers/C1/erase", headers=auth("X1", "admin"))
     assert await redis.client.exists(key) == 0
+
+
+async def test_erase_forgets_the_temperament_recorded_on_the_customers_contacts(client, db, auth):
+    await add_customer(db, "C1")
+    async with db.session() as s:
+        for interaction in (await s.exec(select(Interaction))).all():
+            interaction.temperament, interaction.temperament_confidence = "angry", 0.9
+            s.add(interaction)
+    await client.post("/v1/admin/customers/C1/erase", headers=auth("X1", "admin"))
+    async with db.session() as s:
+        interactions = (await s.exec(select(Interaction))).all()
+    assert len(interactions) == 2
+    assert [(i.temperament, i.temperament_confidence) for i in interactions] == [(None, None), (None, None)]

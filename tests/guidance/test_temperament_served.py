@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 from assist.guidance.interface import GuidanceInput
-from assist.guidance.model import journey_context, journey_temperament, temperament_detector, warm_up_temperament
+from assist.guidance.model import (
+    journey_context,
+    journey_heard,
+    journey_temperament,
+    temperament_detector,
+    warm_up_temperament,
+)
 from assist.journeys.state import JourneyState, Turn
-from assist.sessions.journey_update import _heard
 from models.language.temperament import BUILT_IN, TemperamentDetector
+from models.language.temperament_memory import Detection
 
 
-def given(*customer_lines: str, collected: dict | None = None) -> GuidanceInput:
+def given(*customer_lines: str, collected: dict | None = None, remembered: tuple = ()) -> GuidanceInput:
     transcript = [Turn(channel="chat", speaker="customer", text=line) for line in customer_lines]
     journey = JourneyState(id="J1", customer_id=None, reason="billing_dispute", collected=collected or {},
                            transcript=transcript)
     return GuidanceInput(journey=journey, customer=None, channel="chat",
-                         latest=transcript[-1] if transcript else None)
+                         latest=transcript[-1] if transcript else None, remembered=remembered)
 
 
 def warm() -> TemperamentDetector:
@@ -55,10 +63,10 @@ def test_the_words_are_read_together_across_turns():
 
 def test_the_journey_card_shows_the_guess_with_its_confidence_unless_the_crm_said():
     warm()
-    heard = _heard(given("what if the refund never comes? I'm scared").journey)
+    heard = journey_heard(given("what if the refund never comes? I'm scared").journey)
     assert heard is not None and heard.temperament == "anxious" and heard.served
     assert heard.confidence >= temperament_detector().threshold
-    assert _heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None
+    assert journey_heard(given("I'm scared", collected={"temperament": "anxious"}).journey) is None
 
 
 def test_after_the_warm_up_the_first_words_get_a_guess_without_waiting_for_training(tmp_path):
@@ -74,4 +82,16 @@ def test_a_greeting_or_a_bare_fact_leaves_the_contexts_temperament_unknown():
     warm()
     for line in ("hello", "hi, I have a question", "good morning", "my order number is 12345"):
         assert journey_context(given(line))["temperament"] is None, line
-        assert _heard(given(line).journey) is None, line  # the card shows no guess either
+        assert journey_heard(given(line).journey) is None, line  # the card shows no guess either
+
+
+def test_an_earlier_contacts_read_enters_the_context_before_the_customer_says_anything():
+    warm()
+    earlier = (Detection("analytical", time.time() - 86_400, 0.9),)
+    assert journey_context(given(remembered=earlier))["temperament"] == "analytical"
+
+
+def test_the_crms_temperament_wins_over_the_remembered_one():
+    warm()
+    earlier = (Detection("angry", time.time() - 86_400, 0.9),)
+    assert journey_context(given(collected={"temperament": "calm"}, remembered=earlier))["temperament"] == "calm"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,12 @@ def test_an_existing_version_is_never_overwritten(tmp_path):
     saved_model(tmp_path)
     with pytest.raises(FileExistsError):
         saved_model(tmp_path)
+
+
+def test_a_version_saved_before_temperament_memory_is_served_without_it(tmp_path):
+    path = saved_model(tmp_path)
+    meta = json.loads((path / "metadata.json").read_text())
+    assert load_version(path).config.temperament_memory  # trained with memory, as the service remembers
+    meta["config"].pop("temperament_memory")
+    (path / "metadata.json").write_text(json.dumps(meta))
+    assert not load_version(path).config.temperament_memory

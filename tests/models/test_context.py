@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from models.context import CRM_FIELDS, PROFILING_FIELDS, detected_temperament, served_context, served_history
+from models.context import CRM_FIELDS, PROFILING_FIELDS, remembered_temperament, served_context, served_history
 from models.features import CONTEXT_COLUMNS, FEATURES, context_row, feature_matrix
 from models.language.temperament import DEFAULT_THRESHOLD, UNKNOWN
 from models.training import train
@@ -30,7 +30,7 @@ def facts_the_service_has(frame, i: int, heard: str | None = None) -> dict:
 def test_a_live_contact_and_the_same_history_row_pass_through_one_adapter_to_the_same_features():
     frame = small_history().head(200)
     batch = feature_matrix(served_history(frame))
-    heard = detected_temperament(frame, DEFAULT_THRESHOLD)
+    heard = remembered_temperament(frame, DEFAULT_THRESHOLD)
     for i in range(len(frame)):
         facts = facts_the_service_has(frame, i, None if heard[i] == UNKNOWN else heard[i])
         np.testing.assert_array_equal(feature_matrix(served_context(facts))[0], batch[i])

@@ -135,9 +135,9 @@ def test_the_detection_matrix_gives_every_confusion_a_chance_and_serves_the_trut
         assert all(matrix[truth][truth] > matrix[truth][other] for other in TEMPERAMENTS if other != truth)
 
 
-def test_history_is_served_with_the_temperament_detection_would_give_drawn_at_its_measured_rates():
+def test_each_contact_is_detected_as_detection_would_at_its_measured_rates():
     frame = small_history()
-    served = served_history(frame)["temperament"].fillna(UNKNOWN)
+    served = detected_temperament(frame, DEFAULT_THRESHOLD)  # before memory across contacts
     matrix = detection_matrix(DEFAULT_THRESHOLD)
     for truth in TEMPERAMENTS:
         rows = (frame["temperament"] == truth).to_numpy()

@@ -1,8 +1,8 @@
 // Live indicators on the journey card: how the customer sounds over their last turns (the `journey` message's
 // `sentiment_trend`), and, for a contact that arrived without a reason, what their words say it is about
 // (`intent`, with its confidence), and how they sound when no CRM event said (`temperament`: calm, anxious, angry
-// or analytical, a guess from their words with its confidence). One compact line each; the numbers are in the
-// accessible names.
+// or analytical, a guess from their words with its confidence, and how many earlier contacts' words it draws
+// on). One compact line each; the numbers are in the accessible names.
 
 import { h, percent, sentence } from "./dom.js";
 
@@ -49,12 +49,17 @@ function intentIndicator(intent) {
 
 function temperamentIndicator(t) {
   const text = `${sentence(t.temperament)} · ${percent(t.confidence)}`;
-  return h("div", { class: "indicator", "data-testid": "temperament", "data-served": String(t.served) },
+  const earlier = t.earlier_contacts ?? 0;
+  const contacts = earlier === 1 ? "an earlier contact" : `${earlier} earlier contacts`;
+  const from = earlier ? `Read from the customer's words on ${contacts} and this one (${percent(t.share ?? 1)} agree)`
+                       : "Read from the customer's words";
+  return h("div", { class: "indicator", "data-testid": "temperament", "data-served": String(t.served),
+                    "data-earlier": String(earlier) },
     h("span", { class: "indicator-label", text: "Sounds" }),
     h("span", { class: "temperament-text", text }),
-    h("span", { class: "intent-state guess", text: "guess",
-                title: t.served ? "Read from the customer's words; confident enough for guidance to use it"
-                                : "Read from the customer's words; not confident enough for guidance to use it" }));
+    h("span", { class: "intent-state guess", text: earlier ? `guess · ${earlier} earlier` : "guess",
+                title: t.served ? `${from}; confident enough for guidance to use it`
+                                : `${from}; not confident enough for guidance to use it` }));
 }
 
 /** The indicators for journey `j` (the last `journey` message's fields), or null when there is nothing yet. */
