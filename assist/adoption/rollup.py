@@ -1,7 +1,7 @@
 """A daily roll-up of settled prompts, so the dashboard reads a year without scanning a year of prompts.
 
-``adoption_day`` holds the funnel's sums per (day, agent, action, live/practice) for the days before a
-watermark, ``adoption_team_day`` the same per team (what views without an agent read); reports add them to
+``adoption_day`` holds the funnel's sums per (day, agent, action, queue, channel, live/practice) for the days
+before a watermark, ``adoption_team_day`` the same per team (what views without an agent read); reports add them to
 a raw GROUP BY over what is newer (and over partial days at a range's edges), so the answer is the same as
 a scan of every prompt, as the tests check.
 
@@ -85,6 +85,9 @@ class AdoptionDay(FunnelSums, table=True):
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
     team: str = Field(index=True, max_length=64)
+    queue: str = Field(primary_key=True, max_length=64)
+    """The prompts' routing queue, ``unknown`` for prompts recorded without one (before 0012)."""
+    channel: str = Field(primary_key=True, max_length=16)
 
 
 class AdoptionTeamDay(FunnelSums, table=True):
@@ -96,6 +99,8 @@ class AdoptionTeamDay(FunnelSums, table=True):
     team: str = Field(primary_key=True, max_length=64)
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
+    queue: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=16)
 
 
 class DismissalDay(SQLModel, table=True):
@@ -216,19 +221,20 @@ def _roll_insert(scope: Scope, now: datetime) -> Any:
     facts = prompt_facts(scope, now, ignore_after_seconds=1.0)  # every prompt of a rolled day is settled
     prompt = PromptRecord.__table__  # type: ignore[attr-defined]
     day = day_start(prompt.c.shown_at)
-    chosen: Any = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
-                          func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
-    columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
+    keys = (day, prompt.c.agent_id, prompt.c.action, facts.queue, facts.channel)
+    chosen: Any = facts.select(*keys, literal(scope.practice), func.max(facts.team), *measures(facts)).group_by(*keys)
+    columns = ["day", "agent_id", "action", "queue", "channel", "practice", "team", *COUNTS, *MEASURES]
     return insert(AdoptionDay).from_select(columns, chosen)
 
 
 def _team_insert(start: datetime, stop: datetime) -> Any:
     agents = AdoptionDay.__table__  # type: ignore[attr-defined]
     sums = [func.sum(agents.c[name]) for name in (*COUNTS, *MEASURES)]
-    chosen: Any = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
+    keys = ("day", "team", "action", "practice", "queue", "channel")
+    chosen: Any = (Select(*(agents.c[k] for k in keys), *sums)
               .where(agents.c.day >= start, agents.c.day < stop)
-              .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
-    return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
+              .group_by(*(agents.c[k] for k in keys)))
+    return insert(AdoptionTeamDay).from_select([*keys, *COUNTS, *MEASURES], chosen)
 
 
 def _dismissals_insert(start: datetime, stop: datetime) -> Any:
@@ -273,18 +279,18 @@ def split(scope: Scope, rolled_through: datetime | None) -> Split:
 
 
 def rolled_rows(scope: Scope, key: str) -> Select[Any]:
-    """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
-    midnights: from the per-team table unless an agent is asked for."""
+    """Sums from the roll-up per ``key`` (agent, team, action, queue, channel or week) for ``scope``, whose
+    dates are midnights: from the per-team table unless an agent is asked for."""
     per_agent = key == "agent" or scope.agent_id is not None
     table: Any = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[union-attr]
-    keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
-    group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
+    group = (week_start(table.c.day) if key == "week" else table.c["agent_id" if key == "agent" else key]).label("key")
     query: Any = Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES))).group_by(group)
     return cast("Select[Any]", rolled_scope(query, table, scope))
 
 
 def rolled_scope(query: Any, table: Any, scope: Scope) -> Any:
     """``query`` over a roll-up ``table`` narrowed to ``scope``: live or practice, its days (midnights), and its
-    team and agent where the table keeps them."""
+    team, agent, queue and channel where the table keeps them."""
     return query.where(*scope.conditions(when=table.c.day, practice=table.c.practice, team=table.c.get("team"),
-                                         agent=table.c.get("agent_id")))
+                                         agent=table.c.get("agent_id"), queue=table.c.get("queue"),
+                                         channel=table.c.get("channel")))
