@@ -92,7 +92,8 @@ class OfferBridge:
             state = await self.sessions.offer(OfferRequest(
                 agent_id=offer.agent_id, channel=channel, reason=transfer.reason, queue=queue_name(transfer.queue),
                 identifiers=transfer.identifiers, practice=transfer.practice, journey_id=transfer.journey_id,
-                reservation_id=offer.reservation_id, expires_in_seconds=expires_in), handoff_from=transfer.from_agent, note=transfer.note)
+                reservation_id=offer.reservation_id, expires_in_seconds=expires_in),
+                handoff_from=transfer.from_agent, note=transfer.note)
         await self.client.set(self._session_key(offer.reservation_id), state.id, ex=self.ttl_seconds)
 
     async def on_withdraw(self, withdrawal: Withdrawal) -> None:

@@ -17,6 +17,7 @@ from assist.stores.sql import Database
 from tests.adoption.events import NOW
 from tests.assist.test_migrations import empty_postgres  # noqa: F401 - a fixture
 
+
 def _at_0011(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection

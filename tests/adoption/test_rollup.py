@@ -43,9 +43,9 @@ async def test_rolled_days_give_the_figures_of_a_full_scan(db):
     same(await reports(db), raw)
 
 
-@pytest.mark.parametrize("scope", [Scope(queue="refunds"), Scope(channel="phone"), Scope(queue="refunds", channel="chat"),
-                                   Scope(queue="billing", team="default"), Scope(agent_id="A1", queue="refunds"),
-                                   Scope(queue="unknown")],
+@pytest.mark.parametrize("scope", [Scope(queue="refunds"), Scope(channel="phone"),
+                                   Scope(queue="refunds", channel="chat"), Scope(queue="billing", team="default"),
+                                   Scope(agent_id="A1", queue="refunds"), Scope(queue="unknown")],
                          ids=lambda scope: ",".join(f"{k}={v}" for k, v in vars(scope).items() if v))
 async def test_rolled_days_give_the_per_queue_and_channel_figures_of_a_full_scan(db, scope):
     await known_events(db)
