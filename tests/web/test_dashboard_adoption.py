@@ -83,13 +83,18 @@ def seeded(adoption_server: LiveServer) -> tuple[str, int]:
     return asyncio.run(seed_team(adoption_server))
 
 
+async def choose_team(page: Page, server: LiveServer, team: str) -> None:
+    """A supervisor's dashboard with ``team`` chosen in the filters (not applied yet)."""
+    await page.set_viewport_size(WIDE_VIEWPORT)
+    await sign_in(page, server, "/ui/dashboard.html", server.token("S1", "supervisor"))
+    await expect(page.locator(f"#team option[value='{team}']")).to_have_count(1)
+    await page.select_option("#team", team)
+
+
 async def test_the_adoption_charts_for_one_team(page: Page, adoption_server: LiveServer,
                                                 seeded: tuple[str, int]) -> None:
     team, shown = seeded
-    await page.set_viewport_size(WIDE_VIEWPORT)
-    await sign_in(page, adoption_server, "/ui/dashboard.html", adoption_server.token("S1", "supervisor"))
-    await expect(page.locator(f"#team option[value='{team}']")).to_have_count(1)
-    await page.select_option("#team", team)
+    await choose_team(page, adoption_server, team)
     await page.click("#adoption-filters button[type=submit]")
     await expect(page.locator("[data-tile=a-shown] .value")).to_have_text(str(shown + WEEKS))  # and billing's
     await expect(page.locator("#queue option[value=refunds]")).to_have_count(1)
@@ -133,10 +138,7 @@ async def test_the_adoption_charts_for_one_team(page: Page, adoption_server: Liv
 async def test_the_queue_and_channel_filters_narrow_the_funnel(page: Page, adoption_server: LiveServer,
                                                               seeded: tuple[str, int]) -> None:
     team, _ = seeded
-    await page.set_viewport_size(WIDE_VIEWPORT)
-    await sign_in(page, adoption_server, "/ui/dashboard.html", adoption_server.token("S1", "supervisor"))
-    await expect(page.locator(f"#team option[value='{team}']")).to_have_count(1)
-    await page.select_option("#team", team)
+    await choose_team(page, adoption_server, team)
     await page.select_option("#queue", "billing")
     await page.click("#adoption-filters button[type=submit]")
     await expect(page.locator("[data-tile=a-shown] .value")).to_have_text(str(WEEKS))  # one a week, all ignored
