@@ -1,5 +1,6 @@
 """Migration 0012 on a database with history: old prompts keep a null queue and channel, and the days already
-rolled up keep their figures under the queue and channel ``unknown`` (what rolling them again would give)."""
+rolled up keep their figures under the queue and channel ``unknown`` (what rolling them again would give), in the
+per-agent table and in the new per-queue table."""
 
 from __future__ import annotations
 
@@ -72,11 +73,12 @@ async def test_old_prompts_and_rolled_days_read_as_queue_and_channel_unknown(his
         await db.upgrade_schema()
         async with db.session() as s:
             assert tuple((await s.exec(text("SELECT queue, channel FROM prompt"))).one()) == (None, None)
-            for table in ("adoption_day", "adoption_team_day"):
+            for table in ("adoption_day", "adoption_queue_day"):  # the latter filled from adoption_team_day
                 keys = (await s.exec(text(f"SELECT queue, channel, shown FROM {table}"))).all()
                 assert [tuple(k) for k in keys] == [("unknown", "unknown", 4)]
-        # the rolled day (4 shown, 3 accepted) and the raw prompt, per team table and per agent table
+        # the rolled day (4 shown, 3 accepted) and the raw prompt, from each roll-up table
         assert await funnel_keys(db, Dimension.QUEUE) == [("unknown", 5, 4)]
+        assert await funnel_keys(db, Dimension.TEAM) == [("red", 5, 4)]
         assert await funnel_keys(db, Dimension.CHANNEL, agent_id="A1") == [("unknown", 5, 4)]
         assert await funnel_keys(db, Dimension.TEAM, queue="unknown", channel="unknown") == [("red", 5, 4)]
         assert await funnel_keys(db, Dimension.TEAM, queue="refunds") == []

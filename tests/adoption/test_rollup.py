@@ -58,14 +58,15 @@ async def test_rolled_days_give_the_per_queue_and_channel_figures_of_a_full_scan
 
 async def test_per_queue_figures_of_rolled_days_are_read_from_the_roll_up(db):
     await known_events(db)
-    by_queue = Dimension.QUEUE
-    raw = await reports(db)
+    by_queue, red_chat = Dimension.QUEUE, Scope(team="red", channel="chat")
+    raw, raw_red_chat = await reports(db), await reports(db, red_chat)
     await roll(db, now=LATER)
     async with db.session() as s:  # every prompt is in a rolled day: without them, only the roll-up answers
         await s.exec(delete(PromptFeedback))
         await s.exec(delete(PromptRecord))
     rolled = await reports(db)
     same(rolled, raw)
+    same(await reports(db, red_chat), raw_red_chat)  # a team's channel: from the per-agent table
     queues = {r.key: (r.shown, r.followed, r.resolved) for r in rolled[0][list(Dimension).index(by_queue)].rows}
     assert queues == {"refunds": (5, 2, 3), "billing": (2, 0, 0)}
 

@@ -5,9 +5,11 @@ Revises: 0011
 Create Date: 2026-12-05 15:20:00.000000
 
 Prompts recorded before this revision keep a null queue and channel (reports show them as ``unknown``). The
-days already rolled up keep their figures: their rows get the queue and channel ``unknown``, which is what
-rolling them again would give (every prompt they count has neither), so no re-roll is needed. The two columns
-join each roll-up table's primary key (SQLite rebuilds the table for that; PostgreSQL swaps the constraint).
+days already rolled up keep their figures: ``adoption_day``'s rows get the queue and channel ``unknown``, and
+the new ``adoption_queue_day`` is filled for them from ``adoption_team_day`` under ``unknown`` too, which is
+what rolling them again would give (every prompt they count has neither), so no re-roll is needed. The two
+columns join ``adoption_day``'s primary key (SQLite rebuilds the table for that; PostgreSQL swaps the
+constraint).
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UNKNOWN = 'unknown'
-KEYS = {'adoption_day': ['day', 'agent_id', 'action', 'practice'],
-        'adoption_team_day': ['day', 'team', 'action', 'practice']}
+KEY = ['day', 'agent_id', 'action', 'practice']
+SUMS = ['shown', 'accepted', 'dismissed', 'ignored', 'open', 'followed', 'overridden', 'closed', 'resolved',
+        'transferred', 'followed_closed', 'followed_resolved', 'csat_sum', 'csat_n', 'handle_sum', 'handle_n',
+        'act_sum', 'act_n']
+FLOATS = {'csat_sum', 'handle_sum', 'act_sum'}
 
 
 def _drop_primary_key(batch_op: Any, table: str) -> None:
@@ -40,31 +45,44 @@ def upgrade() -> None:
     with op.batch_alter_table('prompt', schema=None) as batch_op:
         batch_op.add_column(sa.Column('queue', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=True))
-    for table, keys in KEYS.items():
-        with warnings.catch_warnings(), op.batch_alter_table(table, schema=None) as batch_op:
-            # SQLite's rebuild warns that the reflected key columns are not the new key: the new key is meant
-            warnings.filterwarnings('ignore', r"Table '_alembic_tmp_.*primary_key", sa.exc.SAWarning)
-            batch_op.add_column(sa.Column('queue', sa.String(length=64), nullable=False, server_default=UNKNOWN))
-            batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=False,
-                                          server_default=UNKNOWN))
-            _drop_primary_key(batch_op, table)
-            batch_op.create_primary_key(f'{table}_pkey', [*keys, 'queue', 'channel'])
-        with op.batch_alter_table(table, schema=None) as batch_op:  # the models have no default: rows say theirs
-            batch_op.alter_column('queue', server_default=None)
-            batch_op.alter_column('channel', server_default=None)
+    with warnings.catch_warnings(), op.batch_alter_table('adoption_day', schema=None) as batch_op:
+        # SQLite's rebuild warns that the reflected key columns are not the new key: the new key is meant
+        warnings.filterwarnings('ignore', r"Table '_alembic_tmp_.*primary_key", sa.exc.SAWarning)
+        batch_op.add_column(sa.Column('queue', sa.String(length=64), nullable=False, server_default=UNKNOWN))
+        batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=False, server_default=UNKNOWN))
+        _drop_primary_key(batch_op, 'adoption_day')
+        batch_op.create_primary_key('adoption_day_pkey', [*KEY, 'queue', 'channel'])
+    with op.batch_alter_table('adoption_day', schema=None) as batch_op:  # the model has no default: rows say theirs
+        batch_op.alter_column('queue', server_default=None)
+        batch_op.alter_column('channel', server_default=None)
+    op.create_table('adoption_queue_day',
+    *(sa.Column(name, sa.Float() if name in FLOATS else sa.Integer(), nullable=False) for name in SUMS),
+    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('queue', sa.String(length=64), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('practice', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'queue', 'channel', 'action', 'practice')
+    )
+    sums = ', '.join(SUMS)
+    op.execute(sa.text(
+        f"INSERT INTO adoption_queue_day (day, queue, channel, action, practice, {sums}) "
+        f"SELECT day, '{UNKNOWN}', '{UNKNOWN}', action, practice, {', '.join(f'SUM({s})' for s in SUMS)} "
+        "FROM adoption_team_day GROUP BY day, action, practice"))
 
 
 def downgrade() -> None:
     """The roll-up is emptied and its watermark dropped rather than summed over queues and channels: the next
     roll rebuilds it from the first prompt (a few days a pass), and reports read raw prompts meanwhile."""
+    op.drop_table('adoption_queue_day')
     op.execute(sa.text("DELETE FROM adoption_rollup WHERE name = 'prompts'"))
-    for table, keys in KEYS.items():
-        op.execute(sa.text(f'DELETE FROM {table}'))
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            _drop_primary_key(batch_op, table)
-            batch_op.create_primary_key(f'{table}_pkey', keys)
-            batch_op.drop_column('channel')
-            batch_op.drop_column('queue')
+    op.execute(sa.text('DELETE FROM adoption_day'))
+    op.execute(sa.text('DELETE FROM adoption_team_day'))
+    with op.batch_alter_table('adoption_day', schema=None) as batch_op:
+        _drop_primary_key(batch_op, 'adoption_day')
+        batch_op.create_primary_key('adoption_day_pkey', KEY)
+        batch_op.drop_column('channel')
+        batch_op.drop_column('queue')
     with op.batch_alter_table('prompt', schema=None) as batch_op:
         batch_op.drop_column('channel')
         batch_op.drop_column('queue')
