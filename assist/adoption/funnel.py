@@ -1,9 +1,8 @@
 """The guidance funnel per prompt: shown -> accepted -> followed -> overridden -> outcome, grouped in SQL.
 
 One GROUP BY over the prompt facts (``assist.adoption.facts``) per report, by agent, team, action, queue,
-channel or week, and
-one over the daily roll-up for the days it holds (``assist.adoption.rollup``); rates are computed here from
-the sums.
+channel or week, and one over the daily roll-up for the days it holds (``assist.adoption.rollup``); rates are
+computed here from the sums.
 """
 
 from __future__ import annotations
