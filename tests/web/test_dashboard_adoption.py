@@ -121,8 +121,8 @@ async def test_the_adoption_charts_for_one_team(page: Page, adoption_server: Liv
     await expect(page.locator(f"[data-team='{team}']")).to_have_count(1)
     queues = page.locator("[data-testid=funnel-by-queue] tbody tr")  # the team's queues, whichever is chosen
     await expect(queues).to_have_count(2)
-    await expect(page.locator("[data-queue=refunds] td").first).to_have_text(str(shown))
-    await expect(page.locator("[data-queue=billing] td").first).to_have_text(str(WEEKS))
+    await expect(page.locator("[data-funnel-queue=refunds] td").first).to_have_text(str(shown))
+    await expect(page.locator("[data-funnel-queue=billing] td").first).to_have_text(str(WEEKS))
     await screenshot(page, "dashboard-adoption")
     await assert_accessible(page, "dashboard-adoption")
 
