@@ -299,7 +299,7 @@ def rolled_table(scope: Scope, key: str) -> Any:
     by_team = key == "team" or scope.team is not None
     if key == "agent" or scope.agent_id is not None or (by_queue and by_team):
         return AdoptionDay.__table__  # type: ignore[attr-defined]
-    return (AdoptionQueueDay if by_queue else AdoptionTeamDay).__table__  # type: ignore[attr-defined]
+    return (AdoptionQueueDay if by_queue else AdoptionTeamDay).__table__  # type: ignore[union-attr]
 
 
 def rolled_rows(scope: Scope, key: str) -> Select[Any]:
