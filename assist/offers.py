@@ -29,6 +29,8 @@ from routing.service import RoutingService
 log = logging.getLogger(__name__)
 CHANNELS = ("chat", "phone", "email")
 REASON = re.compile(r"[a-z_]{1,64}")
+QUEUE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+"""A routing queue's name (``routing.schemas.Name``)."""
 
 
 class OfferBridge:
@@ -84,13 +86,14 @@ class OfferBridge:
         transfer = await self._transfer(contact.contact_id)
         if transfer is None:
             state = await self.sessions.offer(OfferRequest(
-                agent_id=offer.agent_id, channel=channel, reason=reason, identifiers=identifiers,
-                reservation_id=offer.reservation_id, expires_in_seconds=expires_in))
+                agent_id=offer.agent_id, channel=channel, reason=reason, queue=queue_name(contact.queue),
+                identifiers=identifiers, reservation_id=offer.reservation_id, expires_in_seconds=expires_in))
         else:
             state = await self.sessions.offer(OfferRequest(
-                agent_id=offer.agent_id, channel=channel, reason=transfer.reason, identifiers=transfer.identifiers,
-                practice=transfer.practice, journey_id=transfer.journey_id, reservation_id=offer.reservation_id,
-                expires_in_seconds=expires_in), handoff_from=transfer.from_agent, note=transfer.note)
+                agent_id=offer.agent_id, channel=channel, reason=transfer.reason, queue=queue_name(transfer.queue),
+                identifiers=transfer.identifiers, practice=transfer.practice, journey_id=transfer.journey_id,
+                reservation_id=offer.reservation_id, expires_in_seconds=expires_in),
+                handoff_from=transfer.from_agent, note=transfer.note)
         await self.client.set(self._session_key(offer.reservation_id), state.id, ex=self.ttl_seconds)
 
     async def on_withdraw(self, withdrawal: Withdrawal) -> None:
@@ -130,6 +133,12 @@ def contact_reason(contact: Contact) -> str:
     if contact.reason and REASON.fullmatch(contact.reason):
         return contact.reason
     return contact.queue if contact.queue != "default" and REASON.fullmatch(contact.queue) else "general"
+
+
+def queue_name(queue: str) -> str | None:
+    """The queue an offer records (on its prompts, for the per-queue funnel): routing's, unless it is not a name
+    routing's API would take, when the session's reason stands in rather than the offer being lost."""
+    return queue if QUEUE.fullmatch(queue) else None
 
 
 async def register_agents(db: Database, routing: RoutingService) -> int:

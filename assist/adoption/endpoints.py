@@ -16,7 +16,7 @@ from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import MIN_PER_SIDE, lift_report
 from assist.adoption.rollup import roll
 from assist.adoption.schemas import AdherenceReport, AdoptionSummary, FunnelReport, FunnelRow, LiftReport
-from assist.adoption.scope import IsoDateTime, ScopeDep
+from assist.adoption.scope import IsoDateTime, PromptScopeDep, ScopeDep
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
 from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, SessionDep, require_roles
@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 IgnoreAfter = Annotated[float, Query(gt=0, le=86_400, description=(
     "an unanswered prompt of a contact still going counts as ignored after this long (one of a closed "
     "contact always does)"))]
-By = Annotated[Dimension, Query(description="group prompts by agent, team, action or week (Monday, UTC)")]
+By = Annotated[Dimension, Query(description=(
+    "group prompts by agent, team, action, queue (the routing queue the contact came in on), channel, or week "
+    "(Monday, UTC)"))]
 
 
 @router.get("/summary", response_model=AdoptionSummary,
@@ -64,9 +66,9 @@ async def _roll_settled_days(db: Database) -> None:
 
 
 @router.get("/funnel", response_model=FunnelReport,
-            summary="The guidance funnel (shown, accepted, followed, overridden, outcome) by agent, team, action "
-                    "or week")
-async def get_funnel(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
+            summary="The guidance funnel (shown, accepted, followed, overridden, outcome) by agent, team, action, "
+                    "queue, channel or week")
+async def get_funnel(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: PromptScopeDep,
                      by: By = Dimension.WEEK,
                      ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> FunnelReport:
     background.add_task(_roll_settled_days, db)
@@ -76,7 +78,7 @@ async def get_funnel(session: SessionDep, db: DatabaseDep, background: Backgroun
 @router.get("/funnel.csv", response_class=Response, summary="The same funnel as CSV, one row per group",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                                  "description": "a header row, then one row per group"}})
-async def get_funnel_csv(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
+async def get_funnel_csv(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: PromptScopeDep,
                          by: By = Dimension.WEEK,
                          ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> Response:
     background.add_task(_roll_settled_days, db)
@@ -100,7 +102,7 @@ def _cell(value: object) -> object:
 
 @router.get("/lift", response_model=LiftReport,
             summary="Resolution when guidance was followed vs not, with 95% intervals (observational)")
-async def get_lift(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: ScopeDep,
+async def get_lift(session: SessionDep, db: DatabaseDep, background: BackgroundTasks, scope: PromptScopeDep,
                    min_per_side: Annotated[int, Query(ge=1, le=100_000, description=(
                        "fewer prompts than this on either side and the report warns"))] = MIN_PER_SIDE,
                    ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS) -> LiftReport:

@@ -24,35 +24,42 @@ from sqlalchemy.sql.elements import ColumnElement
 from assist.adoption.sql import action_step, seconds_between, step_done, steps_count
 from assist.stores.tables import Agent, Interaction, Journey, PromptFeedback, PromptRecord
 
-__all__ = ["DEFAULT_TEAM", "Facts", "Scope", "prompt_facts"]
+__all__ = ["DEFAULT_TEAM", "Facts", "Scope", "UNKNOWN", "prompt_facts"]
 
 DEFAULT_TEAM = "default"
 """The team of an agent with none recorded (the ``Agent`` table's default), so every prompt has a team."""
+UNKNOWN = "unknown"
+"""The queue and channel of a prompt recorded before prompts kept them (migration 0012)."""
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which prompts a report covers: shown in ``[start, end)``, of ``team`` and/or ``agent_id`` when given,
-    live or practice (never mixed)."""
+    """Which prompts a report covers: shown in ``[start, end)``, of ``team``, ``agent_id``, ``queue`` and/or
+    ``channel`` when given, live or practice (never mixed). Queue and channel are the prompts' own (``unknown``
+    for those recorded before prompts kept them); only the prompt reports (funnel, lift) narrow by them."""
 
     start: datetime | None = None
     end: datetime | None = None
     team: str | None = None
     agent_id: str | None = None
     practice: bool = False
+    queue: str | None = None
+    channel: str | None = None
 
-    def conditions(self, *, when: Any, practice: Any, team: Any = None, agent: Any = None) -> list[Any]:
+    def conditions(self, *, when: Any, practice: Any, team: Any = None, agent: Any = None, queue: Any = None,
+                   channel: Any = None) -> list[Any]:
         """This scope as WHERE conditions on a query's own columns: ``practice`` matches, ``when`` lies in
-        ``[start, end)``, and ``team`` / ``agent`` equal the asked ones (a column not given is not narrowed)."""
+        ``[start, end)``, and ``team`` / ``agent`` / ``queue`` / ``channel`` equal the asked ones (a column not
+        given is not narrowed)."""
         where = [practice == self.practice]
         if self.start is not None:
             where.append(when >= self.start)
         if self.end is not None:
             where.append(when < self.end)
-        if self.team is not None and team is not None:
-            where.append(team == self.team)
-        if self.agent_id is not None and agent is not None:
-            where.append(agent == self.agent_id)
+        for asked, column in ((self.team, team), (self.agent_id, agent), (self.queue, queue),
+                              (self.channel, channel)):
+            if asked is not None and column is not None:
+                where.append(column == asked)
         return where
 
 
@@ -63,6 +70,8 @@ class Facts:
     base: Any
     where: list[ColumnElement[bool]]
     team: ColumnElement[str]
+    queue: ColumnElement[str]
+    channel: ColumnElement[str]
     shown: ColumnElement[int]
     accepted: ColumnElement[int]
     dismissed: ColumnElement[int]
@@ -93,8 +102,9 @@ def prompt_facts(scope: Scope, now: datetime, ignore_after_seconds: float) -> Fa
             .outerjoin(contact, contact.c.id == literal("I-") + prompt.c.session_id)
             .outerjoin(agent, agent.c.id == prompt.c.agent_id))
     team = func.coalesce(agent.c.team, literal(DEFAULT_TEAM))
+    queue, channel = func.coalesce(prompt.c.queue, literal(UNKNOWN)), func.coalesce(prompt.c.channel, literal(UNKNOWN))
     where: list[ColumnElement[bool]] = scope.conditions(when=prompt.c.shown_at, practice=prompt.c.practice, team=team,
-                                                         agent=prompt.c.agent_id)
+                                                         agent=prompt.c.agent_id, queue=queue, channel=channel)
 
     def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return case((condition, 1), else_=0)
@@ -105,7 +115,7 @@ def prompt_facts(scope: Scope, now: datetime, ignore_after_seconds: float) -> Fa
     done = step_done(journey.c.state, action_step(prompt.c.action))
     unanswered = verdict.is_(None)
     return Facts(
-        base=base, where=where, team=team,
+        base=base, where=where, team=team, queue=queue, channel=channel,
         shown=literal(1),
         accepted=flag(verdict == "accepted"),
         dismissed=flag(verdict == "dismissed"),

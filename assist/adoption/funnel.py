@@ -1,8 +1,8 @@
 """The guidance funnel per prompt: shown -> accepted -> followed -> overridden -> outcome, grouped in SQL.
 
-One GROUP BY over the prompt facts (``assist.adoption.facts``) per report, by agent, team, action or week, and
-one over the daily roll-up for the days it holds (``assist.adoption.rollup``); rates are computed here from
-the sums.
+One GROUP BY over the prompt facts (``assist.adoption.facts``) per report, by agent, team, action, queue,
+channel or week, and one over the daily roll-up for the days it holds (``assist.adoption.rollup``); rates are
+computed here from the sums.
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ class Dimension(StrEnum):
     TEAM = "team"
     ACTION = "action"
     WEEK = "week"
+    QUEUE = "queue"
+    CHANNEL = "channel"
 
 
 def _key(facts: Facts, by: Dimension) -> Any:
     prompt = PromptRecord.__table__  # type: ignore[attr-defined]
     return {Dimension.AGENT: prompt.c.agent_id, Dimension.TEAM: facts.team, Dimension.ACTION: prompt.c.action,
-            Dimension.WEEK: week_start(prompt.c.shown_at)}[by]
+            Dimension.WEEK: week_start(prompt.c.shown_at), Dimension.QUEUE: facts.queue,
+            Dimension.CHANNEL: facts.channel}[by]
 
 
 _SUMS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",
@@ -100,6 +103,6 @@ async def funnel(session: AsyncSession, scope: Scope, by: Dimension, *, ignore_a
         rows.sort(key=lambda r: (-r.shown, r.key))
     total = {name: sum(v[name] for v in sums.values()) for name in _FIELDS}
     return FunnelReport(generated_at=now, by=by.value, start=scope.start, end=scope.end, team=scope.team,
-                        agent_id=scope.agent_id, practice=scope.practice,
+                        agent_id=scope.agent_id, queue=scope.queue, channel=scope.channel, practice=scope.practice,
                         ignore_after_seconds=ignore_after_seconds, totals=funnel_row("all", total),
                         rows=rows)

@@ -104,5 +104,6 @@ async def lift_report(session: AsyncSession, scope: Scope, *, ignore_after_secon
     by_action = [lift(a, *sides(f), min_per_side=min_per_side) for a, f in counts.items()]
     by_action.sort(key=lambda x: (-(x.followed.n + x.not_followed.n), x.key))
     return LiftReport(generated_at=now, start=scope.start, end=scope.end, team=scope.team,
-                      agent_id=scope.agent_id, practice=scope.practice, min_per_side=min_per_side, caveat=CAVEAT,
+                      agent_id=scope.agent_id, queue=scope.queue, channel=scope.channel, practice=scope.practice,
+                      min_per_side=min_per_side, caveat=CAVEAT,
                       overall=lift("all", *sides(overall), min_per_side=min_per_side), by_action=by_action)

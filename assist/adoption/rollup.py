@@ -1,9 +1,10 @@
 """A daily roll-up of settled prompts, so the dashboard reads a year without scanning a year of prompts.
 
-``adoption_day`` holds the funnel's sums per (day, agent, action, live/practice) for the days before a
-watermark, ``adoption_team_day`` the same per team (what views without an agent read); reports add them to
-a raw GROUP BY over what is newer (and over partial days at a range's edges), so the answer is the same as
-a scan of every prompt, as the tests check.
+``adoption_day`` holds the funnel's sums per (day, agent, action, queue, channel, live/practice) for the days
+before a watermark, ``adoption_team_day`` the same per team and ``adoption_queue_day`` per queue and channel
+(what views without an agent read; ``rolled_table`` picks); reports add them to a raw GROUP BY over what is
+newer (and over partial days at a range's edges), so the answer is the same as a scan of every prompt, as the
+tests check.
 
 Which days are rolled, and why that is safe:
 
@@ -36,9 +37,9 @@ from assist.adoption.sql import day_start, week_start
 from assist.stores.sql import Database
 from assist.stores.tables import PromptFeedback, PromptRecord, UTCDateTime
 
-__all__ = ["AdoptionDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DaysToRoll", "DismissalDay", "LATE_DAYS",
-           "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "claim_days", "roll", "rolled_dismissals", "rolled_rows",
-           "rolled_scope", "split", "watermark"]
+__all__ = ["AdoptionDay", "AdoptionQueueDay", "AdoptionRollup", "AdoptionTeamDay", "COUNTS", "DaysToRoll",
+           "DismissalDay", "LATE_DAYS", "MAX_DAYS_PER_ROLL", "SETTLE_DAYS", "Split", "claim_days", "roll",
+           "rolled_dismissals", "rolled_rows", "rolled_scope", "rolled_table", "split", "watermark"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ class AdoptionDay(FunnelSums, table=True):
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
     team: str = Field(index=True, max_length=64)
+    queue: str = Field(primary_key=True, max_length=64)
+    """The prompts' routing queue, ``unknown`` for prompts recorded without one (before 0012)."""
+    channel: str = Field(primary_key=True, max_length=16)
 
 
 class AdoptionTeamDay(FunnelSums, table=True):
@@ -94,6 +98,20 @@ class AdoptionTeamDay(FunnelSums, table=True):
     __tablename__ = "adoption_team_day"
     day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     team: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=64)
+    practice: bool = Field(primary_key=True)
+
+
+class AdoptionQueueDay(FunnelSums, table=True):
+    """The same sums per queue and channel rather than per team (8 queues on 3 channels keep about as many rows
+    as 25 teams): what the queue and channel views read when no team or agent is asked for. A team's queues
+    are read from ``adoption_day``: keeping both keys here would give a row per few prompts, and every team,
+    week and action view would pay for it (7-9 times slower on SQLite at a year, measured)."""
+
+    __tablename__ = "adoption_queue_day"
+    day: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    queue: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(primary_key=True, max_length=16)
     action: str = Field(primary_key=True, max_length=64)
     practice: bool = Field(primary_key=True)
 
@@ -196,12 +214,13 @@ async def _roll_prompts(db: Database, now: datetime, max_days: int) -> datetime 
         state, start, stop = days.state, days.start, days.stop
         if start is None or stop is None:
             return state.rolled_through
-        for table in (AdoptionDay, AdoptionTeamDay, DismissalDay):
+        for table in (AdoptionDay, AdoptionTeamDay, AdoptionQueueDay, DismissalDay):
             day_col = col(table.day)
             await s.exec(delete(table).where(day_col >= start, day_col < stop))
         for practice in (False, True):
             await s.exec(_roll_insert(Scope(start=start, end=stop, practice=practice), now))
-        await s.exec(_team_insert(start, stop))
+        await s.exec(_sums_insert(AdoptionTeamDay, ("day", "team", "action", "practice"), start, stop))
+        await s.exec(_sums_insert(AdoptionQueueDay, ("day", "queue", "channel", "action", "practice"), start, stop))
         await s.exec(_dismissals_insert(start, stop))
         from assist.adoption.adherence_rollup import roll_adherence  # it reads adherence, which reads this
 
@@ -216,19 +235,20 @@ def _roll_insert(scope: Scope, now: datetime) -> Any:
     facts = prompt_facts(scope, now, ignore_after_seconds=1.0)  # every prompt of a rolled day is settled
     prompt = PromptRecord.__table__  # type: ignore[attr-defined]
     day = day_start(prompt.c.shown_at)
-    chosen: Any = facts.select(day.label("day"), prompt.c.agent_id, prompt.c.action, literal(scope.practice),
-                          func.max(facts.team), *measures(facts)).group_by(day, prompt.c.agent_id, prompt.c.action)
-    columns = ["day", "agent_id", "action", "practice", "team", *COUNTS, *MEASURES]
+    keys = (day, prompt.c.agent_id, prompt.c.action, facts.queue, facts.channel)
+    chosen: Any = facts.select(*keys, literal(scope.practice), func.max(facts.team), *measures(facts)).group_by(*keys)
+    columns = ["day", "agent_id", "action", "queue", "channel", "practice", "team", *COUNTS, *MEASURES]
     return insert(AdoptionDay).from_select(columns, chosen)
 
 
-def _team_insert(start: datetime, stop: datetime) -> Any:
+def _sums_insert(target: type[FunnelSums], keys: tuple[str, ...], start: datetime, stop: datetime) -> Any:
+    """Fill ``target`` for the days ``[start, stop)`` from ``adoption_day``'s rows summed per ``keys``."""
     agents = AdoptionDay.__table__  # type: ignore[attr-defined]
     sums = [func.sum(agents.c[name]) for name in (*COUNTS, *MEASURES)]
-    chosen: Any = (Select(agents.c.day, agents.c.team, agents.c.action, agents.c.practice, *sums)
+    chosen: Any = (Select(*(agents.c[k] for k in keys), *sums)
               .where(agents.c.day >= start, agents.c.day < stop)
-              .group_by(agents.c.day, agents.c.team, agents.c.action, agents.c.practice))
-    return insert(AdoptionTeamDay).from_select(["day", "team", "action", "practice", *COUNTS, *MEASURES], chosen)
+              .group_by(*(agents.c[k] for k in keys)))
+    return insert(target).from_select([*keys, *COUNTS, *MEASURES], chosen)
 
 
 def _dismissals_insert(start: datetime, stop: datetime) -> Any:
@@ -272,19 +292,28 @@ def split(scope: Scope, rolled_through: datetime | None) -> Split:
     return Split(replace(scope, start=first, end=last), raw)
 
 
+def rolled_table(scope: Scope, key: str) -> Any:
+    """The smallest roll-up table that keeps ``key`` and every column ``scope`` narrows by: per team, else per
+    queue and channel, else per agent (an agent, or a team together with a queue or channel)."""
+    by_queue = key in ("queue", "channel") or scope.queue is not None or scope.channel is not None
+    by_team = key == "team" or scope.team is not None
+    if key == "agent" or scope.agent_id is not None or (by_queue and by_team):
+        return AdoptionDay.__table__  # type: ignore[attr-defined]
+    return (AdoptionQueueDay if by_queue else AdoptionTeamDay).__table__  # type: ignore[union-attr]
+
+
 def rolled_rows(scope: Scope, key: str) -> Select[Any]:
-    """Sums from the roll-up per ``key`` (agent, team, action or week) for ``scope``, whose dates are
-    midnights: from the per-team table unless an agent is asked for."""
-    per_agent = key == "agent" or scope.agent_id is not None
-    table: Any = (AdoptionDay if per_agent else AdoptionTeamDay).__table__  # type: ignore[union-attr]
-    keys = {"team": table.c.team, "action": table.c.action, "week": week_start(table.c.day)}
-    group = (table.c.agent_id if key == "agent" else keys[key]).label("key")
+    """Sums from the roll-up per ``key`` (agent, team, action, queue, channel or week) for ``scope``, whose
+    dates are midnights, from ``rolled_table``."""
+    table = rolled_table(scope, key)
+    group = (week_start(table.c.day) if key == "week" else table.c["agent_id" if key == "agent" else key]).label("key")
     query: Any = Select(group, *(func.sum(table.c[name]).label(name) for name in (*COUNTS, *MEASURES))).group_by(group)
     return cast("Select[Any]", rolled_scope(query, table, scope))
 
 
 def rolled_scope(query: Any, table: Any, scope: Scope) -> Any:
     """``query`` over a roll-up ``table`` narrowed to ``scope``: live or practice, its days (midnights), and its
-    team and agent where the table keeps them."""
+    team, agent, queue and channel where the table keeps them."""
     return query.where(*scope.conditions(when=table.c.day, practice=table.c.practice, team=table.c.get("team"),
-                                         agent=table.c.get("agent_id")))
+                                         agent=table.c.get("agent_id"), queue=table.c.get("queue"),
+                                         channel=table.c.get("channel")))

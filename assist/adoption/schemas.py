@@ -53,7 +53,7 @@ class AdoptionSummary(BaseModel):
 
 
 class FunnelRow(BaseModel):
-    """The funnel of one group of prompts (an agent, team, action or week; ``all`` for the totals).
+    """The funnel of one group of prompts (an agent, team, action, queue, channel or week; ``all`` for the totals).
 
     ``ignored`` counts unanswered prompts of closed contacts (and of open ones after ``ignore_after_seconds``);
     ``followed`` prompts were accepted and their action's step is in the journey; ``overridden`` ones were
@@ -85,7 +85,8 @@ class FunnelRow(BaseModel):
 
 
 class FunnelReport(BaseModel):
-    """The guidance funnel grouped ``by`` agent, team, action or week (weeks start on Monday, UTC)."""
+    """The guidance funnel grouped ``by`` agent, team, action, queue, channel or week (weeks start on Monday,
+    UTC); ``queue`` and ``channel`` are the filters asked for (None: every one)."""
 
     generated_at: datetime
     by: str
@@ -93,6 +94,8 @@ class FunnelReport(BaseModel):
     end: datetime | None
     team: str | None
     agent_id: str | None
+    queue: str | None = None
+    channel: str | None = None
     practice: bool
     ignore_after_seconds: float
     totals: FunnelRow
@@ -133,6 +136,8 @@ class LiftReport(BaseModel):
     end: datetime | None
     team: str | None
     agent_id: str | None
+    queue: str | None = None
+    channel: str | None = None
     practice: bool
     min_per_side: int
     caveat: str

@@ -7,8 +7,9 @@ for nobody in particular means themselves; asking for someone else is refused, n
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 from pydantic import BeforeValidator
@@ -17,8 +18,10 @@ from assist.adoption.facts import Scope
 from assist.auth.principal import Principal, Role
 from assist.dependencies import require_roles
 from assist.errors import Forbidden, InvalidInput
+from assist.sessions.schemas import Channel
+from routing.schemas import Name
 
-__all__ = ["IsoDateTime", "ReaderDep", "ScopeDep", "scope_for"]
+__all__ = ["IsoDateTime", "PromptScopeDep", "ReaderDep", "ReportChannel", "ScopeDep", "scope_for"]
 
 READERS = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN, Role.AGENT)
 SEE_EVERYONE = frozenset({Role.SUPERVISOR, Role.TRAINER, Role.ADMIN})
@@ -76,3 +79,25 @@ async def _scope(
 
 
 ScopeDep = Annotated[Scope, Depends(_scope)]
+
+
+ReportChannel = Channel | Literal["unknown"]
+"""A prompt's channel as reports know it: a session's channel, or ``unknown`` (``facts.UNKNOWN``) for prompts
+recorded before prompts kept one."""
+
+
+async def _prompt_scope(
+    scope: ScopeDep,
+    queue: Annotated[Name | None, Query(description=(
+        "prompts of contacts that came in on this routing queue only (a directly offered contact's queue is its "
+        "reason); `unknown` for prompts recorded before prompts kept their queue"))] = None,
+    channel: Annotated[ReportChannel | None, Query(description=(
+        "prompts of contacts on this channel only; `unknown` for prompts recorded before prompts kept their "
+        "channel"))] = None,
+) -> Scope:
+    return replace(scope, queue=queue, channel=channel)
+
+
+PromptScopeDep = Annotated[Scope, Depends(_prompt_scope)]
+"""``ScopeDep`` with the prompt's own queue and channel: for the reports counted per prompt (funnel, lift);
+contact reports (adherence, panel use) have no queue to narrow by."""

@@ -63,7 +63,7 @@ async def record_panel_event(service: SessionService, principal: Principal, data
     version = getattr(service.guidance, "version", None)
     record_id = new_id("PE-")
     entry = json.dumps({"id": record_id, "session_id": state.id, "agent_id": state.agent_id, "kind": data.kind,
-                        "ref": data.ref, "channel": state.channel, "queue": state.reason,
+                        "ref": data.ref, "channel": state.channel, "queue": state.queue or state.reason,
                         "model_version": version if isinstance(version, str) else None,
                         "practice": state.practice, "at": time.time()})
     cap = service.settings.panel_events_per_session

@@ -90,11 +90,12 @@ Verdict = tuple[str, float | None]
 
 def prompts_entry(session_id: str, journey_id: str | None, agent_id: str, practice: bool,
                   prompts: Sequence[Prompt], at: float, *, experiment_id: str | None = None,
-                  arm: str | None = None) -> str:
+                  arm: str | None = None, queue: str | None = None, channel: str | None = None) -> str:
     """The journal entry for ``prompts`` shown on a session at ``at`` ("" for none). The prompts' own JSON is
     serialised by pydantic's core and spliced in: on the event path, dumping them to dicts first cost more.
     The context they were chosen on (one per evaluation) rides once, for ``assist models export-live``; the
-    experiment arm that chose their provider too, when there is one."""
+    experiment arm that chose their provider too, when there is one; and the session's queue and channel, which
+    the per-queue and per-channel funnel groups by."""
     if not prompts:
         return ""
     journey = _quoted(journey_id) if journey_id is not None else "null"
@@ -102,6 +103,8 @@ def prompts_entry(session_id: str, journey_id: str | None, agent_id: str, practi
     context = json.dumps(prompts[0].context, allow_nan=False) if prompts[0].context is not None else "null"
     served = (f'"experiment_id":{_quoted(experiment_id)},"arm":{_quoted(arm or "")},'
               if experiment_id is not None else "")
+    served += f'"queue":{_quoted(queue)},' if queue is not None else ""
+    served += f'"channel":{_quoted(channel)},' if channel is not None else ""
     return (f'{{"session_id":{_quoted(session_id)},"journey_id":{journey},"agent_id":{_quoted(agent_id)},{served}'
             f'"practice":{"true" if practice else "false"},"at":{at!r},"context":{context},"prompts":[{body}]}}')
 
@@ -142,10 +145,10 @@ class RecordJournal:
         return commands
 
     async def shown(self, session_id: str, journey_id: str | None, agent_id: str, practice: bool,
-                    prompts: Sequence[Prompt]) -> None:
+                    prompts: Sequence[Prompt], *, queue: str | None = None, channel: str | None = None) -> None:
         """Journal ``prompts`` as shown now and mark them answerable (one round trip)."""
         at = time.time()
-        entry = prompts_entry(session_id, journey_id, agent_id, practice, prompts, at)
+        entry = prompts_entry(session_id, journey_id, agent_id, practice, prompts, at, queue=queue, channel=channel)
         await self._send(self.shown_cmds(entry, agent_id, [p.id for p in prompts], at))
 
     async def append(self, kind: str, entry: dict[str, Any]) -> None:

@@ -55,14 +55,16 @@ def _when(seconds: float | None) -> datetime | None:
 
 def prompt_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
     """``PromptRecord`` rows (every column given) from a ``prompts`` entry (one journaled before propensities
-    were logged has neither propensity nor context: null)."""
+    were logged has neither propensity nor context: null; one journaled before sessions' queues and channels
+    were, neither of those)."""
     shown_at = _when(entry["at"])
     return [{"id": p["id"], "session_id": entry["session_id"], "journey_id": entry["journey_id"],
              "agent_id": entry["agent_id"], "action": p["action"], "confidence": p["confidence"],
              "source": p["source"], "model_version": p["model_version"], "guardrails": p["guardrails"],
              "reasons": p["reasons"], "degraded": p["degraded"], "practice": entry["practice"], "shown_at": shown_at,
              "propensity": p.get("propensity"), "context": entry.get("context"),
-             "experiment_id": entry.get("experiment_id"), "arm": entry.get("arm")}
+             "experiment_id": entry.get("experiment_id"), "arm": entry.get("arm"), "queue": entry.get("queue"),
+             "channel": entry.get("channel")}
             for p in entry["prompts"]]
 
 

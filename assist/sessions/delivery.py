@@ -36,7 +36,8 @@ class PromptLog:
         served = session.experiment
         return prompts_entry(session.id, session.journey_id, session.agent_id, session.practice, prompts, at,
                              experiment_id=served.experiment_id if served else None,
-                             arm=served.arm if served else None)
+                             arm=served.arm if served else None, queue=session.queue or session.reason,
+                             channel=session.channel)
 
     async def answer(self, prompt_id: str, agent_id: str, verdict: str, reason: str) -> Verdict:
         """``RecordJournal.answer``; a recorded verdict is then written to SQL at once if the database answers

@@ -19,6 +19,8 @@ class OfferRequest(BaseModel):
     agent_id: str = Field(min_length=1, max_length=64)
     channel: Channel
     reason: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")
+    queue: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$",  # routing's queue names
+                              description="the routing queue it came in on; the reason when not given")
     identifiers: dict[str, str] = Field(default_factory=dict, max_length=8)
     practice: bool = Field(default=False, strict=True)  # lax mode read 0, 1 and "yes" as booleans
     journey_id: str | None = Field(default=None, max_length=64)

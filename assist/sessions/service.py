@@ -97,6 +97,7 @@ class SessionService:
     async def offer(self, request: OfferRequest, handoff_from: str | None = None, note: str = "") -> SessionState:
         """Create the session and push an ``offer`` (no customer data before the agent accepts)."""
         state = SessionState(agent_id=request.agent_id, channel=request.channel, reason=request.reason,
+                             queue=request.queue or request.reason,
                              identifiers=request.identifiers, practice=request.practice,
                              journey_id=request.journey_id, reservation_id=request.reservation_id,
                              handoff_from=handoff_from, handoff_note=note,
@@ -305,6 +306,7 @@ class SessionService:
         if data.to_agent is None:
             return None
         return await self.offer(OfferRequest(agent_id=data.to_agent, channel=data.channel, reason=state.reason,
+                                             queue=state.queue,
                                              identifiers=state.identifiers, practice=state.practice,
                                              journey_id=journey_id), handoff_from=state.agent_id, note=data.note)
 

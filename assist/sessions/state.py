@@ -27,6 +27,9 @@ class SessionState(BaseModel):
     status: SessionStatus = "offered"
     channel: str
     reason: str
+    queue: str | None = None
+    """The routing queue the contact came in on (its reason when offered directly), kept on its prompts for the
+    per-queue funnel; None only on sessions offered before sessions kept it (their reason stands in)."""
     identifiers: dict[str, str] = Field(default_factory=dict)
     identity: Identity | None = None
     candidates: list[str] = Field(default_factory=list)

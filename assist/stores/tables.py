@@ -195,6 +195,11 @@ class PromptRecord(SQLModel, table=True):
     experiment_id: str | None = Field(default=None, max_length=32)
     """The experiment and arm that chose its provider (``assist.experiments``); None outside one (0007)."""
     arm: str | None = Field(default=None, max_length=64)
+    queue: str | None = Field(default=None, max_length=64)
+    """The routing queue the contact came in on (its reason when it was offered directly), from the session;
+    None for prompts recorded before 0012 (reports show them as ``unknown``)."""
+    channel: str | None = Field(default=None, max_length=16)
+    """The session's channel (chat, phone, email); None before 0012, like ``queue``."""
 
 
 class PromptFeedback(SQLModel, table=True):

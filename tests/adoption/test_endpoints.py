@@ -48,9 +48,45 @@ async def test_a_range_ending_before_it_starts_is_refused(client, auth):
 
 
 async def test_an_unknown_grouping_is_refused(client, auth):
-    response = await client.get("/v1/adoption/funnel?by=queue", headers=auth("S1", "supervisor"))
+    response = await client.get("/v1/adoption/funnel?by=colour", headers=auth("S1", "supervisor"))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_funnel_groups_by_queue_and_narrows_by_queue_and_channel(client, db, auth):
+    await known_events(db)
+    by_queue = (await client.get("/v1/adoption/funnel?by=queue", headers=auth("S1", "supervisor"))).json()
+    assert [(r["key"], r["shown"], r["followed"]) for r in by_queue["rows"]] == [("refunds", 5, 2), ("billing", 2, 0)]
+    narrowed = await client.get("/v1/adoption/funnel?by=channel&queue=refunds&channel=phone",
+                                headers=auth("S1", "supervisor"))
+    body = narrowed.json()
+    assert (body["queue"], body["channel"]) == ("refunds", "phone")
+    assert [(r["key"], r["shown"], r["accepted"], r["dismissed"]) for r in body["rows"]] == [("phone", 2, 1, 1)]
+    lift = (await client.get("/v1/adoption/lift?queue=billing", headers=auth("S1", "supervisor"))).json()
+    assert lift["queue"] == "billing" and lift["overall"]["followed"]["n"] == 0  # S3 never closed
+
+
+async def test_an_agent_filtering_by_queue_still_sees_only_their_own_figures(client, db, auth):
+    await known_events(db)
+    response = await client.get("/v1/adoption/funnel?by=agent&queue=refunds", headers=auth("A2", "agent"))
+    assert [(r["key"], r["shown"]) for r in response.json()["rows"]] == [("A2", 2)]  # not A1's three
+
+
+@pytest.mark.parametrize("query", ["queue=Billing%20Team", "queue=", "queue=" + "q" * 65, "channel=fax",
+                                   "channel=CHAT"])
+async def test_an_invalid_queue_or_channel_is_refused(client, auth, query):
+    for path in ("/v1/adoption/funnel", "/v1/adoption/funnel.csv", "/v1/adoption/lift"):
+        response = await client.get(f"{path}?{query}", headers=auth("S1", "supervisor"))
+        assert response.status_code == 422, path
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_funnel_by_queue_exports_as_csv(client, db, auth):
+    await known_events(db)
+    response = await client.get("/v1/adoption/funnel.csv?by=queue&channel=chat", headers=auth("S1", "supervisor"))
+    assert "adoption-funnel-by-queue.csv" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["queue"], r["shown"], r["followed"]) for r in rows] == [("refunds", "3", "1"), ("billing", "2", "0")]
 
 
 async def test_the_funnel_exports_as_csv(client, db, auth):
@@ -68,6 +104,11 @@ async def test_the_reports_are_documented_in_openapi(client):
     for path in ("/v1/adoption/funnel", "/v1/adoption/funnel.csv", "/v1/adoption/lift", "/v1/adoption/adherence"):
         assert path in spec["paths"]
     assert {"FunnelReport", "LiftReport", "AdherenceReport"} <= set(spec["components"]["schemas"])
+    for path in ("/v1/adoption/funnel", "/v1/adoption/funnel.csv", "/v1/adoption/lift"):
+        params = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
+        assert "routing queue" in params["queue"]["description"] and "channel" in params["channel"]["description"]
+    by = {p["name"]: p for p in spec["paths"]["/v1/adoption/funnel"]["get"]["parameters"]}["by"]
+    assert "queue" in by["description"]
 
 
 async def test_a_report_brings_the_roll_up_forward_after_answering(client, db, auth):

@@ -84,3 +84,53 @@ async def test_the_summary_counts_an_unanswered_prompt_of_a_closed_contact_as_ig
     async with db.session() as s:
         totals = (await summarise_feedback(s, now=NOW)).totals
     assert (totals.ignored, totals.open, totals.ignore_rate) == (1, 0, 1.0)
+
+
+async def test_queues_follow_each_prompt_through_the_funnel(db):
+    await known_events(db)
+    rows = {r.key: r for r in (await report(db, by=Dimension.QUEUE)).rows}
+    assert list(rows) == ["refunds", "billing"]  # most prompts first
+    refunds, billing = rows["refunds"], rows["billing"]
+    # refunds: P1-P5 (S1 and S2); accepted P1 P2 P5, dismissed P4, ignored P3; followed P1 P5, overridden P2 P4
+    assert (refunds.shown, refunds.accepted, refunds.dismissed, refunds.ignored, refunds.open) == (5, 3, 1, 1, 0)
+    assert (refunds.followed, refunds.overridden, refunds.closed, refunds.resolved, refunds.transferred) == \
+        (2, 2, 5, 3, 2)
+    assert (refunds.acceptance_rate, refunds.follow_rate, refunds.override_rate) == (0.6, 0.6667, 0.4)
+    assert (refunds.resolution_rate, refunds.mean_csat, refunds.mean_handle_seconds) == (0.6, 3.8, 420.0)
+    # billing: P6 open (1 minute), P7 ignored (30 minutes); S3 still going
+    assert (billing.shown, billing.open, billing.ignored, billing.accepted, billing.closed) == (2, 1, 1, 0, 0)
+    assert (billing.acceptance_rate, billing.ignore_rate, billing.resolution_rate) == (0.0, 1.0, None)
+
+
+async def test_channels_follow_each_prompt_through_the_funnel(db):
+    await known_events(db)
+    rows = {r.key: r for r in (await report(db, by=Dimension.CHANNEL)).rows}
+    assert list(rows) == ["chat", "phone"]
+    chat, phone = rows["chat"], rows["phone"]
+    # chat: S1 (P1-P3) and S3 (P6, P7): accepted P1 P2, ignored P3 P7, open P6; followed P1, overridden P2
+    assert (chat.shown, chat.accepted, chat.ignored, chat.open, chat.followed, chat.overridden) == (5, 2, 2, 1, 1, 1)
+    assert (chat.acceptance_rate, chat.follow_rate, chat.override_rate) == (0.5, 0.5, 0.25)  # of 4 settled
+    assert (chat.closed, chat.resolution_rate, chat.mean_csat, chat.mean_handle_seconds) == (3, 1.0, 5.0, 300.0)
+    # phone: S2 (P4 dismissed, P5 accepted and followed), transferred
+    assert (phone.shown, phone.accepted, phone.dismissed, phone.followed, phone.overridden) == (2, 1, 1, 1, 1)
+    assert (phone.follow_rate, phone.transfer_rate, phone.mean_csat, phone.mean_handle_seconds) == \
+        (1.0, 1.0, 2.0, 600.0)
+
+
+async def test_queue_and_channel_narrow_together(db):
+    await known_events(db)
+    both = (await report(db, by=Dimension.ACTION, queue="refunds", channel="chat")).totals  # S1: P1-P3
+    assert (both.shown, both.accepted, both.followed, both.overridden, both.ignored) == (3, 2, 1, 1, 1)
+    assert (await report(db, queue="billing", channel="phone")).totals.shown == 0
+    agent = (await report(db, by=Dimension.QUEUE, agent_id="A2", channel="phone")).rows
+    assert [(r.key, r.shown, r.followed) for r in agent] == [("refunds", 2, 1)]
+
+
+async def test_prompts_recorded_before_queues_were_kept_count_as_unknown(db):
+    await known_events(db)
+    await add_contact(db, "S0", "A1", "refund", [], outcome="resolved")
+    await add_prompt(db, "P0", "S0", "A1", "verify_identity", verdict="accepted")  # no queue, no channel
+    queues = [(r.key, r.shown) for r in (await report(db, by=Dimension.QUEUE)).rows]
+    assert queues == [("refunds", 5), ("billing", 2), ("unknown", 1)]
+    assert [(r.key, r.shown) for r in (await report(db, by=Dimension.CHANNEL)).rows][-1] == ("unknown", 1)
+    assert (await report(db, queue="unknown")).totals.accepted == 1

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlmodel import delete
+
 from assist.adoption.adherence import adherence
 from assist.adoption.facts import Scope
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import lift_report
 from assist.adoption.rollup import LATE_DAYS, MAX_DAYS_PER_ROLL, roll, split
 from assist.adoption.service import summarise_feedback
+from assist.stores.tables import PromptFeedback, PromptRecord
 from tests.adoption.events import NOW, add_contact, add_prompt, known_events
 
 LATER = NOW + timedelta(days=10)  # every known prompt is settled by then
@@ -37,6 +41,34 @@ async def test_rolled_days_give_the_figures_of_a_full_scan(db):
     first_day = (NOW - timedelta(days=8)).replace(hour=0)  # P1's
     assert await roll(db, now=LATER) == first_day + timedelta(days=MAX_DAYS_PER_ROLL)
     same(await reports(db), raw)
+
+
+@pytest.mark.parametrize("scope", [Scope(queue="refunds"), Scope(channel="phone"),
+                                   Scope(queue="refunds", channel="chat"), Scope(queue="billing", team="default"),
+                                   Scope(agent_id="A1", queue="refunds"), Scope(queue="unknown")],
+                         ids=lambda scope: ",".join(f"{k}={v}" for k, v in vars(scope).items() if v))
+async def test_rolled_days_give_the_per_queue_and_channel_figures_of_a_full_scan(db, scope):
+    await known_events(db)
+    await add_contact(db, "S0", "A2", "refund", ["identity_verified"], outcome="resolved")
+    await add_prompt(db, "P0", "S0", "A2", "verify_identity", verdict="accepted", minutes_ago=3 * 24 * 60)  # no queue
+    raw = await reports(db, scope)
+    await roll(db, now=LATER)
+    same(await reports(db, scope), raw)
+
+
+async def test_per_queue_figures_of_rolled_days_are_read_from_the_roll_up(db):
+    await known_events(db)
+    by_queue, red_chat = Dimension.QUEUE, Scope(team="red", channel="chat")
+    raw, raw_red_chat = await reports(db), await reports(db, red_chat)
+    await roll(db, now=LATER)
+    async with db.session() as s:  # every prompt is in a rolled day: without them, only the roll-up answers
+        await s.exec(delete(PromptFeedback))
+        await s.exec(delete(PromptRecord))
+    rolled = await reports(db)
+    same(rolled, raw)
+    same(await reports(db, red_chat), raw_red_chat)  # a team's channel: from the per-agent table
+    queues = {r.key: (r.shown, r.followed, r.resolved) for r in rolled[0][list(Dimension).index(by_queue)].rows}
+    assert queues == {"refunds": (5, 2, 3), "billing": (2, 0, 0)}
 
 
 async def test_a_range_cutting_days_in_half_reads_the_edges_raw(db):

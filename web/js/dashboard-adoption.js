@@ -1,5 +1,6 @@
 // The dashboard's adoption part: the guidance funnel, its weekly trend, outcome lift with intervals and
-// checklist adherence for a date range and team, from /v1/adoption/*, with the funnel's CSV export.
+// checklist adherence for a date range, team, queue and channel, from /v1/adoption/*, with the funnel's CSV
+// export and the funnel per team and per queue.
 
 import { duration, fill, h, percent, sentence } from "./dom.js";
 import { funnelChart, liftChart, signed, trendChart } from "./dashboard-charts.js";
@@ -20,9 +21,13 @@ export function filterQuery() {
   return params;
 }
 
-function withTeam(params) {
+/** `params` with the team, queue and channel filters, less those named in `except` (a breakdown by team lists
+ * every team, whichever team is chosen). Adherence takes the team only: it is per contact, which has no queue. */
+export function withFilters(params, except = []) {
   const out = new URLSearchParams(params);
-  if ($("team").value) out.set("team", $("team").value);
+  for (const name of ["team", "queue", "channel"]) {
+    if ($(name).value && !except.includes(name)) out.set(name, $(name).value);
+  }
   return out;
 }
 
@@ -38,15 +43,17 @@ export function setupAdoption(getApi, reload) {
 
 export async function loadAdoption(api) {
   const base = filterQuery();
-  const scoped = withTeam(base);
+  const scoped = withFilters(base);
   try {
-    const [teams, weeks, lift, adherence] = await Promise.all([
-      api.get(`/v1/adoption/funnel?by=team&${base}`),
+    const [teams, queues, weeks, lift, adherence] = await Promise.all([
+      api.get(`/v1/adoption/funnel?by=team&${withFilters(base, ["team"])}`),
+      api.get(`/v1/adoption/funnel?by=queue&${withFilters(base, ["queue"])}`),
       api.get(`/v1/adoption/funnel?by=week&${scoped}`),
       api.get(`/v1/adoption/lift?${scoped}`),
-      api.get(`/v1/adoption/adherence?${scoped}`),
+      api.get(`/v1/adoption/adherence?${withFilters(base, ["queue", "channel"])}`),
     ]);
-    teamOptions(teams.rows.map((r) => r.key));
+    options($("team"), teams.rows.map((r) => r.key), (n) => `Team ${n}`, "All teams");
+    options($("queue"), queues.rows.map((r) => r.key), (n) => n, "All queues");
     $("adoption-status").textContent = "";
     renderTotals(weeks.totals);
     fill($("funnel-chart"), funnelChart(funnelSteps(weeks.totals), "Guidance funnel: what happened to each prompt"));
@@ -58,20 +65,21 @@ export async function loadAdoption(api) {
       : h("p", { class: "muted", text: "No prompts in this range." }));
     renderLift(lift);
     renderAdherence(adherence);
-    renderTeams(teams.rows);
+    renderBreakdown($("teams-body"), teams.rows, "Team", "funnel-by-team", "data-team");
+    renderBreakdown($("queues-body"), queues.rows, "Queue", "funnel-by-queue", "data-funnel-queue");
   } catch (err) {
     $("adoption-status").textContent = `Adoption figures unavailable: ${err.message}`;
   }
 }
 
-function teamOptions(names) {
-  const select = $("team");
+/** The filter `select`'s options: everything with prompts in range, and the current choice even without. */
+function options(select, names, label, all) {
   const current = select.value;
   const wanted = ["", ...names.filter((n) => n)];
   if (current && !wanted.includes(current)) wanted.push(current);
   const have = [...select.options].map((o) => o.value);
   if (have.join("\n") === wanted.join("\n")) return;
-  fill(select, wanted.map((n) => h("option", { value: n, text: n ? `Team ${n}` : "All teams" })));
+  fill(select, wanted.map((n) => h("option", { value: n, text: n ? label(n) : all })));
   select.value = current;
 }
 
@@ -136,22 +144,22 @@ function renderAdherence(report) {
       h("div", {}, h("h4", { text: "By team" }), coverageList(report.by_team, (r) => r.key))));
 }
 
-function renderTeams(rows) {
-  if (!rows.length) return fill($("teams-body"), h("p", { class: "muted", text: "No prompts in this range." }));
+function renderBreakdown(body, rows, name, testid, rowAttr) {
+  if (!rows.length) return fill(body, h("p", { class: "muted", text: "No prompts in this range." }));
   const cols = [["Shown", "shown"], ["Accepted", "acceptance_rate", percent], ["Followed", "follow_rate", percent],
     ["Overridden", "override_rate", percent], ["Resolved", "resolution_rate", percent],
     ["CSAT", "mean_csat", (v) => (v === null ? "–" : v.toFixed(1))]];
-  fill($("teams-body"), h("table", { "data-testid": "funnel-by-team" },
-    h("caption", { text: "Funnel by team" }),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Team" }),
+  fill(body, h("table", { "data-testid": testid },
+    h("caption", { text: `Funnel by ${name.toLowerCase()}` }),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", text: name }),
       cols.map(([t]) => h("th", { scope: "col", class: "num", text: t })))),
-    h("tbody", {}, rows.map((r) => h("tr", { "data-team": r.key }, h("th", { scope: "row", text: r.key }),
+    h("tbody", {}, rows.map((r) => h("tr", { [rowAttr]: r.key }, h("th", { scope: "row", text: r.key }),
       cols.map(([, f, fmt]) => h("td", { class: "num", text: fmt ? fmt(r[f]) : String(r[f]) })))))));
 }
 
 async function exportCsv(api) {
   const by = $("export-by").value;
-  const response = await fetch(`/v1/adoption/funnel.csv?by=${by}&${withTeam(filterQuery())}`,
+  const response = await fetch(`/v1/adoption/funnel.csv?by=${by}&${withFilters(filterQuery())}`,
     { headers: { Authorization: `Bearer ${api.token}` } });
   if (!response.ok) {
     $("adoption-status").textContent = `Export failed (${response.status}).`;

@@ -3,7 +3,7 @@
 // knowledge articles were opened per contact. Same filters as the rest of the adoption view.
 
 import { duration, fill, h, percent } from "./dom.js";
-import { filterQuery } from "./dashboard-adoption.js";
+import { filterQuery, withFilters } from "./dashboard-adoption.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,8 +31,7 @@ function table(rows, caption, head, testid) {
 export async function loadPanelUse(api) {
   const root = $("panel-use-body");
   if (!root) return;
-  const params = filterQuery();
-  if ($("team").value) params.set("team", $("team").value);
+  const params = withFilters(filterQuery(), ["queue", "channel"]);  // per contact: no queue to narrow by
   try {
     const report = await api.get(`/v1/adoption/panel-use?${params}`);
     const t = report.totals;
