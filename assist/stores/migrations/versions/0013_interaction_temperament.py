@@ -1,7 +1,7 @@
 """interaction temperament: what each contact's words showed, remembered for the customer's next contacts
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 15:15:00.000000
 
 Two nullable columns: rows written before stay without a detection (the memory starts empty for everyone).
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
