@@ -169,8 +169,9 @@ class SessionService:
         journey_id = await self._journey_for(state)
         if self.arms is not None:
             async with self.db.session() as s:
-                state.experiment = await self.arms.assign(s, practice=state.practice, queue=state.reason,
-                                                          agent_id=state.agent_id, contact_id=journey_id)
+                state.experiment = await self.arms.assign(
+                    s, practice=state.practice, queue=state.queue or state.reason, agent_id=state.agent_id,
+                    contact_id=journey_id)
         state.identity, state.candidates = identity, identity.candidates
         state.agent_role = principal.role.value
         state.refund_limit = agent.refund_limit if agent else DEFAULT_REFUND_LIMIT
