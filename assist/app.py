@@ -106,7 +106,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
     app.state.outbox, app.state.fanout = outbox, fanout
     guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[settings.data_dir / "knowledge"],
                              exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
-                                          for queue, e in settings.exploration.items()})
+                                          for queue, e in settings.exploration.items()},
+                             memo_journeys=settings.guidance_memo_journeys)
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")
     retrainer = DriftRetrainer(settings) if settings.retrain_on_drift else None
     watcher = ModelWatcher(app.state.model_registry, guidance, on_drift=retrainer.on_drift if retrainer else None)

@@ -21,11 +21,12 @@ from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
 from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
-from models.explain import Contrast, ReasonItem, contrast_rows, contributions, explain_row
+from models.explain import Contrast, Explanation, ReasonItem, contrast_rows, explain_row
 from models.exploration import OFF, Exploration, draw, slot_propensities
 from models.features import FEATURES, feature_matrix
 from models.guardrails import UNIDENTIFIED_NOTE, GuardedAction, apply_guardrails
 from models.ranking import merge_value_models
+from models.scored import Scored, input_key
 from models.training import TrainedModels
 
 __all__ = ["OUT_OF_DOMAIN_CONFIDENCE", "Scorer", "Suggestion", "first_actions"]
@@ -94,8 +95,19 @@ class Scorer:
         X = feature_matrix(context)
         return X, np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
 
+    def scored(self, context: Mapping[str, Any], last: Scored | None = None) -> Scored:
+        """This version's work on ``context``: ``last`` when it was done on the same context by this scorer
+        (nothing is computed again), else the feature row, the values and the domain flags computed now."""
+        key = input_key(context)
+        if last is not None and last.matches(self, key):
+            return last
+        X, values = self.rank(context)
+        flags = self.domain.check(context) if self.domain is not None else ()
+        return Scored(self, key, X, values, flags)
+
     def suggest(self, context: Mapping[str, Any], k: int = 1, exclude: frozenset[str] = frozenset(),
-                exploration: Exploration = OFF, rng: np.random.Generator | None = None) -> list[Suggestion]:
+                exploration: Exploration = OFF, rng: np.random.Generator | None = None,
+                scored: Scored | None = None) -> list[Suggestion]:
         """The ``k`` best allowed actions for one context, best first, each explained.
 
         With ``exploration`` on, the first is drawn from the actions policy allows unchanged (``models.exploration``;
@@ -107,11 +119,15 @@ class Scorer:
         reason, and multiplies the confidence by ``OUT_OF_DOMAIN_CONFIDENCE``. Raises ``OutsideTraining``
         when an input is too far out for the model to answer at all (the caller answers with rules), and
         KeyError when the context lacks a feature column.
+
+        ``scored``: the work already done on this context (``scored(context, last)``); the scores, TreeSHAP
+        rows, confidences and reasons it holds are reused and the ones it lacks are added to it. The
+        suggestions are the same with or without it.
         """
-        X, values = self.rank(context)
+        work = scored if scored is not None else self.scored(context)
+        X, values, flags = work.X, work.values, work.flags
         if self.monitor is not None:
             self.monitor.add(X[0])
-        flags = self.domain.check(context) if self.domain is not None else ()
         if any(f.far for f in flags):
             raise OutsideTraining(flags)
         unknown = frozenset(f.field for f in flags)
@@ -137,22 +153,32 @@ class Scorer:
         judged = [g.proposed if g.action == verify else g.action for g in guarded]
         # The runner-up of each shown action: the next action policy would allow, judged the same way.
         following = [g.proposed if g.action == verify else g.action for g in ranked]
-        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
+        confidence = work.confidence(judged)
         out = []
         for i, (g, action, conf) in enumerate(zip(guarded, judged, confidence, strict=True)):
-            contrib = contributions(self.models.value_models[action], X)[0]
-            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
             versus = next((a for a in following[i + 1:] if a != action), None)
-            contrast = None if versus is None else contrast_rows(
-                contrib, contributions(self.models.value_models[versus], X)[0], context, self.catalog[action].short,
-                versus, self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
+            why, contrast = self._explained(work, context, action, versus, unknown)
             out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
-                                  confidence=float(conf) * doubt, expected_value=float(values[index[action]]),
+                                  confidence=conf * doubt, expected_value=float(values[index[action]]),
                                   base=why.base, reasons=why.reasons,
                                   guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
                                   model_version=self.version, unknown_inputs=tuple(sorted(unknown)),
                                   contrast=contrast, propensity=propensities[i], candidates=candidates))
         return out
+
+    def _explained(self, work: Scored, context: Mapping[str, Any], action: str, versus: str | None,
+                   unknown: frozenset[str]) -> tuple[Explanation, Contrast | None]:
+        """``action``'s reasons and its contrast with ``versus``, from ``work`` when it has them already."""
+        known = work.explanations.get((action, versus))
+        if known is not None:
+            return known
+        contrib = work.contribution(action)
+        why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
+        contrast = None if versus is None else contrast_rows(
+            contrib, work.contribution(versus), context, self.catalog[action].short, versus,
+            self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
+        work.explanations[(action, versus)] = (why, contrast)
+        return why, contrast
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:
         """The action the model would suggest first for every row of a history frame (batch evaluation)."""
