@@ -1,0 +1,103 @@
+"""The model ``stream_bench.py --guidance model`` serves: the demo model, trained and promoted as ``make run`` does.
+
+``bench_model`` trains it once (``assist.demo.ensure_demo_model``: the demo world's history, the demo's training
+settings, the promotion gate) into ``bench/out/stream-model/`` and reuses it afterwards; a gate refusal stops the
+bench (a refused model is never served, so there would be nothing to measure). ``install`` copies that version
+into a scenario's data folder and registers and promotes it in the scenario's database through the service's
+own registry, so the service loads it at startup exactly as a promoted version (``ModelWatcher.start``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / "out" / "stream-model"
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    version: str
+    path: Path
+    """The version's directory in the cache (``models.artifacts`` layout)."""
+    trained_s: float | None
+    """Seconds it took to train now; None when reused."""
+
+
+def _settings(data_dir: Path, database_url: str | None = None) -> object:
+    from assist.settings import Settings
+
+    return Settings(data_dir=data_dir, database_url=database_url or f"sqlite:///{data_dir.resolve() / 'assist.db'}",
+                    environment="test")
+
+
+def bench_model(log: Callable[[str], None], cache: Path = CACHE) -> BenchModel:
+    """The cached promoted demo model, trained (about a minute) when there is none. Raises RuntimeError when
+    the promotion gate refuses it."""
+    from assist.demo import ensure_demo_model
+
+    cache.mkdir(parents=True, exist_ok=True)
+    settings = _settings(cache)
+    started = time.perf_counter()
+    log(f"model: the demo model from {cache.relative_to(ROOT)} (trained there when missing)")
+    model = ensure_demo_model(settings)  # type: ignore[arg-type]
+    if not model.promoted:
+        raise RuntimeError(f"the promotion gate refused the demo model {model.version}: {'; '.join(model.refusals)}")
+    return BenchModel(model.version, cache / "models" / model.version,
+                      round(time.perf_counter() - started, 1) if model.trained else None)
+
+
+async def install(model: BenchModel, data_dir: Path, database_url: str) -> None:
+    """Copy ``model`` into ``data_dir/models`` and promote it in ``database_url`` (schema already created)."""
+    from assist.guidance.registry import ModelRegistry
+    from assist.stores.sql import Database
+
+    root = data_dir / "models"
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(model.path, root / model.path.name)
+    db = Database(database_url)
+    try:
+        registry = ModelRegistry(db, root)
+        await registry.register(root / model.path.name)
+        await registry.promote(model.version)
+    finally:
+        await db.close()
+
+
+def isolated_score_explain(model: BenchModel, text: str, calls: int = 1000) -> dict[str, float]:
+    """CPU of ``Scorer.suggest`` alone (score + TreeSHAP + reasons, no memo) on the timed event's context: the
+    bench's customer on a refund chat who just said ``text``, the model's first prompt already shown. Mean
+    process CPU per call and the median call's thread CPU, in ms, over ``calls`` calls in this process."""
+    import statistics
+
+    from assist.customers.schemas import CustomerView
+    from assist.guidance.interface import GuidanceInput
+    from assist.guidance.model import journey_context, temperament_detector
+    from assist.journeys.state import JourneyState
+    from models.scorer import Scorer
+
+    temperament_detector().classifier()
+    scorer = Scorer.load(model.path)
+    customer = CustomerView(id="C-bench", segment="premium", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
+                            vulnerable=False, consent={"service": True, "profiling": True, "marketing": True})
+    journey = JourneyState(id="J-bench", customer_id="C-bench", reason="refund", channels=["chat"])
+    first = scorer.suggest(journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat")))
+    journey.say("chat", "customer", text)
+    shown = frozenset(s.action for s in first)
+    context = journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat",
+                                            latest=journey.transcript[-1], already_shown=shown))
+    per_call = []
+    for _ in range(50):
+        scorer.suggest(context, exclude=shown)
+    started = time.process_time()
+    for _ in range(calls):
+        t0 = time.thread_time()
+        scorer.suggest(context, exclude=shown)
+        per_call.append(time.thread_time() - t0)
+    mean = (time.process_time() - started) / calls
+    return {"cpu_ms_mean": round(mean * 1000, 3), "cpu_ms_p50": round(statistics.median(per_call) * 1000, 3),
+            "calls": calls}
