@@ -60,9 +60,7 @@ class Scored:
     def contribution(self, action: str) -> np.ndarray:
         row = self.contributions.get(action)
         if row is None:
-            from models.explain import contributions
-
-            row = self.contributions[action] = contributions(self.scorer.models.value_models[action], self.X)[0]
+            row = self.contributions[action] = self.scorer.contribution(action, self.X)
         return row
 
     def confidence(self, actions: list[str]) -> list[float]:
@@ -70,7 +68,6 @@ class Scored:
         resolution model scores each row on its own, so the batch does not change a value)."""
         missing = list(dict.fromkeys(a for a in actions if a not in self.confidences))
         if missing:
-            found = self.scorer.models.confidence(np.repeat(self.X, len(missing), axis=0),
-                                                  np.array(missing, dtype=object))
+            found = self.scorer.confidences(self.X, missing)
             self.confidences.update(zip(missing, (float(c) for c in found), strict=True))
         return [self.confidences[a] for a in actions]

@@ -21,13 +21,14 @@ from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
 from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
-from models.explain import Contrast, Explanation, ReasonItem, contrast_rows, explain_row
+from models.explain import Contrast, Explanation, ReasonItem, contrast_rows, contributions, explain_row
 from models.exploration import OFF, Exploration, draw, slot_propensities
 from models.features import FEATURES, feature_matrix
 from models.guardrails import UNIDENTIFIED_NOTE, GuardedAction, apply_guardrails
 from models.ranking import merge_value_models
+from models.row_predict import checked
 from models.scored import Scored, input_key
-from models.training import TrainedModels
+from models.training import TrainedModels, resolve_matrix
 
 __all__ = ["OUT_OF_DOMAIN_CONFIDENCE", "Scorer", "Suggestion", "first_actions"]
 
@@ -78,6 +79,12 @@ class Scorer:
         probe = np.vstack([np.zeros(len(FEATURES)), np.random.default_rng(0).uniform(-1, 100, (8, len(FEATURES)))])
         self.ranker = merge_value_models([models.value_models[a] for a in models.actions], check=probe)
         """All action values in one LightGBM call (checked equal to the per-action models)."""
+        # One row at a time through LightGBM's single-row entry point, each checked bit-equal to Booster.predict
+        # on the probe rows (None: Booster.predict serves; see models.row_predict).
+        self._rank_row = checked(self.ranker, "raw", probe)
+        self._contrib_rows = {a: checked(models.value_models[a], "contrib", probe) for a in models.actions}
+        actions = np.array([models.actions[i % len(models.actions)] for i in range(len(probe))], dtype=object)
+        self._resolve_row = checked(models.resolve_model, "normal", resolve_matrix(probe, actions, models.actions))
         profile = models.metadata.get("drift_profile")
         self.monitor = DriftMonitor(profile) if profile else None
         """The rows this scorer served, for drift against its training data (None without a profile)."""
@@ -93,7 +100,29 @@ class Scorer:
     def rank(self, context: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """(feature row (1, F), expected value per action in ``models.actions`` order)."""
         X = feature_matrix(context)
-        return X, np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
+        return X, self.row_values(X)
+
+    def row_values(self, X: np.ndarray) -> np.ndarray:
+        """Expected value per action (``models.actions`` order) of the one feature row ``X`` (1, F)."""
+        if self._rank_row is not None:
+            return self._rank_row(X[0])
+        values: np.ndarray = np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
+        return values
+
+    def contribution(self, action: str, X: np.ndarray) -> np.ndarray:
+        """``action``'s TreeSHAP row for the one feature row ``X`` (1, F): ``models.explain.contributions``."""
+        fast = self._contrib_rows.get(action)
+        if fast is not None:
+            return fast(X[0])
+        row: np.ndarray = contributions(self.models.value_models[action], X)[0]
+        return row
+
+    def confidences(self, X: np.ndarray, actions: list[str]) -> np.ndarray:
+        """``TrainedModels.confidence`` of the one feature row ``X`` (1, F) taking each of ``actions``."""
+        if self._resolve_row is None:
+            return self.models.confidence(np.repeat(X, len(actions), axis=0), np.array(actions, dtype=object))
+        rows = resolve_matrix(np.repeat(X, len(actions), axis=0), np.array(actions, dtype=object), self.models.actions)
+        return self.models.calibrator(np.array([self._resolve_row(row)[0] for row in rows]))
 
     def scored(self, context: Mapping[str, Any], last: Scored | None = None) -> Scored:
         """This version's work on ``context``: ``last`` when it was done on the same context by this scorer

@@ -41,13 +41,11 @@ def counted(calls: dict[str, int], name: str, real: Callable[..., Any]) -> Calla
 
 
 def counting_scorer(root: Any, calls: dict[str, int]) -> Scorer:
-    """A real scorer whose LightGBM calls (the ranking, every TreeSHAP and confidence) are counted."""
+    """A real scorer whose model calls (the ranking, every TreeSHAP row, every confidence) are counted."""
     scorer = Scorer.load(saved_model(root))
-    scorer.ranker.predict = counted(calls, "rank", scorer.ranker.predict)  # type: ignore[method-assign]
-    for booster in scorer.models.value_models.values():
-        booster.predict = counted(calls, "explain", booster.predict)  # type: ignore[method-assign]
-    resolve = scorer.models.resolve_model
-    resolve.predict = counted(calls, "confidence", resolve.predict)  # type: ignore[method-assign]
+    scorer.rank = counted(calls, "rank", scorer.rank)  # type: ignore[method-assign]
+    scorer.contribution = counted(calls, "explain", scorer.contribution)  # type: ignore[method-assign]
+    scorer.confidences = counted(calls, "confidence", scorer.confidences)  # type: ignore[method-assign]
     return scorer
 
 
