@@ -12,7 +12,9 @@ service loads it at startup as production does; every timed prompt (and every se
 ``source: model`` with that version, or the bench stops. ``--memo on,off`` also runs each kind with the event
 path's memo off (``ASSIST_GUIDANCE_MEMO_JOURNEYS=0``: before it). The isolated score+explain (``Scorer.suggest``
 on the timed event's context, in this process, no memo) is measured at the start: the CPU target adds it to
-the stack floor's.
+the stack floor's. The timed event is a new model input (the customer's first words), so the memo saves
+little there; ``--event agent`` times the agent's words instead, which leave the model's input as the accept
+left it: the case the memo is for (model guidance only, the rules prompt nothing on them).
 
 What is measured
   Service: ``assist.app:create_app`` under ONE uvicorn worker in a subprocess (as tests/conftest.py's
@@ -96,6 +98,8 @@ BASELINES = ROOT / "bench" / "stream_baselines.py"
 REDIS_URL = os.environ.get("ASSIST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TEXT = "This is ridiculous, I am furious!"
+AGENT_TEXT = "Let me check that order for you now."
+"""``--event agent``: words the model does not read, so its input is the accept's (the memo's case)."""
 ACTION = "apologise_acknowledge"
 REPLY_TIMEOUT = 15.0
 SETUP_CONCURRENCY = 6
@@ -138,10 +142,10 @@ def raise_fd_limit(connections: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def event_message(session_id: str, n: int) -> str:
+def event_message(session_id: str, n: int, speaker: str = "customer") -> str:
     return json.dumps({"type": "event", "id": f"e{n:08d}",
-                       "data": {"session_id": session_id, "kind": "utterance", "speaker": "customer",
-                                "text": TEXT}}, separators=(",", ":"))
+                       "data": {"session_id": session_id, "kind": "utterance", "speaker": speaker,
+                                "text": TEXT if speaker == "customer" else AGENT_TEXT}}, separators=(",", ":"))
 
 
 def schedule(rng: random.Random, samples: int, interval: float, burst: bool) -> list[float]:
@@ -162,6 +166,8 @@ class Scenario:
     interval: float            # mean per-agent gap between sends (s)
     burst: bool
     schedules: list[list[float]] = field(default_factory=list)
+    speaker: str = "customer"
+    """Who speaks in the timed event: the customer (a new model input) or the agent (``--event agent``)."""
 
     @property
     def offered_rate(self) -> float | None:
@@ -499,7 +505,8 @@ async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
     conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/", lambda i: {}, n)
     setup_s = time.perf_counter() - t_setup
     fake_session = "S-" + "0" * 12  # the same length as a real session id: same bytes on the wire
-    payloads = [[event_message(fake_session, i * scenario.samples + k) for k in range(scenario.samples)]
+    payloads = [[event_message(fake_session, i * scenario.samples + k, scenario.speaker)
+                 for k in range(scenario.samples)]
                 for i in range(n)]
     try:
         latencies, failures, wall, cpu = await timed_phase(
@@ -587,7 +594,8 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
             # it opens nested sessions (see the report), and 15+ at once exhaust the pool for 30 s.
             await gather_limited(SETUP_CONCURRENCY, [lambda i=i: open_sessions(i) for i in range(n)])
         setup_s = time.perf_counter() - t_setup
-        payloads = [[event_message(sid, i * samples + k) for k, sid in enumerate(sessions[i])] for i in range(n)]
+        payloads = [[event_message(sid, i * samples + k, scenario.speaker) for k, sid in enumerate(sessions[i])]
+                    for i in range(n)]
 
         def is_reply(raw: str, i: int, k: int) -> bool:
             message = json.loads(raw)
@@ -737,6 +745,9 @@ def main() -> None:
                         help="1 and 100 connections, 100 and 3 samples (a few minutes with rules and model)")
     parser.add_argument("--guidance", default="rules,model",
                         help="comma-separated: rules (no model promoted), model (the demo model promoted)")
+    parser.add_argument("--event", choices=("customer", "agent"), default="customer",
+                        help="the timed utterance: the customer's angry words (default), or the agent's words, which "
+                             "leave the model's input as it was at accept (model guidance only: rules prompt nothing)")
     parser.add_argument("--memo", default="on",
                         help="comma-separated: on, off (ASSIST_GUIDANCE_MEMO_JOURNEYS=0), e.g. on,off for before "
                              "and after")
@@ -761,13 +772,15 @@ def main() -> None:
     memos = [m for m in args.memo.split(",") if m]
     if not kinds_asked or set(kinds_asked) - {"rules", "model"} or not memos or set(memos) - {"on", "off"}:
         parser.error("--guidance takes rules and/or model, --memo on and/or off")
+    if args.event == "agent" and "rules" in kinds_asked:
+        parser.error("--event agent needs --guidance model: the rules prompt nothing on an agent's words")
     if len(samples) != len(counts):
         parser.error("--samples needs one value per --connections value")
     rng = random.Random(args.seed)
     scenarios = []
     for n, k in zip(counts, samples, strict=True):
         interval = args.interval_1 if n == 1 else args.interval
-        sc = Scenario(n, k, interval, args.burst)
+        sc = Scenario(n, k, interval, args.burst, speaker=args.event)
         sc.schedules = [schedule(rng, k, interval, args.burst) for _ in range(n)]
         scenarios.append(sc)
 
@@ -824,7 +837,8 @@ def main() -> None:
     report = {"benchmark": "stream: event in -> prompt out vs websocket echo", "cpu_count": cpus,
               "loadavg_at_start": load, "python": platform.python_version(), "websockets": websockets.__version__,
               "redis": "embedded" if embedded else redis_url, "uvicorn_workers": 1, "database": "sqlite (temp)",
-              "event_text": TEXT, "expected_action": ACTION, "seed": args.seed,
+              "event_text": TEXT if args.event == "customer" else AGENT_TEXT, "expected_action": ACTION,
+              "seed": args.seed,
               "guidance": [g.name for g in kinds], "model_version": model.version if model else None,
               "isolated_score_explain": isolated,
               "targets": {"rules_p99_over_echo": TARGET_RATIO, "model_p99_over_stack_floor": TARGET_STACK_P99,

@@ -14,6 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / "out" / "stream-model"
@@ -68,28 +72,37 @@ async def install(model: BenchModel, data_dir: Path, database_url: str) -> None:
         await db.close()
 
 
-def isolated_score_explain(model: BenchModel, text: str, calls: int = 1000) -> dict[str, float]:
-    """CPU of ``Scorer.suggest`` alone (score + TreeSHAP + reasons, no memo) on the timed event's context: the
-    bench's customer on a refund chat who just said ``text``, the model's first prompt already shown. Mean
-    process CPU per call and the median call's thread CPU, in ms, over ``calls`` calls in this process."""
-    import statistics
-
+def event_context(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's input at accept and at the timed event: the bench's customer on a refund chat, before and
+    after saying ``text``."""
     from assist.customers.schemas import CustomerView
     from assist.guidance.interface import GuidanceInput
     from assist.guidance.model import journey_context, temperament_detector
     from assist.journeys.state import JourneyState
-    from models.scorer import Scorer
 
     temperament_detector().classifier()
-    scorer = Scorer.load(model.path)
     customer = CustomerView(id="C-bench", segment="premium", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
                             vulnerable=False, consent={"service": True, "profiling": True, "marketing": True})
     journey = JourneyState(id="J-bench", customer_id="C-bench", reason="refund", channels=["chat"])
-    first = scorer.suggest(journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat")))
+    before = journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat"))
     journey.say("chat", "customer", text)
-    shown = frozenset(s.action for s in first)
-    context = journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat",
-                                            latest=journey.transcript[-1], already_shown=shown))
+    after = journey_context(GuidanceInput(journey=journey, customer=customer, channel="chat",
+                                          latest=journey.transcript[-1]))
+    return before, after
+
+
+def isolated_score_explain(model: BenchModel, text: str, calls: int = 1000,
+                           scorer: Scorer | None = None) -> dict[str, float]:
+    """CPU of ``Scorer.suggest`` alone (score + TreeSHAP + reasons, no memo) on the timed event's context
+    (``event_context``; the accept's prompt already shown, as in the service): mean process CPU per call and
+    the median call's thread CPU, in ms, over ``calls`` calls in this process."""
+    import statistics
+
+    from models.scorer import Scorer
+
+    scorer = scorer or Scorer.load(model.path)
+    at_accept, context = event_context(text)
+    shown = frozenset(s.action for s in scorer.suggest(at_accept))  # the accept's prompt
     per_call = []
     for _ in range(50):
         scorer.suggest(context, exclude=shown)
@@ -101,3 +114,28 @@ def isolated_score_explain(model: BenchModel, text: str, calls: int = 1000) -> d
     mean = (time.process_time() - started) / calls
     return {"cpu_ms_mean": round(mean * 1000, 3), "cpu_ms_p50": round(statistics.median(per_call) * 1000, 3),
             "calls": calls}
+
+
+def main() -> None:
+    """``python bench/stream_model.py``: the isolated score+explain with LightGBM's single-row entry point
+    (``models.row_predict``, as served) and through ``Booster.predict`` (as before it), alternating rounds."""
+    import os
+
+    from models.scorer import Scorer
+
+    model = bench_model(print)
+    fast = Scorer.load(model.path)
+    slow = Scorer.load(model.path)
+    slow._rank_row, slow._contrib_rows, slow._resolve_row = None, {}, None
+    text = "This is ridiculous, I am furious!"
+    rounds: dict[str, list[float]] = {"row predictor": [], "Booster.predict": []}
+    for _ in range(5):
+        for name, scorer in (("row predictor", fast), ("Booster.predict", slow)):
+            rounds[name].append(isolated_score_explain(model, text, 500, scorer)["cpu_ms_mean"])
+    best = {name: min(values) for name, values in rounds.items()}
+    print(f"isolated score+explain, CPU ms per call (best of 5 rounds of 500): {best}; Booster.predict / row "
+          f"predictor = {best['Booster.predict'] / best['row predictor']:.2f}x; load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -53,6 +53,13 @@ def journey() -> JourneyState:
     return JourneyState(id="J-memo", customer_id="C1", reason="refund", channels=["chat"])
 
 
+def after_first_words() -> GuidanceInput:
+    """An unidentified caller's refund chat right after the customer's first (angry) words."""
+    current = journey()
+    apply_to_journey(current, "chat", EventData(session_id=SESSION, **EVENTS[0]))
+    return GuidanceInput(journey=current, customer=None, channel="chat", latest=current.transcript[-1])
+
+
 def guided(guidance: ModelGuidance, current: JourneyState) -> list[Prompt]:
     """What ``SessionService.guide`` does after applying an event: evaluate, then record what was shown."""
     latest = next((t for t in reversed(current.transcript) if t.speaker != "system"), None)
@@ -93,9 +100,7 @@ def test_the_same_events_get_the_same_prompts_with_the_memo_as_without(tmp_path,
 def test_an_event_that_leaves_every_input_unchanged_calls_the_model_not_at_all(tmp_path):
     calls: dict[str, int] = {}
     guidance = ModelGuidance(RuleGuidance(), counting_scorer(tmp_path, calls))
-    current = journey()
-    apply_to_journey(current, "chat", EventData(session_id=SESSION, **EVENTS[0]))
-    given = GuidanceInput(journey=current, customer=None, channel="chat", latest=current.transcript[-1])
+    given = after_first_words()
     first = guidance.evaluate(given)
     before = dict(calls)
     again = guidance.evaluate(given)  # e.g. the journey update re-run after a concurrent write
@@ -120,11 +125,9 @@ def test_an_agents_words_reuse_the_score_and_explain_only_the_newly_shown_action
 def test_an_input_the_model_reads_changing_rescores(tmp_path):
     calls: dict[str, int] = {}
     guidance = ModelGuidance(RuleGuidance(), counting_scorer(tmp_path, calls))
-    current = journey()
-    apply_to_journey(current, "chat", EventData(session_id=SESSION, **EVENTS[0]))
-    given = GuidanceInput(journey=current, customer=None, channel="chat", latest=current.transcript[-1])
+    given = after_first_words()
     guidance.evaluate(given)
-    current.collected["refund_amount"] = 80
+    given.journey.collected["refund_amount"] = 80
     guidance.evaluate(given)
     assert calls["rank"] == 2
 
