@@ -11,6 +11,7 @@ time. Each value is what a fresh computation gives: rows are scored one by one, 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,16 +24,21 @@ from models.explain import Contrast, Explanation
 if TYPE_CHECKING:
     from models.scorer import Scorer
 
-__all__ = ["InputKey", "Scored", "input_key"]
+__all__ = ["InputKey", "Scored", "digest", "input_key"]
 
-InputKey = tuple[tuple[str, str], ...]
-"""A context as a hashable value: every field with the ``repr`` of its value (exact for floats, and an unknown
-number, NaN, equals itself here)."""
+InputKey = bytes
+"""A 128-bit BLAKE2b digest of the inputs (16 bytes kept per memo entry, however long the inputs)."""
+
+
+def digest(value: Any) -> InputKey:
+    """The digest of ``repr(value)``: for strings, numbers, None and tuples of them, equal digests mean equal
+    values (up to a 2**-128 collision); floats are exact in ``repr``, and an unknown number (NaN) equals itself."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
 
 
 def input_key(context: Mapping[str, Any]) -> InputKey:
     """The context's identity for the memo: equal keys give equal feature rows, scores and reasons."""
-    return tuple(sorted((k, repr(v)) for k, v in context.items()))
+    return digest(sorted((k, repr(v)) for k, v in context.items()))
 
 
 @dataclass(eq=False)

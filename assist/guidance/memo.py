@@ -10,6 +10,9 @@ would (the served prompt is the same with the memo as without it):
 - the knowledge search, keyed by its query (the latest turns) and the contact reason;
 - the checklist, keyed by the reason, the steps done and what the agent said.
 
+Keys are 128-bit digests of those inputs (``models.scored.digest``), so an entry stays small however long the
+conversation gets.
+
 Bounded: the ``journeys`` most recently guided journeys of this worker, least recently used evicted first
 (a journey's events come to the worker holding its panel, so one worker sees each journey's whole run).
 """
@@ -32,10 +35,10 @@ DEFAULT_JOURNEYS = 4096
 """About twice the contacts a worker holds open at once; a few KB each (the context's key, one feature row,
 a few TreeSHAP rows)."""
 
-KnowledgeKey = tuple[str, str]
-"""(query text, contact reason)."""
-ChecklistKey = tuple[str, tuple[str, ...], tuple[str, ...]]
-"""(contact reason, steps done, what the agent said)."""
+KnowledgeKey = bytes
+"""``models.scored.digest`` of (query text, contact reason)."""
+ChecklistKey = bytes
+"""``models.scored.digest`` of (contact reason, steps done, what the agent said)."""
 
 
 @dataclass(eq=False)

@@ -34,6 +34,7 @@ from models.features import ACTIONS
 from models.knowledge import KnowledgeBase
 from models.knowledge.base import DEFAULT_ARTICLES
 from models.language.temperament import Temperament, TemperamentDetector
+from models.scored import digest
 from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
@@ -241,14 +242,16 @@ class ModelGuidance:
             return prompts
         memo = memo or JourneyMemo()
         journey = given.journey
-        query: KnowledgeKey = (" ".join(t.text for t in journey.transcript[-KNOWLEDGE_TURNS:]), journey.reason)
-        if memo.knowledge is None or memo.knowledge[0] != query:
-            memo.knowledge = (query, self.knowledge.search(*query))
+        query = (" ".join(t.text for t in journey.transcript[-KNOWLEDGE_TURNS:]), journey.reason)
+        searched: KnowledgeKey = digest(query)
+        if memo.knowledge is None or memo.knowledge[0] != searched:
+            memo.knowledge = (searched, self.knowledge.search(*query))
         hits = memo.knowledge[1]
-        ticks: ChecklistKey = (journey.reason, tuple(journey.steps_done),
-                               tuple(t.text for t in journey.transcript if t.speaker == "agent"))
-        if memo.checklist is None or memo.checklist[0] != ticks:
-            memo.checklist = (ticks, self.checklists.tick(*ticks))
+        ticks = (journey.reason, tuple(journey.steps_done),
+                 tuple(t.text for t in journey.transcript if t.speaker == "agent"))
+        ticked: ChecklistKey = digest(ticks)
+        if memo.checklist is None or memo.checklist[0] != ticked:
+            memo.checklist = (ticked, self.checklists.tick(*ticks))
         status = memo.checklist[1]
         first = prompts[0]
         first.articles = [ArticleSuggestion(id=h.id, title=h.title, score=h.score, matched_terms=list(h.matched_terms))
