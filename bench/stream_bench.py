@@ -681,7 +681,7 @@ def run_service(scenario: Scenario, redis_url: str, guidance: Guidance, model: B
     prefix = f"bench{run_id}"
     agents = [f"B{n}-{i:04d}" for i in range(n)]
     env = service_env(tmp, redis_url, prefix, rate=10_000)
-    env["ASSIST_GUIDANCE_MEMO_JOURNEYS"] = "4096" if guidance.memo else "0"
+    env["ASSIST_GUIDANCE_MEMO_JOURNEYS"] = "2048" if guidance.memo else "0"
     service = None
     tag = f"{n}-{guidance.name.replace(' ', '-').replace('(', '').replace(')', '')}"
     profiler = PySpy(py_spy, OUT.parent / f"stream-{tag}.py-spy.txt") if py_spy else None

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_JOURNEYS", "ChecklistKey", "GuidanceMemo", "JourneyMemo", "KnowledgeKey"]
 
-DEFAULT_JOURNEYS = 4096
-"""About twice the contacts a worker holds open at once; a few KB each (the context's key, one feature row,
-a few TreeSHAP rows)."""
+DEFAULT_JOURNEYS = 2048
+"""About 6.5 KB each with the model on (mostly the shown action's and its contrast's per-field attributions,
+and a few TreeSHAP rows): 13 MB per worker when full. A worker holding more open contacts than this evicts
+each journey before its next event, and the memo then saves nothing: raise ``ASSIST_GUIDANCE_MEMO_JOURNEYS``."""
 
 KnowledgeKey = bytes
 """``models.scored.digest`` of (query text, contact reason)."""
