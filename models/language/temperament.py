@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,7 +80,9 @@ class TemperamentClassifier(TextClassifier):
 _CACHE = TrainedOnce()
 HEARD_MEMO = 4096
 """Readings ``detect`` keeps (least recently used dropped): one event asks for the same words twice (guidance's
-context and the panel's journey card), and an event that adds no customer words asks again for the last ones."""
+context and the panel's journey card), and an event that adds no customer words asks again for the last ones.
+The classifier's reading of each single line is kept too (as many): a new customer turn then costs the reading of
+that line and of the cues together, not of every turn read again."""
 
 
 class TemperamentDetector:
@@ -93,6 +95,7 @@ class TemperamentDetector:
         self.sources = tuple(sources)
         self.threshold = threshold
         self._heard: OrderedDict[tuple[TemperamentClassifier, tuple[str, ...]], Temperament | None] = OrderedDict()
+        self._lines: OrderedDict[tuple[TemperamentClassifier, str], tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _files(self) -> tuple[tuple[str, int], ...]:
@@ -119,21 +122,36 @@ class TemperamentDetector:
             if key in self._heard:
                 self._heard.move_to_end(key)
                 return self._heard[key]
-        found = self._read(classifier, lines, len(said))
+        found = self._read(lambda line: self._best(classifier, line), lines, len(said))
         with self._lock:
             self._heard[key] = found
             if len(self._heard) > HEARD_MEMO:
                 self._heard.popitem(last=False)
         return found
 
+    def _best(self, classifier: TemperamentClassifier, text: str) -> tuple[str, float]:
+        """``classifier.best(text)``, kept (a pure function of the text)."""
+        key = (classifier, text)
+        with self._lock:
+            if key in self._lines:
+                self._lines.move_to_end(key)
+                return self._lines[key]
+        found = classifier.best(text)
+        with self._lock:
+            self._lines[key] = found
+            if len(self._lines) > HEARD_MEMO:
+                self._lines.popitem(last=False)
+        return found
+
     @staticmethod
-    def _read(classifier: TemperamentClassifier, lines: list[str], turns: int) -> Temperament | None:
-        """``detect``'s reading of the non-blank ``lines`` of ``turns`` turns (a pure function of them)."""
+    def _read(best: Callable[[str], tuple[str, float]], lines: list[str], turns: int) -> Temperament | None:
+        """``detect``'s reading of the non-blank ``lines`` of ``turns`` turns with ``best``, the classifier's most
+        likely label of a text (a pure function of them)."""
         # a turn that shows nothing ("yes", an account number) would only dilute the ones that do
-        cues = [line for line in lines if classifier.best(line)[0] != NO_CUE] if len(lines) > 1 else lines
+        cues = [line for line in lines if best(line)[0] != NO_CUE] if len(lines) > 1 else lines
         if not cues:
             return None
-        label, confidence = classifier.best(" ".join(cues))
+        label, confidence = best(" ".join(cues))
         if label == NO_CUE:
             return None
         return Temperament(label, confidence, turns)
