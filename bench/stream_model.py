@@ -116,9 +116,43 @@ def isolated_score_explain(model: BenchModel, text: str, calls: int = 1000,
             "calls": calls}
 
 
+def agent_words_cpu(model: BenchModel, memo: bool, journeys: int = 300) -> float:
+    """Mean CPU ms of ``ModelGuidance.evaluate`` on the agent's words that follow the customer's (a fresh journey
+    each time, the customer's event guided first, untimed): with ``memo`` the model's input is the one the
+    customer's event left, so its scores and TreeSHAP rows are reused and only the newly shown action is
+    explained."""
+    from assist.customers.schemas import CustomerView
+    from assist.guidance.interface import GuidanceInput
+    from assist.guidance.model import ModelGuidance
+    from assist.guidance.rules import RuleGuidance
+    from assist.journeys.state import JourneyState
+    from models.scorer import Scorer
+
+    guidance = ModelGuidance(RuleGuidance(), Scorer.load(model.path), knowledge_dirs=[],
+                             memo_journeys=2048 if memo else 0)
+    customer = CustomerView(id="C-bench", segment="premium", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
+                            vulnerable=False, consent={"service": True, "profiling": True, "marketing": True})
+    spent = 0.0
+    for i in range(journeys):
+        journey = JourneyState(id=f"J-{i}", customer_id="C-bench", reason="refund", channels=["chat"])
+        journey.say("chat", "customer", "This is ridiculous, I am furious!")
+        for speaker in ("customer", "agent"):
+            if speaker == "agent":
+                journey.say("chat", "agent", "Let me check that order for you now.")
+            given = GuidanceInput(journey=journey, customer=customer, channel="chat", latest=journey.transcript[-1],
+                                  already_shown=journey.shown_in("S"))
+            started = time.process_time()
+            prompts = guidance.evaluate(given)
+            if speaker == "agent":
+                spent += time.process_time() - started
+            journey.record_shown("S", [p.action for p in prompts])
+    return round(spent / journeys * 1000, 3)
+
+
 def main() -> None:
     """``python bench/stream_model.py``: the isolated score+explain with LightGBM's single-row entry point
-    (``models.row_predict``, as served) and through ``Booster.predict`` (as before it), alternating rounds."""
+    (``models.row_predict``, as served) and through ``Booster.predict`` (as before it), alternating rounds; then
+    the guidance of an agent's words with the event path's memo on and off (``agent_words_cpu``)."""
     import os
 
     from models.scorer import Scorer
@@ -135,6 +169,14 @@ def main() -> None:
     best = {name: min(values) for name, values in rounds.items()}
     print(f"isolated score+explain, CPU ms per call (best of 5 rounds of 500): {best}; Booster.predict / row "
           f"predictor = {best['Booster.predict'] / best['row predictor']:.2f}x; load average {os.getloadavg()[0]:.2f}")
+    words = {"memo on": [], "memo off": []}
+    for _ in range(3):
+        for name in words:
+            words[name].append(agent_words_cpu(model, name == "memo on"))
+    least = {name: min(values) for name, values in words.items()}
+    print(f"ModelGuidance.evaluate on the agent's words after the customer's, CPU ms (best of 3 rounds of 300 "
+          f"journeys): {least}; off / on = {least['memo off'] / least['memo on']:.2f}x; "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
