@@ -19,7 +19,9 @@ temperament from it: the model learns on detection with its measured errors, nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -76,6 +78,11 @@ class TemperamentClassifier(TextClassifier):
 
 
 _CACHE = TrainedOnce()
+HEARD_MEMO = 4096
+"""Readings ``detect`` keeps (least recently used dropped): one event asks for the same words twice (guidance's
+context and the panel's journey card), and an event that adds no customer words asks again for the last ones.
+The classifier's reading of each single line is kept too (as many): a new customer turn then costs the reading of
+that line and of the cues together, not of every turn read again."""
 
 
 class TemperamentDetector:
@@ -87,6 +94,9 @@ class TemperamentDetector:
     def __init__(self, sources: Iterable[Path] = (BUILT_IN,), threshold: float = DEFAULT_THRESHOLD) -> None:
         self.sources = tuple(sources)
         self.threshold = threshold
+        self._heard: OrderedDict[tuple[TemperamentClassifier, tuple[str, ...]], Temperament | None] = OrderedDict()
+        self._lines: OrderedDict[tuple[TemperamentClassifier, str], tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _files(self) -> tuple[tuple[str, int], ...]:
         return tuple((str(s), s.stat().st_mtime_ns) for s in self.sources if s.exists())
@@ -107,14 +117,44 @@ class TemperamentDetector:
                       _CACHE.ready(self._files(), read_temperaments, TemperamentClassifier.train))
         if classifier is None:
             return None
+        key = (classifier, tuple(said))
+        with self._lock:
+            if key in self._heard:
+                self._heard.move_to_end(key)
+                return self._heard[key]
+        found = self._read(lambda line: self._best(classifier, line), lines, len(said))
+        with self._lock:
+            self._heard[key] = found
+            if len(self._heard) > HEARD_MEMO:
+                self._heard.popitem(last=False)
+        return found
+
+    def _best(self, classifier: TemperamentClassifier, text: str) -> tuple[str, float]:
+        """``classifier.best(text)``, kept (a pure function of the text)."""
+        key = (classifier, text)
+        with self._lock:
+            if key in self._lines:
+                self._lines.move_to_end(key)
+                return self._lines[key]
+        found = classifier.best(text)
+        with self._lock:
+            self._lines[key] = found
+            if len(self._lines) > HEARD_MEMO:
+                self._lines.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _read(best: Callable[[str], tuple[str, float]], lines: list[str], turns: int) -> Temperament | None:
+        """``detect``'s reading of the non-blank ``lines`` of ``turns`` turns with ``best``, the classifier's most
+        likely label of a text (a pure function of them)."""
         # a turn that shows nothing ("yes", an account number) would only dilute the ones that do
-        cues = [line for line in lines if classifier.best(line)[0] != NO_CUE] if len(lines) > 1 else lines
+        cues = [line for line in lines if best(line)[0] != NO_CUE] if len(lines) > 1 else lines
         if not cues:
             return None
-        label, confidence = classifier.best(" ".join(cues))
+        label, confidence = best(" ".join(cues))
         if label == NO_CUE:
             return None
-        return Temperament(label, confidence, len(said))
+        return Temperament(label, confidence, turns)
 
     def confident(self, found: Temperament | None) -> str | None:
         """The temperament the served context takes: the detected one at or above ``threshold``, else None."""
