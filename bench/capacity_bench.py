@@ -216,7 +216,7 @@ def cpu_bound(row: dict[str, Any] | None, workers: int) -> float | None:
     the figure a loaded box disturbs least (the CPU per event, not the wall clock)."""
     if row is None or not row["server_cpu_ms_per_event"]:
         return None
-    return round(min(workers, os.cpu_count() or 1) * 1000 / row["server_cpu_ms_per_event"], 0)
+    return float(round(min(workers, os.cpu_count() or 1) * 1000 / row["server_cpu_ms_per_event"]))
 
 
 HEADER = (f"{'agents':>6} {'ev/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'prompt%':>7} "

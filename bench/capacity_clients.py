@@ -69,10 +69,12 @@ class NotMeasured(RuntimeError):
 
 class Client:
     def __init__(self, port: int, kind: str, model_version: str | None) -> None:
+        from pydantic import SecretStr
+
         from assist.auth.tokens import create_token
         from assist.settings import Settings
 
-        self.settings = Settings(jwt_secret=SECRET, environment="test")
+        self.settings = Settings(jwt_secret=SecretStr(SECRET), environment="test")
         self.token = create_token
         self.port, self.kind, self.model_version = port, kind, model_version
         self.agents: list[Agent] = []
