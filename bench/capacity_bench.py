@@ -235,11 +235,11 @@ def print_row(row: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", default="model:1,model:2,rules:1,rules:2",
+    parser.add_argument("--runs", default="model:1,model:2,rules:2",
                         help="comma-separated guidance:workers (guidance: model or rules; workers: a count or auto)")
-    parser.add_argument("--steps", default="100,200,400,800,1200,1600,2400,3200,4000",
+    parser.add_argument("--steps", default="100,200,400,800,1600,2400,3200,4000",
                         help="agent counts, ascending")
-    parser.add_argument("--window", type=float, default=20.0, help="seconds every agent sends, per step")
+    parser.add_argument("--window", type=float, default=15.0, help="seconds every agent sends, per step")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between one agent's events")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds idle between a step's setup and window")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
