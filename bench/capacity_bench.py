@@ -18,9 +18,11 @@ gets a chat contact offered and accepts it (untimed), then sends a customer even
 (5 s; jittered first send) and times it to the prompt that answers it (or the journey update when the event had
 nothing new to show). The agent count steps up (``--steps``); each step adds agents (untimed), then every
 agent sends for ``--window`` seconds. Per step: events/s answered, p50/p99/max latency, errors, the server's
-CPU (parent and workers, from /proc) and the client processes' CPU, each as cores busy over the window, the
-server's CPU per event, and the 1-minute load average after the step. A run stops at the first step that
-fails (p99 > 100 ms or any error). The capacity is the largest step with p99 <= 100 ms and no errors.
+CPU (parent and workers, from /proc), its Redis's and the client processes', each as cores busy over the
+window; the server's idle cores (the step's agents connected and silent, measured before the window); the
+server's CPU per event, gross and net of that idle cost; and the 1-minute load average after the step. A run
+stops after two steps in a row fail (p99 > 100 ms or any error; ``--patience``: on a shared box one step can
+fail on a stall of the machine). The capacity is the largest step with p99 <= 100 ms and no errors.
 
 Everything shares the machine's cores: the service, its Redis, the clients and whatever else runs. Read
 "client cores" beside "server cores": when the clients take a core of two, the box is measured short.
@@ -120,8 +122,17 @@ class Clients:
                 process.join()
 
 
+def settle(pid: int, seconds: float) -> float:
+    """Wait out the setup's background work (the first third), then the cores the service keeps busy with the
+    step's agents connected and silent (the rest): its idle cost, not the events'."""
+    time.sleep(seconds / 3)
+    before = tree_cpu(pid)
+    time.sleep(seconds * 2 / 3)
+    return (tree_cpu(pid) - before) / (seconds * 2 / 3)
+
+
 def step_row(agents: int, window: float, answers: list[dict[str, Any]], server_cpu: float, redis_cpu: float,
-             setup_s: float) -> dict[str, Any]:
+             setup_s: float, idle_cores: float) -> dict[str, Any]:
     latencies = sorted(x for a in answers for x in a["latencies_ms"])
     errors: dict[str, int] = {}
     for a in answers:
@@ -139,6 +150,9 @@ def step_row(agents: int, window: float, answers: list[dict[str, Any]], server_c
             "server_cores": round(server_cpu / window, 2), "redis_cores": round(redis_cpu / window, 2),
             "client_cores": round(sum(a["cpu_s"] for a in answers) / window, 2),
             "server_cpu_ms_per_event": round(1000 * server_cpu / answered, 3) if answered else None,
+            "server_idle_cores": round(idle_cores, 3),
+            "server_cpu_ms_per_event_net": round(1000 * max(0.0, server_cpu - idle_cores * window) / answered, 3)
+            if answered else None,
             "setup_s": round(setup_s, 1), "load1_after": load1(),
             "slow_sent_at_s": sorted(round(at, 1) for a in answers for at, _ in a["slow"])[:200],
             "holds": failed == 0 and p99 <= P99_LIMIT_MS}
@@ -174,23 +188,24 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
               f"{args.clients} client process(es)", flush=True)
         clients = Clients(args.clients, port, kind, model.version if model and kind == "model" else None)
         print(HEADER, flush=True)
-        have = 0
+        have = failed_in_a_row = 0
         for step, agents in enumerate(args.steps):
             new = [(a, emails[(a, 0)]) for a in names[have:agents]]
             started = time.perf_counter()
             clients.ask([("add", new[i::args.clients]) for i in range(args.clients)], timeout=600)
             setup_s = time.perf_counter() - started
-            time.sleep(args.settle)  # the setup's background work (record writes) done before the window
+            idle_cores = settle(server.proc.pid, args.settle)
             have = agents
             redis_pid = redis._process.pid if redis._process else 0
             cpu0, rcpu0 = tree_cpu(server.proc.pid), cpu_seconds(redis_pid) or 0.0
             answers = clients.ask([("run", time.time() + 1.0, args.window, args.interval, args.seed + 97 * step + i)
                                    for i in range(args.clients)], timeout=args.window + args.interval + 60)
             row = step_row(agents, args.window, answers, tree_cpu(server.proc.pid) - cpu0,
-                           (cpu_seconds(redis_pid) or 0.0) - rcpu0, setup_s)
+                           (cpu_seconds(redis_pid) or 0.0) - rcpu0, setup_s, idle_cores)
             rows.append(row)
             print_row(row)
-            if not row["holds"] and not args.all_steps:
+            failed_in_a_row = 0 if row["holds"] else failed_in_a_row + 1
+            if failed_in_a_row >= args.patience and not args.all_steps:
                 break
     finally:
         if clients is not None:
@@ -211,26 +226,31 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
 
 
 def cpu_bound(row: dict[str, Any] | None, workers: int) -> float | None:
-    """The events/s the server's CPU per event allows on ``workers`` cores it had to itself (each worker one
-    core, at most the machine's): a ceiling, not a capacity (the p99 passes 100 ms before a core is full), but
-    the figure a loaded box disturbs least (the CPU per event, not the wall clock)."""
-    if row is None or not row["server_cpu_ms_per_event"]:
+    """The events/s the server's CPU allows on ``workers`` cores it had to itself (each worker one core, at
+    most the machine's): what the idle panels leave of them over the CPU per event net of that idle cost. A
+    ceiling, not a capacity (the p99 passes 100 ms before a core is full), but computed from the figures a
+    loaded box disturbs least (CPU time, not the wall clock)."""
+    if row is None or not row["server_cpu_ms_per_event_net"]:
         return None
-    return float(round(min(workers, os.cpu_count() or 1) * 1000 / row["server_cpu_ms_per_event"]))
+    cores = min(workers, os.cpu_count() or 1) - row["server_idle_cores"]
+    return float(round(max(0.0, cores) * 1000 / row["server_cpu_ms_per_event_net"]))
 
 
 HEADER = (f"{'agents':>6} {'ev/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'prompt%':>7} "
-          f"{'server':>6} {'redis':>5} {'client':>6} {'ms/ev':>6} {'setup s':>7} {'load1':>5}")
+          f"{'server':>6} {'idle':>5} {'redis':>5} {'client':>6} {'ms/ev':>6} {'net':>5} {'setup s':>7} {'load1':>5}")
 
 
 def print_row(row: dict[str, Any]) -> None:
     prompted = 100 * row["by_prompt"] / row["answered"] if row["answered"] else 0
     p99 = f"{row['p99_ms']:7.1f}" if row["p99_ms"] is not None else f"{'failed':>7}"
-    print(f"{row['agents']:>6} {row['events_per_s']:>7.1f} {row['p50_ms'] or 0:>7.1f} {p99} {row['max_ms'] or 0:>7.1f} "
-          f"{sum(row['errors'].values()):>6} {prompted:>6.0f}% {row['server_cores']:>6.2f} {row['redis_cores']:>5.2f} "
-          f"{row['client_cores']:>6.2f} {row['server_cpu_ms_per_event'] or 0:>6.2f} {row['setup_s']:>7.1f} "
-          f"{row['load1_after']:>5.2f}" + ("" if row["holds"] else f"  <- over {P99_LIMIT_MS:.0f} ms or errors "
-                                             f"{row['errors'] or ''}"), flush=True)
+    cells = [f"{row['agents']:>6}", f"{row['events_per_s']:>7.1f}", f"{row['p50_ms'] or 0:>7.1f}", p99,
+             f"{row['max_ms'] or 0:>7.1f}", f"{sum(row['errors'].values()):>6}", f"{prompted:>6.0f}%",
+             f"{row['server_cores']:>6.2f}", f"{row['server_idle_cores']:>5.2f}", f"{row['redis_cores']:>5.2f}",
+             f"{row['client_cores']:>6.2f}", f"{row['server_cpu_ms_per_event'] or 0:>6.2f}",
+             f"{row['server_cpu_ms_per_event_net'] or 0:>5.2f}", f"{row['setup_s']:>7.1f}",
+             f"{row['load1_after']:>5.2f}"]
+    verdict = "" if row["holds"] else f"  <- over {P99_LIMIT_MS:.0f} ms or errors {row['errors'] or ''}"
+    print(" ".join(cells) + verdict, flush=True)
 
 
 def main() -> None:
@@ -243,7 +263,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between one agent's events")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds idle between a step's setup and window")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
-    parser.add_argument("--all-steps", action="store_true", help="go on after a step fails")
+    parser.add_argument("--patience", type=int, default=2,
+                        help="stop after this many failing steps in a row (one can be a stall of a shared box)")
+    parser.add_argument("--all-steps", action="store_true", help="go on whatever fails")
     parser.add_argument("--quick", action="store_true",
                         help="--runs model:auto,rules:auto --steps 100,400,1200 --window 10 (a minute or two)")
     parser.add_argument("--seed", type=int, default=11)
