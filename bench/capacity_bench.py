@@ -218,7 +218,7 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
     best = max(held, key=lambda r: r["agents"]) if held else None
     capacity = {"agents": best["agents"] if best else 0, "events_per_s": best["events_per_s"] if best else 0.0,
                 "p99_ms": best["p99_ms"] if best else None, "load1": best["load1_after"] if best else None,
-                "cpu_bound_events_per_s": cpu_bound(best or (rows[0] if rows else None), workers)}
+                "cpu_bound_events_per_s": cpu_bound(rows[-1] if rows else None, workers)}
     print(f"capacity ({label}): {capacity['agents']} agents, {capacity['events_per_s']} events/s at p99 "
           f"{capacity['p99_ms']} ms" + ("" if held and held[-1] is not rows[-1] else
                                         " (every step held: the largest step tried)" if held else ""), flush=True)
@@ -227,9 +227,10 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
 
 def cpu_bound(row: dict[str, Any] | None, workers: int) -> float | None:
     """The events/s the server's CPU allows on ``workers`` cores it had to itself (each worker one core, at
-    most the machine's): what the idle panels leave of them over the CPU per event net of that idle cost. A
-    ceiling, not a capacity (the p99 passes 100 ms before a core is full), but computed from the figures a
-    loaded box disturbs least (CPU time, not the wall clock)."""
+    most the machine's), from the busiest step (the CPU per event falls as the rate rises): what the idle
+    panels leave of the cores over the CPU per event net of that idle cost. A ceiling, not a capacity (the p99
+    passes 100 ms before a core is full), but computed from the figures a loaded box disturbs least (CPU time,
+    not the wall clock)."""
     if row is None or not row["server_cpu_ms_per_event_net"]:
         return None
     cores = min(workers, os.cpu_count() or 1) - row["server_idle_cores"]
