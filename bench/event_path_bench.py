@@ -115,7 +115,7 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
         mark("journey JSON for the commit")
         prompts_entry(state.id, state.journey_id, state.agent_id, state.practice, prompts, time.time())
         mark("prompt log record")
-        Envelope(type="ack", data={"in_reply_to": message.id, "session_id": event.session_id}).model_dump_json()
+        Envelope(type="ack", data={"in_reply_to": message.id, "session_id": state.id}).model_dump_json()
         mark("ack")
         assert moved and payloads and ('"apologise_acknowledge"' in payloads[-1] or scorer is not None)
         return marks
