@@ -89,12 +89,17 @@ async def committed(live: LiveSessions, session_id: str, step: str) -> tuple[Liv
     return snapshot.journey, journey
 
 
-@pytest.mark.single_node
-async def test_the_next_event_takes_the_journey_its_predecessor_committed_and_handed_back(stores):
+async def first_event(stores: Stores) -> tuple[LiveSessions, SessionState, LiveRead, JourneyState]:
+    """A session read by this worker and one event committed on it (not yet handed back)."""
     live = stores.live()
     state = await open_session(stores)
     await live.read(state.id)
-    written, journey = await committed(live, state.id, "a")
+    return live, state, *await committed(live, state.id, "a")
+
+
+@pytest.mark.single_node
+async def test_the_next_event_takes_the_journey_its_predecessor_committed_and_handed_back(stores):
+    live, state, written, journey = await first_event(stores)
     live.get(state.id).hand_back(written, journey)
     taken = live.get(state.id).journey_state()
     assert taken is journey
@@ -103,10 +108,7 @@ async def test_the_next_event_takes_the_journey_its_predecessor_committed_and_ha
 
 @pytest.mark.single_node
 async def test_a_handed_back_journey_is_taken_by_one_event_only(stores):
-    live = stores.live()
-    state = await open_session(stores)
-    await live.read(state.id)
-    written, journey = await committed(live, state.id, "a")
+    live, state, written, journey = await first_event(stores)
     snapshot = live.get(state.id)
     snapshot.hand_back(written, journey)
     first, second = snapshot.journey_state(), snapshot.journey_state()
@@ -116,10 +118,7 @@ async def test_a_handed_back_journey_is_taken_by_one_event_only(stores):
 
 @pytest.mark.single_node
 async def test_a_journey_handed_back_after_a_later_write_is_not_used(stores):
-    live = stores.live()
-    state = await open_session(stores)
-    await live.read(state.id)
-    written, journey = await committed(live, state.id, "a")
+    live, state, written, journey = await first_event(stores)
     await committed(live, state.id, "b")  # another event committed before the first handed its journey back
     live.get(state.id).hand_back(written, journey)
     assert live.get(state.id).journey_state().steps_done == ["a", "b"]
