@@ -48,9 +48,10 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
     from assist.records.journal import prompts_entry
     from assist.sessions.delivery import Delivery
     from assist.sessions.events import apply_to_journey
+    from assist.sessions.journey_update import journey_mark, journey_update
     from assist.sessions.state import SessionState
     from assist.stream.outbox import Outbox
-    from assist.stream.protocol import inbound_adapter
+    from assist.stream.protocol import Envelope, inbound_adapter
 
     scorer = None
     if kind == "model":
@@ -82,9 +83,11 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
             marks.append((step, now - start))
             start = now
 
-        event = inbound_adapter.validate_json(raw).data
+        message = inbound_adapter.validate_json(raw)
+        event = message.data
         mark("parse the panel's message")
         current = JourneyState.model_validate_json(stored_journey)
+        before = journey_mark(current)
         mark("parse the kept journey")
         partial(apply_to_journey, channel=state.channel, event=event)(current)
         given = GuidanceInput(journey=current, customer=state.customer, channel=state.channel,
@@ -103,13 +106,18 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
             mark("model prompts")
         prompts = guidance._enrich(prompts, given, context)
         mark("knowledge and checklist")
-        payloads = Outbox.payloads(Delivery.messages(state, prompts))
+        moved = before != journey_mark(current)
+        journey_message = [journey_update(state, current, prompts[0].checklist if prompts else None)] if moved else []
+        mark("journey message")
+        payloads = Outbox.payloads([*journey_message, *Delivery.messages(state, prompts)])
         mark("prompt messages")
         current.model_dump_json()
         mark("journey JSON for the commit")
         prompts_entry(state.id, state.journey_id, state.agent_id, state.practice, prompts, time.time())
         mark("prompt log record")
-        assert payloads and ('"apologise_acknowledge"' in payloads[0] or scorer is not None)
+        Envelope(type="ack", data={"in_reply_to": message.id, "session_id": state.id}).model_dump_json()
+        mark("ack")
+        assert moved and payloads and ('"apologise_acknowledge"' in payloads[-1] or scorer is not None)
         return marks
 
     return run

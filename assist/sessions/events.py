@@ -106,9 +106,11 @@ async def handle_event(service: SessionService, principal: Principal, event: Eve
         if await live.commit(snapshot, journey, messages, prompts) is not None:
             break
         snapshot = None
+    written = snapshot.journey
     metrics.event_prompted(started, prompts)
     for hook in service.event_hooks:
         await hook(state, journey, event, prompts)
+    snapshot.hand_back(written, journey)
     return prompts
 
 

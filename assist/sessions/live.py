@@ -60,12 +60,27 @@ class LiveSnapshot:
     session_sha: str
     """sha1 of the session's stored value, which the commit compares with what is stored now."""
     journey: LiveRead
+    parsed: tuple[LiveRead, JourneyState] | None = None
+    """The journey this worker last committed, as the event that committed it left it, with the write it
+    belongs to (``hand_back``): the next event takes it instead of parsing ``journey.raw`` again (60-80 us
+    of an event with cold caches)."""
 
     def journey_state(self) -> JourneyState:
-        """The journey as kept; raises KeyError when its live state was not found."""
+        """The journey as kept, for one event to change: the handed-back object when it is still the kept
+        write's (it is then no longer kept: no two events ever change one object), else parsed afresh from
+        ``journey.raw``. Raises KeyError when its live state was not found."""
+        kept, self.parsed = self.parsed, None
+        if kept is not None and kept[0] is self.journey:
+            return kept[1]
         if self.journey.raw is None:
             raise KeyError(self.journey.journey_id)
         return JourneyState.model_validate_json(self.journey.raw)
+
+    def hand_back(self, written: LiveRead, journey: JourneyState) -> None:
+        """After an event committed ``journey`` as ``written`` and is done with it (nothing changes it any
+        more), keep it for the next event, unless another write was kept since."""
+        if self.journey is written:
+            self.parsed = (written, journey)
 
 
 def _sha(raw: str) -> str:

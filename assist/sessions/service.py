@@ -52,7 +52,8 @@ SessionHook = Callable[[SessionState, str], Awaitable[None]]
 StatusHook = Callable[[str, str], Awaitable[None]]
 """Called with (agent id, new status): routing keeps the agent's availability."""
 EventHook = Callable[[SessionState, JourneyState, EventData, list[Prompt]], Awaitable[None]]
-"""Called after an event was applied and guided: practice mode's simulated customer answers here."""
+"""Called after an event was applied and guided: practice mode's simulated customer answers here. It reads the
+journey and must not change it: the next event on the session starts from that object (``LiveSnapshot.hand_back``)."""
 
 
 class SessionService:

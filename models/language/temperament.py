@@ -20,6 +20,7 @@ temperament from it: the model learns on detection with its measured errors, nev
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,10 @@ HEARD_MEMO = 4096
 context and the panel's journey card), and an event that adds no customer words asks again for the last ones.
 The classifier's reading of each single line is kept too (as many): a new customer turn then costs the reading of
 that line and of the cues together, not of every turn read again."""
+FILES_CHECK_SECONDS = 1.0
+"""How long the sources' versions (path, mtime) are taken as read: each ``detect`` checked them with two system
+calls per source, four per live event (its context and its journey card), for files that change only when the
+package is upgraded."""
 
 
 class TemperamentDetector:
@@ -97,9 +102,16 @@ class TemperamentDetector:
         self._heard: OrderedDict[tuple[TemperamentClassifier, tuple[str, ...]], Temperament | None] = OrderedDict()
         self._lines: OrderedDict[tuple[TemperamentClassifier, str], tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._checked: tuple[float, tuple[tuple[str, int], ...]] = (-FILES_CHECK_SECONDS, ())
 
     def _files(self) -> tuple[tuple[str, int], ...]:
-        return tuple((str(s), s.stat().st_mtime_ns) for s in self.sources if s.exists())
+        """The sources' versions, looked at again once ``FILES_CHECK_SECONDS`` passed since the last look."""
+        now = time.monotonic()
+        checked_at, files = self._checked
+        if now - checked_at >= FILES_CHECK_SECONDS:
+            files = tuple((str(s), s.stat().st_mtime_ns) for s in self.sources if s.exists())
+            self._checked = (now, files)
+        return files
 
     def classifier(self) -> TemperamentClassifier:
         """The trained classifier (trains it now on first use: call it to warm up)."""

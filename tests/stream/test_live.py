@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from assist.journeys.state import JourneyState
 from assist.journeys.store import JourneyStore, LiveRead
 from assist.sessions.live import LiveSessions
 from assist.sessions.state import SessionState, SessionStore
@@ -77,6 +78,50 @@ async def test_consecutive_commits_build_on_the_kept_snapshot(stores):
     messages, _ = await stores.outbox.since("A1", 0)
     assert (await stores.journeys.get(state.journey_id)).steps_done == ["a", "b", "c"]
     assert [m.data["text"] for m in messages] == ["a", "b", "c"]
+
+
+async def committed(live: LiveSessions, session_id: str, step: str) -> tuple[LiveRead, JourneyState]:
+    """One event on the kept snapshot: the write it committed and the journey it committed."""
+    snapshot = live.get(session_id)
+    journey = snapshot.journey_state()
+    journey.mark_done(step)
+    assert await live.commit(snapshot, journey, note(step)) is not None
+    return snapshot.journey, journey
+
+
+async def first_event(stores: Stores) -> tuple[LiveSessions, SessionState, LiveRead, JourneyState]:
+    """A session read by this worker and one event committed on it (not yet handed back)."""
+    live = stores.live()
+    state = await open_session(stores)
+    await live.read(state.id)
+    return live, state, *await committed(live, state.id, "a")
+
+
+@pytest.mark.single_node
+async def test_the_next_event_takes_the_journey_its_predecessor_committed_and_handed_back(stores):
+    live, state, written, journey = await first_event(stores)
+    live.get(state.id).hand_back(written, journey)
+    taken = live.get(state.id).journey_state()
+    assert taken is journey
+    assert taken == await stores.journeys.get(state.journey_id)
+
+
+@pytest.mark.single_node
+async def test_a_handed_back_journey_is_taken_by_one_event_only(stores):
+    live, state, written, journey = await first_event(stores)
+    snapshot = live.get(state.id)
+    snapshot.hand_back(written, journey)
+    first, second = snapshot.journey_state(), snapshot.journey_state()
+    assert first is journey and second is not journey
+    assert second == journey
+
+
+@pytest.mark.single_node
+async def test_a_journey_handed_back_after_a_later_write_is_not_used(stores):
+    live, state, written, journey = await first_event(stores)
+    await committed(live, state.id, "b")  # another event committed before the first handed its journey back
+    live.get(state.id).hand_back(written, journey)
+    assert live.get(state.id).journey_state().steps_done == ["a", "b"]
 
 
 @pytest.mark.single_node
