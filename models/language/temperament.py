@@ -19,6 +19,7 @@ temperament from it: the model learns on detection with its measured errors, nev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -65,14 +66,53 @@ def read_temperaments(path: Path | str) -> Labelled:
     return read_labelled(path, "temperament", "calm")
 
 
+_WORD = re.compile(r"[A-Za-z']+")
+_FIGURE = re.compile(r"\d+(?:[.,:/]\d+)*%?")
+_CUES: dict[str, re.Pattern[str]] = {
+    "worry": re.compile(r"\b(?:worr\w*|scared|afraid|frighten\w*|nervous|panic\w*|stress\w*|anxious|terrified|"
+                        r"what if|what happens if|in case|hope|hoping|upset|desperate\w*|can't afford|"
+                        r"don't know what to do|not sure what|sleep|urgent\w*|sorry to|sorry for|will i|am i going)\b",
+                        re.I),
+    "grievance": re.compile(r"\b(?:again|still|yet another|(?:second|third|fourth|fifth|tenth) time|every time|"
+                            r"keep|kept|always|never|nobody|no one|ridiculous|unacceptable|disgrac\w*|joke|useless|"
+                            r"incompetent|pathetic|rubbish|shambles|fed up|sick of|furious|livid|fuming|seriously|"
+                            r"manager|escalat\w*|complain\w*|demand\w*|immediately|right now|how many times|"
+                            r"waste|wasted|absolutely|rip-?off|scam|useless|had enough|enough)\b", re.I),
+    "precision": re.compile(r"\b(?:exact\w*|precise\w*|specific\w*|breakdown|break down|itemi[sz]\w*|calculat\w*|"
+                            r"per|rate|percent\w*|clause|section|terms|reference|formula|method\w*|"
+                            r"how (?:does|do|is|are|was|were) \w+|why (?:does|do|is|was|were)|explain|"
+                            r"difference between|compare|comparison|figures?|numbers|data|log|logs|spec\w*|"
+                            r"documentation|timestamp\w*|version|pro-?rata|pro rata|in writing)\b", re.I),
+    "ease": re.compile(r"\b(?:please|thanks|thank you|cheers|no problem|no worries|no rush|when you can|"
+                       r"whenever|that's fine|that's ok|happy to|would it be possible|could you|could i|"
+                       r"i'd like|just wondering|wondered|quick question|appreciate)\b", re.I),
+}
+"""Generic cues of temperament, the kinds of words any center's customers use (not its products): worry and
+hedging (anxious), repetition and grievance (angry), precision and mechanism (analytical), ease and courtesy
+(calm). Counted, not matched word by word: the tf-idf columns learn the words of the training lines, these
+carry a cue to a line whose own words the training lines never used."""
+
+
+def cues(text: str) -> list[float]:
+    """Numbers read from ``text`` besides its words, each in [-1, 1]: the VADER sentiment, then shouting (the
+    share of words of two or more letters in capitals), exclamation and question marks, figures (amounts,
+    dates, references), the ``_CUES`` counts, and length (a long careful line reads unlike a short snap)."""
+    words = _WORD.findall(text)
+    long_words = [w for w in words if len(w) > 1]
+    shouting = sum(w.isupper() for w in long_words) / len(long_words) if long_words else 0.0
+    counted = [min(len(pattern.findall(text)), 3) / 3 for pattern in _CUES.values()]
+    return [sentiment(text), shouting, min(text.count("!"), 3) / 3, min(text.count("?"), 3) / 3,
+            min(len(_FIGURE.findall(text)), 3) / 3, *counted, min(len(words), 40) / 40]
+
+
 class TemperamentClassifier(TextClassifier):
-    """The shared text classifier over temperaments, the sentiment score an extra input."""
+    """The shared text classifier over temperaments, with the generic cues (``cues``) as extra inputs."""
 
     NOUN = "temperament"
 
     @staticmethod
     def dense(text: str) -> list[float]:
-        return [sentiment(text)]
+        return cues(text)
 
 
 _CACHE = TrainedOnce()
