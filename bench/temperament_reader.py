@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         for low, high in zip(edges, edges[1:], strict=False):
             band = (confidence >= low) & (confidence < high)
             if band.any():
-                out.append(f"  [{low:.1f}, {min(high, 1):.1f}): {int(band.sum()):4d} lines, right {right[band].mean():.3f}"
-                           f" (mean confidence {confidence[band].mean():.3f})")
+                out.append(f"  [{low:.1f}, {min(high, 1):.1f}): {int(band.sum()):4d} lines, "
+                           f"right {right[band].mean():.3f} (mean confidence {confidence[band].mean():.3f})")
         return out
 
     classifier = TemperamentClassifier.train(train)

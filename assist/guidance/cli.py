@@ -1,5 +1,5 @@
 """``assist models ...``: train, evaluate, promote, rollback, list, drift, retrain, export-live, retrain-live,
-import-kb, import-intents.
+import-kb, import-intents, import-temperaments.
 
 Training and evaluation are ``models`` (pure); what touches the SQL registry or the data dir is here.
 """
@@ -310,6 +310,21 @@ def _import_intents(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_temperaments(args: argparse.Namespace) -> int:
+    from assist.guidance.temperaments import import_temperaments
+
+    try:
+        report = import_temperaments(Path(args.csv), Settings())
+    except (OSError, ValueError) as exc:
+        print(f"not imported: {exc}", file=sys.stderr)
+        return 2
+    per_label = ", ".join(f"{label} {n}" for label, n in report.temperaments.items())
+    print(f"imported {report.lines} lines into {report.path} ({per_label})")
+    print(f"accuracy on your lines, each predicted without training on it: {report.cross_validated:.1%}")
+    print(f"accuracy on the built-in held-out paraphrases, trained with yours: {report.held_out:.1%}")
+    return 0
+
+
 def _crm_fields(text: str) -> tuple[str, ...]:
     from models.context import CRM_FIELDS
 
@@ -385,3 +400,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                               "(a CSV with columns text,intent; replaces an earlier import)")
     p.add_argument("csv")
     p.set_defaults(handler=_import_intents)
+    p = sub.add_parser("import-temperaments", help="train temperament detection on your labelled customer lines too "
+                                                   "(a CSV with columns text,temperament, e.g. the words of customers "
+                                                   "whose CRM sends their temperament; replaces an earlier import)")
+    p.add_argument("csv")
+    p.set_defaults(handler=_import_temperaments)

@@ -24,7 +24,7 @@ from models.language.intent import (
     read_utterances,
 )
 
-__all__ = ["ImportedIntents", "import_intents", "imported_utterances", "intent_detector", "warm_up"]
+__all__ = ["ImportedIntents", "import_intents", "imported_utterances", "install", "intent_detector", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,16 @@ def import_intents(source: Path, settings: Settings) -> ImportedIntents:
     built_in = read_utterances(BUILT_IN)
     accuracy = cross_validated(theirs, built_in)
     held, _ = IntentClassifier.train(built_in + theirs).accuracy(read_utterances(HELD_OUT))
-    target = imported_utterances(settings)
+    target = install(source, imported_utterances(settings))
+    counts = {i: theirs.intents.count(i) for i in sorted(set(theirs.intents))}
+    return ImportedIntents(target, len(theirs.texts), counts, accuracy, held)
+
+
+def install(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` (replacing it) atomically: a worker reading it sees the old file or the
+    new one, never half of one. Returns ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_suffix(".tmp")
     shutil.copyfile(source, staged)
-    staged.replace(target)  # atomic: a worker reading it sees the old file or the new one
-    counts = {i: theirs.intents.count(i) for i in sorted(set(theirs.intents))}
-    return ImportedIntents(target, len(theirs.texts), counts, accuracy, held)
+    staged.replace(target)
+    return target
