@@ -31,7 +31,7 @@ from models.language.classifier import BELOW_THRESHOLD, Labelled, TextClassifier
 from models.language.sentiment import sentiment
 
 __all__ = ["BUILT_IN", "DEFAULT_THRESHOLD", "HELD_OUT", "NO_CUE", "NO_CUE_SHARE", "PRIOR_COUNT", "TEMPERAMENTS",
-           "UNKNOWN", "Temperament", "TemperamentClassifier", "TemperamentDetector", "detection_matrix",
+           "UNKNOWN", "Temperament", "TemperamentClassifier", "TemperamentDetector", "cues", "detection_matrix",
            "detection_report", "draw_detected", "read_temperaments"]
 
 HERE = Path(__file__).resolve().parent
