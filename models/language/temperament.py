@@ -121,8 +121,8 @@ _CACHE = TrainedOnce()
 class TemperamentDetector:
     """The service's classifier, trained on first use from ``sources`` (thread-safe; nothing at import).
 
-    ``detect`` reads the customer's turns so far together; the served context takes its temperament only at
-    or above ``threshold``."""
+    ``detect`` reads the customer's turns so far, each as a line, and combines them; the served context takes
+    its temperament only at or above ``threshold``."""
 
     def __init__(self, sources: Iterable[Path] = (BUILT_IN,), threshold: float = DEFAULT_THRESHOLD) -> None:
         self.sources = tuple(sources)
@@ -136,7 +136,8 @@ class TemperamentDetector:
         return _CACHE.get(self._files(), read_temperaments, TemperamentClassifier.train)
 
     def detect(self, said: Sequence[str], wait: bool = True) -> Temperament | None:
-        """The temperament of the customer's words so far (``said``, oldest first, read as one text); None
+        """The temperament of the customer's words so far (``said``, oldest first: each turn read alone, the
+        reads of the turns that show a cue combined by their geometric mean); None
         when they said nothing yet or nothing that shows a temperament (``NO_CUE`` is the likeliest label: no
         cue, no guess), or when ``wait`` is false and the classifier is still training (its training is then
         started in the background: the event path never waits for it)."""
@@ -147,14 +148,21 @@ class TemperamentDetector:
                       _CACHE.ready(self._files(), read_temperaments, TemperamentClassifier.train))
         if classifier is None:
             return None
+        rows = np.array([classifier.row(line) for line in lines])
+        no_cue = classifier.labels.index(NO_CUE)
         # a turn that shows nothing ("yes", an account number) would only dilute the ones that do
-        cues = [line for line in lines if classifier.best(line)[0] != NO_CUE] if len(lines) > 1 else lines
-        if not cues:
+        shown = rows[rows.argmax(axis=1) != no_cue] if len(lines) > 1 else rows
+        if not len(shown):
             return None
-        label, confidence = classifier.best(" ".join(cues))
-        if label == NO_CUE:
+        # each turn is read as the line the classifier learned on, and the turns' reads are combined by their
+        # geometric mean: turns that agree stay as sure as each is (a product would count one mood said
+        # three ways as three independent proofs); one that disagrees lowers the confidence
+        mean = np.exp(np.log(np.clip(shown, 1e-12, 1.0)).mean(axis=0))
+        mean /= mean.sum()
+        index = int(mean.argmax())
+        if index == no_cue:
             return None
-        return Temperament(label, confidence, len(said))
+        return Temperament(classifier.labels[index], round(float(mean[index]), 4), len(said))
 
     def confident(self, found: Temperament | None) -> str | None:
         """The temperament the served context takes: the detected one at or above ``threshold``, else None."""

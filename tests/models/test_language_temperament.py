@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from functools import cache
 
 import numpy as np
@@ -221,3 +222,37 @@ def test_without_detection_temperament_is_unknown_as_before():
 def test_an_unknown_logged_temperament_stays_unknown():
     frame = small_history().head(100).assign(temperament=pd.Series(["unknown"] * 100, dtype="string"))
     assert served_history(frame)["temperament"].isna().all()
+
+
+def composed_contacts(cue_turns: int, per_temperament: int = 100) -> list[tuple[str, list[str]]]:
+    """Contacts made of held-out lines: ``cue_turns`` lines of the true temperament and two no-cue lines, shuffled
+    (the same draw for every call with the same arguments)."""
+    held = read_temperaments(HELD_OUT)
+    by: dict[str, list[str]] = {}
+    for text, label in zip(held.texts, held.labels, strict=True):
+        by.setdefault(label, []).append(text)
+    rng = random.Random(cue_turns)
+    contacts = []
+    for truth in TEMPERAMENTS:
+        for _ in range(per_temperament):
+            said = rng.sample(by[truth], cue_turns) + rng.sample(by[NO_CUE], 2)
+            rng.shuffle(said)
+            contacts.append((truth, said))
+    return contacts
+
+
+def test_more_turns_that_show_the_temperament_get_it_served_more_often_and_as_rightly():
+    detector = TemperamentDetector()
+    served: dict[int, list[tuple[str, str | None]]] = {
+        k: [(truth, detector.confident(detector.detect(said))) for truth, said in composed_contacts(k)] for k in (1, 3)}
+    coverage = {k: sum(s is not None for _, s in reads) / len(reads) for k, reads in served.items()}
+    right = [truth == s for truth, s in served[3] if s is not None]
+    assert coverage[3] >= coverage[1] + 0.1 and sum(right) / len(right) >= 0.97  # measured 0.81 -> 0.98, 0.998
+
+
+def test_a_turn_that_disagrees_lowers_the_confidence():
+    detector = TemperamentDetector()
+    angry = detector.detect(["this is the third time I've rung, it's a disgrace"])
+    mixed = detector.detect(["this is the third time I've rung, it's a disgrace",
+                             "I'm really worried the payment won't go through in time"])
+    assert angry is not None and mixed is not None and mixed.confidence < angry.confidence
