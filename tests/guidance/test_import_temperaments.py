@@ -51,7 +51,7 @@ def test_the_floor_and_its_other_customers_share_no_line():
 
 def test_a_reader_trained_on_the_floors_labelled_words_beats_the_built_in_one_on_its_other_customers():
     built_in, floor = accuracy_on_other_customers(BUILT_IN), accuracy_on_other_customers(BUILT_IN, FLOOR)
-    assert floor >= built_in + 0.05  # measured 0.788 -> 0.879 on 33 lines
+    assert floor >= built_in + 0.05  # measured 0.788 -> 0.909 on 33 lines
 
 
 def test_imported_lines_are_read_by_the_services_detector(tmp_path):
