@@ -12,10 +12,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assist.guidance.registry import ModelRegistry
 from assist.settings import Settings
+
+if TYPE_CHECKING:
+    from assist.guidance.intents import ImportedLines
 
 T = TypeVar("T")
 
@@ -298,28 +301,24 @@ def _import_kb(args: argparse.Namespace) -> int:
 def _import_intents(args: argparse.Namespace) -> int:
     from assist.guidance.intents import import_intents
 
-    try:
-        report = import_intents(Path(args.csv), Settings())
-    except (OSError, ValueError) as exc:
-        print(f"not imported: {exc}", file=sys.stderr)
-        return 2
-    per_intent = ", ".join(f"{intent} {n}" for intent, n in report.intents.items())
-    print(f"imported {report.lines} utterances into {report.path} ({per_intent})")
-    print(f"accuracy on your lines, each predicted without training on it: {report.cross_validated:.1%}")
-    print(f"accuracy on the built-in held-out paraphrases, trained with yours: {report.held_out:.1%}")
-    return 0
+    return _import_lines(lambda: import_intents(Path(args.csv), Settings()), "utterances")
 
 
 def _import_temperaments(args: argparse.Namespace) -> int:
     from assist.guidance.temperaments import import_temperaments
 
+    return _import_lines(lambda: import_temperaments(Path(args.csv), Settings()), "lines")
+
+
+def _import_lines(run: Callable[[], ImportedLines], noun: str) -> int:
+    """Run an import of a center's labelled lines and print what it installed and how well they are learned."""
     try:
-        report = import_temperaments(Path(args.csv), Settings())
+        report = run()
     except (OSError, ValueError) as exc:
         print(f"not imported: {exc}", file=sys.stderr)
         return 2
-    per_label = ", ".join(f"{label} {n}" for label, n in report.temperaments.items())
-    print(f"imported {report.lines} lines into {report.path} ({per_label})")
+    per_label = ", ".join(f"{label} {n}" for label, n in report.labels.items())
+    print(f"imported {report.lines} {noun} into {report.path} ({per_label})")
     print(f"accuracy on your lines, each predicted without training on it: {report.cross_validated:.1%}")
     print(f"accuracy on the built-in held-out paraphrases, trained with yours: {report.held_out:.1%}")
     return 0

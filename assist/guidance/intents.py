@@ -24,7 +24,7 @@ from models.language.intent import (
     read_utterances,
 )
 
-__all__ = ["ImportedIntents", "import_intents", "imported_utterances", "install", "intent_detector", "warm_up"]
+__all__ = ["ImportedLines", "import_intents", "imported_utterances", "install", "intent_detector", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +54,20 @@ def warm_up(detector: IntentDetector) -> threading.Thread:
 
 
 @dataclass(frozen=True)
-class ImportedIntents:
+class ImportedLines:
+    """What an import of a center's labelled lines installed and how well they are learned."""
+
     path: Path
     lines: int
-    intents: dict[str, int]
-    """Lines per intent in the imported file."""
+    labels: dict[str, int]
+    """Lines per label (intent, temperament) in the imported file."""
     cross_validated: float
     """Accuracy on the imported lines, each predicted by a classifier that did not train on it."""
     held_out: float
     """Accuracy on the built-in held-out paraphrases, trained on everything (did the import hurt them?)."""
 
 
-def import_intents(source: Path, settings: Settings) -> ImportedIntents:
+def import_intents(source: Path, settings: Settings) -> ImportedLines:
     """Check and measure the ``text,intent`` CSV at ``source``, then install it as the center's utterances
     (replacing an earlier import). Raises ValueError naming the first bad line; nothing is installed then."""
     theirs = read_utterances(source)
@@ -74,7 +76,7 @@ def import_intents(source: Path, settings: Settings) -> ImportedIntents:
     held, _ = IntentClassifier.train(built_in + theirs).accuracy(read_utterances(HELD_OUT))
     target = install(source, imported_utterances(settings))
     counts = {i: theirs.intents.count(i) for i in sorted(set(theirs.intents))}
-    return ImportedIntents(target, len(theirs.texts), counts, accuracy, held)
+    return ImportedLines(target, len(theirs.texts), counts, accuracy, held)
 
 
 def install(source: Path, target: Path) -> Path:

@@ -15,10 +15,9 @@ here claims a held-out measurement on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from assist.guidance.intents import install
+from assist.guidance.intents import ImportedLines, install
 from assist.settings import Settings
 from models.language.classifier import cross_validated
 from models.language.temperament import (
@@ -31,7 +30,7 @@ from models.language.temperament import (
     read_temperaments,
 )
 
-__all__ = ["ImportedTemperaments", "import_temperaments", "imported_temperaments", "temperament_detector_for"]
+__all__ = ["import_temperaments", "imported_temperaments", "temperament_detector_for"]
 
 
 def imported_temperaments(settings: Settings) -> Path:
@@ -43,20 +42,7 @@ def temperament_detector_for(settings: Settings) -> TemperamentDetector:
     return TemperamentDetector((BUILT_IN, imported_temperaments(settings)), settings.temperament_threshold)
 
 
-@dataclass(frozen=True)
-class ImportedTemperaments:
-    path: Path
-    lines: int
-    temperaments: dict[str, int]
-    """Lines per label in the imported file."""
-    cross_validated: float
-    """Accuracy on the imported lines, each predicted by a classifier (built-in lines and the other imported
-    ones) that did not train on it."""
-    held_out: float
-    """Accuracy on the built-in held-out paraphrases, trained on everything (did the import hurt them?)."""
-
-
-def import_temperaments(source: Path, settings: Settings) -> ImportedTemperaments:
+def import_temperaments(source: Path, settings: Settings) -> ImportedLines:
     """Check and measure the ``text,temperament`` CSV at ``source``, then install it as the center's lines
     (replacing an earlier import). Raises ValueError naming the first bad line or a label that is not a
     temperament (nor ``neutral``); nothing is installed then."""
@@ -68,4 +54,4 @@ def import_temperaments(source: Path, settings: Settings) -> ImportedTemperament
     held, _ = TemperamentClassifier.train(built_in + theirs).accuracy(read_temperaments(HELD_OUT))
     target = install(source, imported_temperaments(settings))
     counts = {t: theirs.labels.count(t) for t in sorted(set(theirs.labels))}
-    return ImportedTemperaments(target, len(theirs.texts), counts, accuracy, held)
+    return ImportedLines(target, len(theirs.texts), counts, accuracy, held)
