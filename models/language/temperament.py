@@ -190,15 +190,18 @@ def _served(row: dict[str, int]) -> dict[str, float]:
 
 @cache
 def detection_matrix(threshold: float = DEFAULT_THRESHOLD, prior: float = PRIOR_COUNT,
-                     no_cue_share: float = NO_CUE_SHARE) -> dict[str, dict[str, float]]:
+                     no_cue_share: float | None = None) -> dict[str, dict[str, float]]:
     """P(served temperament | true temperament) measured on the held-out lines at ``threshold``:
     ``matrix[true][served]``, served being a temperament or ``UNKNOWN`` (below the threshold, or no cue); rows
     sum to 1.
 
     A no-cue line could come from any temperament, so each temperament's row mixes its own held-out lines with
     the held-out ``NO_CUE`` lines, weighted to ``no_cue_share`` of the row; then each cell gets ``prior``
-    pseudo-lines (``PRIOR_COUNT``). Trains the built-in classifier (seconds on a loaded host) once per process;
-    computed once per threshold."""
+    pseudo-lines (``PRIOR_COUNT``). ``no_cue_share`` None reads the module's ``NO_CUE_SHARE`` (an assumption:
+    ``bench/serving_skew.py --no-cue-share`` sets it to show what it is worth). Trains the built-in classifier
+    (seconds on a loaded host) once per process; computed once per threshold."""
+    if no_cue_share is None:
+        no_cue_share = NO_CUE_SHARE
     counts = TemperamentDetector().classifier().confusion(read_temperaments(HELD_OUT), threshold)
     no_cue = _served(counts.get(NO_CUE, {}))
     lines = sum(no_cue.values())
