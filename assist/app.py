@@ -113,7 +113,8 @@ async def _start_stream(app: FastAPI, stack: AsyncExitStack, settings: Settings,
                              knowledge=preloaded.knowledge if preloaded else None,
                              checklists=preloaded.checklists if preloaded else None,
                              exploration={queue: Exploration(e.method, e.epsilon, e.temperature)
-                                          for queue, e in settings.exploration.items()})
+                                          for queue, e in settings.exploration.items()},
+                             memo_journeys=settings.guidance_memo_journeys)
     if preloaded is not None and preloaded.scorer is not None:
         guidance.install(preloaded.scorer, expected=True)  # the watcher keeps it while it is still the promoted one
     app.state.model_registry = ModelRegistry(db, settings.data_dir / "models")

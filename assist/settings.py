@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
     ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
     never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
+    guidance_memo_journeys: int = Field(default=2048, ge=0)
+    """Journeys per worker whose last guidance work is kept (``assist.guidance.memo``): an event that leaves the
+    model's input, the knowledge query or the checklist's inputs unchanged reuses them. About 6.5 KB each with
+    the model on (13 MB at the default); set it above the contacts a worker holds open at once, or the memo
+    evicts a journey before its next event. 0 turns it off."""
     demo_model: bool = True
     """``assist serve --demo`` (``make run``) trains, gates and promotes a model on the demo world at the first
     start when none is promoted (``assist.demo.ensure_demo_model``); false keeps the rules until one is."""

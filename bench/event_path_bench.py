@@ -1,7 +1,10 @@
 """The in-process steps of one live event, each timed hot and with cold caches (issue 3). A benchmark, not a test.
 
-Run: ``.venv/bin/python bench/event_path_bench.py [--samples N]``. Prints a table and writes
-``bench/out/event_path.json``.
+Run: ``.venv/bin/python bench/event_path_bench.py [--samples N] [--guidance rules|model]``. Prints a table and
+writes ``bench/out/event_path.json``. ``--guidance model`` serves the stream bench's demo model
+(``bench/stream_model.py``, trained once into ``bench/out/stream-model/``); the guidance step then is the
+production one (context, score, TreeSHAP, reasons), with the event path's memo off (``assist.guidance.memo``:
+every sample here is the same journey's first look at this event, as in the stream bench).
 
 Why cold: in ``bench/stream_bench.py`` a panel's events are tens of milliseconds apart, and in between the
 client, Redis and other tenants of the machine evict this process's caches. Each step then costs several
@@ -35,10 +38,11 @@ OUT = ROOT / "bench" / "out" / "event_path.json"
 EVICT_BYTES = 48 * 1024 * 1024
 
 
-def event_steps() -> Callable[[], list[tuple[str, float]]]:
-    """One event's steps as a function returning (step, seconds) pairs."""
+def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
+    """One event's steps as a function returning (step, seconds) pairs, under ``kind`` guidance."""
     from assist.guidance.interface import GuidanceInput
-    from assist.guidance.model import ModelGuidance
+    from assist.guidance.model import ModelGuidance, journey_context, temperament_detector
+    from assist.guidance.model import _prompt as model_prompt
     from assist.guidance.rules import RuleGuidance
     from assist.journeys.state import JourneyState
     from assist.records.journal import prompts_entry
@@ -48,7 +52,14 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
     from assist.stream.outbox import Outbox
     from assist.stream.protocol import inbound_adapter
 
-    guidance = ModelGuidance(RuleGuidance(), knowledge_dirs=[])
+    scorer = None
+    if kind == "model":
+        from bench.stream_model import bench_model
+        from models.scorer import Scorer
+
+        scorer = Scorer.load(bench_model(print).path)
+    temperament_detector().classifier()  # the service trains it at startup
+    guidance = ModelGuidance(RuleGuidance(), scorer, knowledge_dirs=[], memo_journeys=0)
     state = SessionState(agent_id="A-1", channel="chat", reason="refund", status="open", journey_id="J-1",
                          customer_id="C-1")
     journey = JourneyState(id="J-1", customer_id="C-1", reason="refund", channels=["chat"],
@@ -62,6 +73,7 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
 
     def run() -> list[tuple[str, float]]:
         marks: list[tuple[str, float]] = []
+        temperament_detector()._heard.clear()  # the service reads new words once per event: no memo hit here
         start = time.perf_counter()
 
         def mark(step: str) -> None:
@@ -79,9 +91,17 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
                               agent_role=state.agent_role, refund_limit=state.refund_limit,
                               latest=current.transcript[-1])
         mark("apply the event, guidance input")
-        prompts = guidance.fallback.evaluate(given)
-        mark("rules")
-        prompts = guidance._enrich(prompts, given)
+        context = journey_context(given)
+        mark("model context (temperament)")
+        if scorer is None:
+            prompts = guidance.fallback.evaluate(given)
+            mark("rules")
+        else:
+            found = scorer.suggest(context, exclude=given.already_shown)
+            mark("score + TreeSHAP + reasons")
+            prompts = [model_prompt(s) for s in found]
+            mark("model prompts")
+        prompts = guidance._enrich(prompts, given, context)
         mark("knowledge and checklist")
         payloads = Outbox.payloads(Delivery.messages(state, prompts))
         mark("prompt messages")
@@ -89,7 +109,7 @@ def event_steps() -> Callable[[], list[tuple[str, float]]]:
         mark("journey JSON for the commit")
         prompts_entry(state.id, state.journey_id, state.agent_id, state.practice, prompts, time.time())
         mark("prompt log record")
-        assert payloads and '"apologise_acknowledge"' in payloads[0]
+        assert payloads and ('"apologise_acknowledge"' in payloads[0] or scorer is not None)
         return marks
 
     return run
@@ -118,9 +138,10 @@ def measure(run: Callable[[], list[tuple[str, float]]], samples: int, cold: bool
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--guidance", choices=("rules", "model"), default="rules")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    run = event_steps()
+    run = event_steps(args.guidance)
     hot = measure(run, args.samples * 10, cold=False)
     cold = measure(run, args.samples, cold=True)
     print(f"{'step':<34}{'hot us':>10}{'cold us':>10}{'cold/hot':>10}")
@@ -128,7 +149,8 @@ def main() -> None:
         print(f"{step:<34}{hot[step]:>10.1f}{cold[step]:>10.1f}{cold[step] / hot[step]:>9.1f}x")
     total_hot, total_cold = sum(hot.values()), sum(cold.values())
     print(f"{'total':<34}{total_hot:>10.1f}{total_cold:>10.1f}{total_cold / total_hot:>9.1f}x")
-    result: dict[str, Any] = {"benchmark": "event_path", "samples": args.samples, "evict_bytes": EVICT_BYTES,
+    result: dict[str, Any] = {"benchmark": "event_path", "guidance": args.guidance,
+                              "samples": args.samples, "evict_bytes": EVICT_BYTES,
                               "hot_us": hot, "cold_us": cold, "python": sys.version.split()[0],
                               "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,20 @@
 """Event in -> prompt out over a real websocket, next to a bare websocket echo server (issue 3).
 
-Run: ``.venv/bin/python bench/stream_bench.py`` (``--help`` for the knobs). Prints a table and writes
-``bench/out/stream.json``. It is a benchmark, not a test: it never fails on a missed target, it reports it.
+Run: ``.venv/bin/python bench/stream_bench.py`` (``--help`` for the knobs; ``--quick`` for 1 and 100 connections
+in a few minutes). Prints a table and writes ``bench/out/stream.json``. It is a benchmark, not a test: it never
+fails on a missed target, it reports it. It does fail on a prompt that did not come from the guidance measured.
+
+Guidance (issue 24): ``--guidance rules,model`` (the default) runs the service once per kind on each scenario.
+``rules``: no model is promoted, so the rules answer (the baseline a center starts on). ``model``: the demo model
+``make run`` serves (``bench/stream_model.py``: trained on the demo world and gated once, kept in
+``bench/out/stream-model/``) is copied into the scenario's data folder and promoted in its database, so the
+service loads it at startup as production does; every timed prompt (and every setup prompt) must say
+``source: model`` with that version, or the bench stops. ``--memo on,off`` also runs each kind with the event
+path's memo off (``ASSIST_GUIDANCE_MEMO_JOURNEYS=0``: before it). The isolated score+explain (``Scorer.suggest``
+on the timed event's context, in this process, no memo) is measured at the start: the CPU target adds it to
+the stack floor's. The timed event is a new model input (the customer's first words), so the memo saves
+little there; ``--event agent`` times the agent's words instead, which leave the model's input as the accept
+left it: the case the memo is for (model guidance only, the rules prompt nothing on them).
 
 What is measured
   Service: ``assist.app:create_app`` under ONE uvicorn worker in a subprocess (as tests/conftest.py's
@@ -70,15 +83,24 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.stream_baselines import run  # noqa: E402 - needs ROOT on the path
+from bench.stream_model import BenchModel, bench_model, install, isolated_score_explain  # noqa: E402
+from bench.stream_report import (  # noqa: E402
+    TARGET_CPU,
+    TARGET_P99_MS_AT_1000,
+    TARGET_RATIO,
+    TARGET_STACK_P99,
+    print_table,
+    scenario_row,
+)
 
 OUT = ROOT / "bench" / "out" / "stream.json"
 BASELINES = ROOT / "bench" / "stream_baselines.py"
 REDIS_URL = os.environ.get("ASSIST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TEXT = "This is ridiculous, I am furious!"
+AGENT_TEXT = "Let me check that order for you now."
+"""``--event agent``: words the model does not read, so its input is the accept's (the memo's case)."""
 ACTION = "apologise_acknowledge"
-TARGET_RATIO = 3.0          # p99 within 3x the echo's p99 at 1 and 100 connections
-TARGET_P99_MS_AT_1000 = 25.0
 REPLY_TIMEOUT = 15.0
 SETUP_CONCURRENCY = 6
 """Accepts in flight at once during the untimed setup. SessionService.accept holds a pooled SQL connection while
@@ -120,10 +142,10 @@ def raise_fd_limit(connections: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
-def event_message(session_id: str, n: int) -> str:
+def event_message(session_id: str, n: int, speaker: str = "customer") -> str:
     return json.dumps({"type": "event", "id": f"e{n:08d}",
-                       "data": {"session_id": session_id, "kind": "utterance", "speaker": "customer",
-                                "text": TEXT}}, separators=(",", ":"))
+                       "data": {"session_id": session_id, "kind": "utterance", "speaker": speaker,
+                                "text": TEXT if speaker == "customer" else AGENT_TEXT}}, separators=(",", ":"))
 
 
 def schedule(rng: random.Random, samples: int, interval: float, burst: bool) -> list[float]:
@@ -144,6 +166,8 @@ class Scenario:
     interval: float            # mean per-agent gap between sends (s)
     burst: bool
     schedules: list[list[float]] = field(default_factory=list)
+    speaker: str = "customer"
+    """Who speaks in the timed event: the customer (a new model input) or the agent (``--event agent``)."""
 
     @property
     def offered_rate(self) -> float | None:
@@ -377,7 +401,7 @@ async def seed(database_url: str, run_id: str, agents: list[str], samples: int) 
                     email = f"{agent_id.lower()}.{k}.{run_id}@example.com"
                     emails[(agent_id, k)] = email
                     s.add(Customer(id=cid, name="Sam Carter", email=email, phone=None, account_number="AC7781",
-                                   segment="gold", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
+                                   segment="premium", tenure_months=60, lifetime_value=3200, churn_risk=0.62,
                                    consent={"service": True, "profiling": True, "marketing": True}))
             await s.flush()
             for (agent_id, k), email in emails.items():
@@ -481,7 +505,8 @@ async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
     conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/", lambda i: {}, n)
     setup_s = time.perf_counter() - t_setup
     fake_session = "S-" + "0" * 12  # the same length as a real session id: same bytes on the wire
-    payloads = [[event_message(fake_session, i * scenario.samples + k) for k in range(scenario.samples)]
+    payloads = [[event_message(fake_session, i * scenario.samples + k, scenario.speaker)
+                 for k in range(scenario.samples)]
                 for i in range(n)]
     try:
         latencies, failures, wall, cpu = await timed_phase(
@@ -492,9 +517,42 @@ async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
     return Result(latencies, failures, wall, setup_s, size, size, dict(FAILURES), cpu, list(TIMELINE))
 
 
+@dataclass(frozen=True)
+class Guidance:
+    """What answers the service's events in one run: the rules, or a promoted model (``model_version``), with
+    the event path's memo on or off."""
+
+    kind: str
+    memo: bool = True
+    model_version: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.kind + ("" if self.memo else " (memo off)")
+
+    def check(self, prompt: dict[str, Any]) -> None:
+        """Raises RuntimeError for a prompt the guidance measured did not give (the bench then stops)."""
+        source, version = prompt.get("source"), prompt.get("model_version")
+        if self.kind == "model" and (source != "model" or version != self.model_version):
+            raise RuntimeError(f"{NOT_MEASURED}: source {source!r}, model {version!r}, expected the model "
+                               f"{self.model_version!r} (guardrails {prompt.get('guardrails')}, "
+                               f"degraded {prompt.get('degraded')})")
+        if self.kind == "rules" and source != "rules":
+            raise RuntimeError(f"{NOT_MEASURED}: source {source!r}, expected the rules")
+
+    def is_reply(self, prompt: dict[str, Any]) -> bool:
+        """The timed event's prompt: the rules' apology, or whatever the model suggests next."""
+        self.check(prompt)
+        return self.kind == "model" or prompt.get("action") == ACTION
+
+
+RULES = Guidance("rules")
+NOT_MEASURED = "a prompt not from the guidance measured"
+
+
 async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tuple[str, int], str],
-                        agents: list[str], timed_hooks: tuple[Callable[[], None], Callable[[], None]] | None = None
-                        ) -> Result:
+                        agents: list[str], timed_hooks: tuple[Callable[[], None], Callable[[], None]] | None = None,
+                        guidance: Guidance = RULES) -> Result:
     import httpx
 
     from assist.auth.tokens import create_token
@@ -527,14 +585,17 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
                     context = await expect(conns[i], "context", session_id=session_id)
                     if context["data"]["identity"]["status"] != "resolved":
                         raise RuntimeError(f"customer not resolved: {context['data']['identity']}")
-                    await expect(conns[i], "prompt", session_id=session_id, action="verify_identity")
+                    first = await expect(conns[i], "prompt", session_id=session_id,
+                                         **({"action": "verify_identity"} if guidance.kind == "rules" else {}))
+                    guidance.check(first["data"])
                     sessions[i].append(session_id)
 
             # At most SETUP_CONCURRENCY accepts at once: each accept holds one pooled SQL connection while
             # it opens nested sessions (see the report), and 15+ at once exhaust the pool for 30 s.
             await gather_limited(SETUP_CONCURRENCY, [lambda i=i: open_sessions(i) for i in range(n)])
         setup_s = time.perf_counter() - t_setup
-        payloads = [[event_message(sid, i * samples + k) for k, sid in enumerate(sessions[i])] for i in range(n)]
+        payloads = [[event_message(sid, i * samples + k, scenario.speaker) for k, sid in enumerate(sessions[i])]
+                    for i in range(n)]
 
         def is_reply(raw: str, i: int, k: int) -> bool:
             message = json.loads(raw)
@@ -542,7 +603,7 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
                 raise RuntimeError(f"error {message['data'].get('code')}: {message['data'].get('detail')}")
             data = message["data"]
             if (message["type"] == "prompt" and data.get("session_id") == sessions[i][k]
-                    and data.get("action") == ACTION):
+                    and guidance.is_reply(data)):
                 if not reply_sizes:
                     reply_sizes.append(len(raw.encode()))
                 return True
@@ -594,28 +655,46 @@ def delete_prefix(redis_url: str, prefix: str) -> int:
 
 
 def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[Process, int]],
-                 log: Callable[[str], None], py_spy: str | None, probe: bool = False) -> dict[str, Any]:
-    """The baselines (``echo``, ``store_floor``, ``stack_floor``), then the service, on ``scenario``."""
+                 log: Callable[[str], None], py_spy: str | None, probe: bool = False,
+                 kinds: tuple[Guidance, ...] = (RULES,), model: BenchModel | None = None,
+                 isolated_cpu_ms: float | None = None) -> dict[str, Any]:
+    """The baselines (``echo``, ``store_floor``, ``stack_floor``), then the service once per guidance in
+    ``kinds`` (a fresh data folder, database and Redis prefix each), on ``scenario``."""
     n = scenario.connections
     raise_fd_limit(n)
     log(f"-- {n} connection(s) x {scenario.samples} sample(s)")
     measured: dict[str, dict[str, Any]] = {}
     for name, (process, port) in baselines.items():
         log(f"-- {n} connection(s): {name.replace('_', ' ')}")
-        measured[name] = run(bench_echo(port, process.proc.pid, scenario)).summary()
+        measured[name] = {**run(bench_echo(port, process.proc.pid, scenario)).summary(),
+                          "loadavg_after": os.getloadavg()}
+    services = {g.name: run_service(scenario, redis_url, g, model, log, py_spy, probe) for g in kinds}
+    return scenario_row(scenario, measured, services, isolated_cpu_ms)
+
+
+def run_service(scenario: Scenario, redis_url: str, guidance: Guidance, model: BenchModel | None,
+                log: Callable[[str], None], py_spy: str | None, probe: bool) -> dict[str, Any]:
+    """The service under ``guidance`` on ``scenario``: its summary, the load average after it, its probe."""
+    n = scenario.connections
     tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
     run_id = uuid.uuid4().hex[:8]
     prefix = f"bench{run_id}"
     agents = [f"B{n}-{i:04d}" for i in range(n)]
     env = service_env(tmp, redis_url, prefix, rate=10_000)
+    env["ASSIST_GUIDANCE_MEMO_JOURNEYS"] = "2048" if guidance.memo else "0"
     service = None
-    profiler = PySpy(py_spy, OUT.parent / f"stream-{n}.py-spy.txt") if py_spy else None
+    tag = f"{n}-{guidance.name.replace(' ', '-').replace('(', '').replace(')', '')}"
+    profiler = PySpy(py_spy, OUT.parent / f"stream-{tag}.py-spy.txt") if py_spy else None
     prober = Probe(tmp) if probe else None
     if prober is not None:
         prober.configure(env)
     try:
         emails = run(seed(env["ASSIST_DATABASE_URL"], run_id, agents, scenario.samples))
-        log(f"-- {n} connection(s): service (seeded {len(emails)} customers)")
+        if guidance.kind == "model":
+            if model is None:
+                raise ValueError("model guidance needs a model")
+            run(install(model, tmp, env["ASSIST_DATABASE_URL"]))
+        log(f"-- {n} connection(s): service, {guidance.name} (seeded {len(emails)} customers)")
         service, port = start_service(env)
         pid = service.proc.pid
 
@@ -631,15 +710,17 @@ def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[
             if prober is not None:
                 prober.stop()
 
-        hooks = (timed_start, timed_stop)
+        log_path = OUT.parent / f"stream-service-{tag}.log"
         try:
-            result = run(bench_service(port, pid, scenario, emails, agents, hooks))
+            result = run(bench_service(port, pid, scenario, emails, agents, (timed_start, timed_stop), guidance))
         except BaseException:
-            log(f"service output kept in {service.save_log(OUT.parent / f'stream-service-{n}.log')}")
+            log(f"service output kept in {service.save_log(log_path)}")
             raise
         if result.failures:
             log(f"{result.failures} failed sample(s) {result.failure_kinds}; service output kept in "
-                f"{service.save_log(OUT.parent / f'stream-service-{n}.log')}")
+                f"{service.save_log(log_path)}")
+        if any(kind.startswith(NOT_MEASURED) for kind in result.failure_kinds):
+            raise RuntimeError(f"{guidance.name}: {result.failure_kinds}")
     finally:
         if profiler is not None:
             profiler.stop()
@@ -649,57 +730,7 @@ def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[
             delete_prefix(redis_url, prefix)
         probed = prober.summary() if prober is not None else None
         shutil.rmtree(tmp, ignore_errors=True)
-    e, s = measured["echo"], result.summary()
-
-    def over_echo(p99: float | None) -> float | None:
-        return round(p99 / e["p99_ms"], 2) if p99 is not None and e["p99_ms"] else None
-
-    ratio = over_echo(s["p99_ms"])
-    if n >= 1000:
-        target = f"p99 < {TARGET_P99_MS_AT_1000:g} ms"
-        met = s["p99_ms"] is not None and s["p99_ms"] < TARGET_P99_MS_AT_1000 and s["failures"] == 0
-    else:
-        target = f"p99 <= {TARGET_RATIO:g}x echo p99"
-        met = ratio is not None and ratio <= TARGET_RATIO and s["failures"] == 0
-    ratio_p50 = round(s["p50_ms"] / e["p50_ms"], 2) if s["p50_ms"] is not None and e["p50_ms"] else None
-    return {"connections": n, "samples_per_connection": scenario.samples, "burst": scenario.burst,
-            "interval_s": None if scenario.burst else scenario.interval,
-            "offered_events_per_s": scenario.offered_rate, "service": s, **measured,
-            "ratio_p99": ratio, "floor_ratio_p99": over_echo(measured["store_floor"]["p99_ms"]),
-            "stack_floor_ratio_p99": over_echo(measured["stack_floor"]["p99_ms"]),
-            "ratio_p50": ratio_p50, "target": target, "target_met": met, "loadavg_after": os.getloadavg(),
-            "probe": probed}
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    def num(value: float | None, width: int = 8) -> str:
-        return f"{'failed':>{width}}" if value is None else f"{value:>{width}.2f}"
-
-    def times(ratio: float | None) -> str:
-        return f"{'n/a':>10}" if ratio is None else f"{ratio:>9.1f}x"
-
-    head = (f"{'connections':>11} {'load ev/s':>9} {'samples':>7} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'echo p50':>8} {'echo p99':>8} {'ratio p99':>9} {'store/echo':>10} {'stack/echo':>10} "
-            f"{'failed':>6} {'cpu ms/ev':>9}  target")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        s, e = r["service"], r["echo"]
-        load = "burst" if r["burst"] else f"{r['offered_events_per_s']:.0f}"
-        ok = "met" if r["target_met"] else "MISSED"
-        ratio = f"{r['ratio_p99']:>8.1f}x" if r["ratio_p99"] is not None else f"{'n/a':>9}"
-        cpu = s["server_cpu_ms_per_reply"]
-        print(f"{r['connections']:>11} {load:>9} {s['attempts']:>7} {num(s['p50_ms'])} {num(s['p99_ms'])} "
-              f"{num(e['p50_ms'])} {num(e['p99_ms'])} {ratio} {times(r['floor_ratio_p99'])} "
-              f"{times(r['stack_floor_ratio_p99'])} {s['failures']:>6} "
-              f"{cpu if cpu is not None else '?':>9}  {r['target']}: {ok}")
-    for r in rows:
-        if r.get("probe"):
-            p = r["probe"]
-            print(f"probe, {r['connections']} connection(s): inside the service p50 {p['service_part_p50_ms']} ms, "
-                  f"p99 {p['service_part_p99_ms']} ms ({p['events_seen']} events); GC pauses >= 1 ms: "
-                  f"{p['gc_pauses_over_1ms']} ({p['gc_full_collections']} full), longest {p['gc_max_pause_ms']} ms, "
-                  f"total {p['gc_total_pause_ms']} ms")
+    return {**result.summary(), "loadavg_after": os.getloadavg(), "probe": probed}
 
 
 def parse_ints(text: str) -> list[int]:
@@ -710,6 +741,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", default="1,100,1000", help="comma-separated connection counts")
     parser.add_argument("--samples", default="200,5,2", help="samples per connection, one per count")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 and 100 connections, 100 and 3 samples (a few minutes with rules and model)")
+    parser.add_argument("--guidance", default="rules,model",
+                        help="comma-separated: rules (no model promoted), model (the demo model promoted)")
+    parser.add_argument("--event", choices=("customer", "agent"), default="customer",
+                        help="the timed utterance: the customer's angry words (default), or the agent's words, which "
+                             "leave the model's input as it was at accept (model guidance only: rules prompt nothing)")
+    parser.add_argument("--memo", default="on",
+                        help="comma-separated: on, off (ASSIST_GUIDANCE_MEMO_JOURNEYS=0), e.g. on,off for before "
+                             "and after")
     parser.add_argument("--interval", type=float, default=3.0,
                         help="mean seconds between one agent's events when N > 1 (default 3: a busy call)")
     parser.add_argument("--interval-1", type=float, default=0.02,
@@ -724,14 +765,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
 
+    if args.quick:
+        args.connections, args.samples = "1,100", "100,3"
     counts, samples = parse_ints(args.connections), parse_ints(args.samples)
+    kinds_asked = [k for k in args.guidance.split(",") if k]
+    memos = [m for m in args.memo.split(",") if m]
+    if not kinds_asked or set(kinds_asked) - {"rules", "model"} or not memos or set(memos) - {"on", "off"}:
+        parser.error("--guidance takes rules and/or model, --memo on and/or off")
+    if args.event == "agent" and "rules" in kinds_asked:
+        parser.error("--event agent needs --guidance model: the rules prompt nothing on an agent's words")
     if len(samples) != len(counts):
         parser.error("--samples needs one value per --connections value")
     rng = random.Random(args.seed)
     scenarios = []
     for n, k in zip(counts, samples, strict=True):
         interval = args.interval_1 if n == 1 else args.interval
-        sc = Scenario(n, k, interval, args.burst)
+        sc = Scenario(n, k, interval, args.burst, speaker=args.event)
         sc.schedules = [schedule(rng, k, interval, args.burst) for _ in range(n)]
         scenarios.append(sc)
 
@@ -740,6 +789,15 @@ def main() -> None:
     print(f"stream bench: {cpus} CPU(s) (client, server, Redis and anything else running share them), "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, Python {platform.python_version()}")
     raise_fd_limit(max(counts))
+    model = bench_model(lambda m: print(m, flush=True)) if "model" in kinds_asked else None
+    isolated = None
+    if model is not None:
+        isolated = isolated_score_explain(model, TEXT)
+        print(f"model {model.version}" + (f" (trained now in {model.trained_s} s)" if model.trained_s else "")
+              + f": isolated score+explain {isolated['cpu_ms_mean']} ms CPU per call (median call "
+              f"{isolated['cpu_ms_p50']} ms), load average {os.getloadavg()[0]:.2f}", flush=True)
+    kinds = tuple(Guidance(k, m == "on", model.version if k == "model" and model else None)
+                  for k in kinds_asked for m in memos)
     embedded = None
     redis_url = REDIS_URL
     baselines: dict[str, tuple[Process, int]] = {}
@@ -758,7 +816,7 @@ def main() -> None:
         baselines["stack_floor"] = start_stack_floor(redis_url)
         for sc in scenarios:
             rows.append(run_scenario(sc, redis_url, baselines, lambda m: print(m, flush=True), args.py_spy,
-                                     args.probe))
+                                     args.probe, kinds, model, isolated["cpu_ms_mean"] if isolated else None))
     finally:
         for process, _ in baselines.values():
             process.stop()
@@ -767,10 +825,11 @@ def main() -> None:
     print()
     print_table(rows)
     print(f"\nlatency = perf_counter from send(event) to the receipt of its prompt (echo: of the echoed frame); "
-          f"load = offered events/s (N / interval);\nstore/echo, stack/echo = the floors' p99 over the echo's: the "
-          f"echo after the event's Redis round trip through the service's store code, served bare (store) or by "
-          f"FastAPI under uvicorn (stack), with no guidance and no panel logic;\n"
-          f"cpu ms/ev = service process CPU per reply in the timed phase; "
+          f"load = offered events/s (N / interval);\nstore floor, stack floor = the echo after the event's Redis "
+          f"round trip through the service's store code, served bare (store) or by FastAPI under uvicorn (stack), "
+          f"with no guidance and no panel logic; p99/stack, cpu/stack, p99/echo = a server's figure over that "
+          f"baseline's in the same scenario;\ncpu ms/ev = the server process's CPU (/proc) per reply in the timed "
+          f"phase; load1 = 1-minute load average right after that phase; "
           f"{cpus} CPUs shared with the client, Redis and anything else running (load average now "
           f"{os.getloadavg()[0]:.2f}); total {time.perf_counter() - started:.0f} s")
     import websockets
@@ -778,8 +837,13 @@ def main() -> None:
     report = {"benchmark": "stream: event in -> prompt out vs websocket echo", "cpu_count": cpus,
               "loadavg_at_start": load, "python": platform.python_version(), "websockets": websockets.__version__,
               "redis": "embedded" if embedded else redis_url, "uvicorn_workers": 1, "database": "sqlite (temp)",
-              "event_text": TEXT, "expected_action": ACTION, "seed": args.seed,
-              "targets": {"ratio_p99_at_1_and_100": TARGET_RATIO, "p99_ms_at_1000": TARGET_P99_MS_AT_1000},
+              "event_text": TEXT if args.event == "customer" else AGENT_TEXT, "expected_action": ACTION,
+              "seed": args.seed,
+              "guidance": [g.name for g in kinds], "model_version": model.version if model else None,
+              "isolated_score_explain": isolated,
+              "targets": {"rules_p99_over_echo": TARGET_RATIO, "model_p99_over_stack_floor": TARGET_STACK_P99,
+                          "model_cpu_over_stack_floor_plus_isolated": TARGET_CPU,
+                          "p99_ms_at_1000": TARGET_P99_MS_AT_1000},
               "rows": rows, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

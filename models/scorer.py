@@ -21,12 +21,14 @@ from models.artifacts import load_version
 from models.catalog import Catalog, load_catalog
 from models.domain import InputDomain, OutsideTraining
 from models.drift import DriftMonitor
-from models.explain import Contrast, ReasonItem, contrast_rows, contributions, explain_row
+from models.explain import Contrast, Explanation, ReasonItem, contrast_rows, contributions, explain_row
 from models.exploration import OFF, Exploration, draw, slot_propensities
 from models.features import FEATURES, feature_matrix
 from models.guardrails import UNIDENTIFIED_NOTE, GuardedAction, apply_guardrails
 from models.ranking import merge_value_models
-from models.training import TrainedModels
+from models.row_predict import checked
+from models.scored import Scored, input_key
+from models.training import TrainedModels, resolve_matrix
 
 __all__ = ["OUT_OF_DOMAIN_CONFIDENCE", "Scorer", "Suggestion", "first_actions"]
 
@@ -77,6 +79,12 @@ class Scorer:
         probe = np.vstack([np.zeros(len(FEATURES)), np.random.default_rng(0).uniform(-1, 100, (8, len(FEATURES)))])
         self.ranker = merge_value_models([models.value_models[a] for a in models.actions], check=probe)
         """All action values in one LightGBM call (checked equal to the per-action models)."""
+        # One row at a time through LightGBM's single-row entry point, each checked bit-equal to Booster.predict
+        # on the probe rows (None: Booster.predict serves; see models.row_predict).
+        self._rank_row = checked(self.ranker, "raw", probe)
+        self._contrib_rows = {a: checked(models.value_models[a], "contrib", probe) for a in models.actions}
+        actions = np.array([models.actions[i % len(models.actions)] for i in range(len(probe))], dtype=object)
+        self._resolve_row = checked(models.resolve_model, "normal", resolve_matrix(probe, actions, models.actions))
         profile = models.metadata.get("drift_profile")
         self.monitor = DriftMonitor(profile) if profile else None
         """The rows this scorer served, for drift against its training data (None without a profile)."""
@@ -92,10 +100,43 @@ class Scorer:
     def rank(self, context: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """(feature row (1, F), expected value per action in ``models.actions`` order)."""
         X = feature_matrix(context)
-        return X, np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
+        return X, self.row_values(X)
+
+    def row_values(self, X: np.ndarray) -> np.ndarray:
+        """Expected value per action (``models.actions`` order) of the one feature row ``X`` (1, F)."""
+        if self._rank_row is not None:
+            return self._rank_row(X[0])
+        values: np.ndarray = np.asarray(self.ranker.predict(X, raw_score=True, num_threads=1))[0]
+        return values
+
+    def contribution(self, action: str, X: np.ndarray) -> np.ndarray:
+        """``action``'s TreeSHAP row for the one feature row ``X`` (1, F): ``models.explain.contributions``."""
+        fast = self._contrib_rows.get(action)
+        if fast is not None:
+            return fast(X[0])
+        row: np.ndarray = contributions(self.models.value_models[action], X)[0]
+        return row
+
+    def confidences(self, X: np.ndarray, actions: list[str]) -> np.ndarray:
+        """``TrainedModels.confidence`` of the one feature row ``X`` (1, F) taking each of ``actions``."""
+        if self._resolve_row is None:
+            return self.models.confidence(np.repeat(X, len(actions), axis=0), np.array(actions, dtype=object))
+        rows = resolve_matrix(np.repeat(X, len(actions), axis=0), np.array(actions, dtype=object), self.models.actions)
+        return self.models.calibrator(np.array([self._resolve_row(row)[0] for row in rows]))
+
+    def scored(self, context: Mapping[str, Any], last: Scored | None = None) -> Scored:
+        """This version's work on ``context``: ``last`` when it was done on the same context by this scorer
+        (nothing is computed again), else the feature row, the values and the domain flags computed now."""
+        key = input_key(context)
+        if last is not None and last.matches(self, key):
+            return last
+        X, values = self.rank(context)
+        flags = self.domain.check(context) if self.domain is not None else ()
+        return Scored(self, key, X, values, flags)
 
     def suggest(self, context: Mapping[str, Any], k: int = 1, exclude: frozenset[str] = frozenset(),
-                exploration: Exploration = OFF, rng: np.random.Generator | None = None) -> list[Suggestion]:
+                exploration: Exploration = OFF, rng: np.random.Generator | None = None,
+                scored: Scored | None = None) -> list[Suggestion]:
         """The ``k`` best allowed actions for one context, best first, each explained.
 
         With ``exploration`` on, the first is drawn from the actions policy allows unchanged (``models.exploration``;
@@ -107,11 +148,15 @@ class Scorer:
         reason, and multiplies the confidence by ``OUT_OF_DOMAIN_CONFIDENCE``. Raises ``OutsideTraining``
         when an input is too far out for the model to answer at all (the caller answers with rules), and
         KeyError when the context lacks a feature column.
+
+        ``scored``: the work already done on this context (``scored(context, last)``); the scores, TreeSHAP
+        rows, confidences and reasons it holds are reused and the ones it lacks are added to it. The
+        suggestions are the same with or without it.
         """
-        X, values = self.rank(context)
+        work = scored if scored is not None else self.scored(context)
+        X, values, flags = work.X, work.values, work.flags
         if self.monitor is not None:
             self.monitor.add(X[0])
-        flags = self.domain.check(context) if self.domain is not None else ()
         if any(f.far for f in flags):
             raise OutsideTraining(flags)
         unknown = frozenset(f.field for f in flags)
@@ -137,22 +182,32 @@ class Scorer:
         judged = [g.proposed if g.action == verify else g.action for g in guarded]
         # The runner-up of each shown action: the next action policy would allow, judged the same way.
         following = [g.proposed if g.action == verify else g.action for g in ranked]
-        confidence = self.models.confidence(np.repeat(X, len(guarded), axis=0), np.array(judged, dtype=object))
+        confidence = work.confidence(judged)
         out = []
         for i, (g, action, conf) in enumerate(zip(guarded, judged, confidence, strict=True)):
-            contrib = contributions(self.models.value_models[action], X)[0]
-            why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
             versus = next((a for a in following[i + 1:] if a != action), None)
-            contrast = None if versus is None else contrast_rows(
-                contrib, contributions(self.models.value_models[versus], X)[0], context, self.catalog[action].short,
-                versus, self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
+            why, contrast = self._explained(work, context, action, versus, unknown)
             out.append(Suggestion(action=g.action, title=g.title, text=self.catalog[g.action].text,
-                                  confidence=float(conf) * doubt, expected_value=float(values[index[action]]),
+                                  confidence=conf * doubt, expected_value=float(values[index[action]]),
                                   base=why.base, reasons=why.reasons,
                                   guardrails=(*g.notes, *(f.note for f in flags)), proposed=g.proposed,
                                   model_version=self.version, unknown_inputs=tuple(sorted(unknown)),
                                   contrast=contrast, propensity=propensities[i], candidates=candidates))
         return out
+
+    def _explained(self, work: Scored, context: Mapping[str, Any], action: str, versus: str | None,
+                   unknown: frozenset[str]) -> tuple[Explanation, Contrast | None]:
+        """``action``'s reasons and its contrast with ``versus``, from ``work`` when it has them already."""
+        known = work.explanations.get((action, versus))
+        if known is not None:
+            return known
+        contrib = work.contribution(action)
+        why = explain_row(contrib, context, self.catalog[action].short, top=self.top_reasons, unknown=unknown)
+        contrast = None if versus is None else contrast_rows(
+            contrib, work.contribution(versus), context, self.catalog[action].short, versus,
+            self.catalog[versus].short, top=self.top_reasons, unknown=unknown)
+        work.explanations[(action, versus)] = (why, contrast)
+        return why, contrast
 
     def choose(self, frame: pd.DataFrame, guarded: bool = True) -> np.ndarray:
         """The action the model would suggest first for every row of a history frame (batch evaluation)."""

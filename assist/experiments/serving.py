@@ -44,7 +44,7 @@ class ArmServing:
         g = self.guidance
         return ModelGuidance(g.fallback, scorer, expected=expected, knowledge=g.knowledge,  # type: ignore[arg-type]
                              checklists=g.checklists, suggestions=g.suggestions, exploration=g.exploration,
-                             rng=g.rng)
+                             rng=g.rng, memo_journeys=g.memo.journeys)
 
     async def assign(self, s: AsyncSession, *, practice: bool, queue: str, agent_id: str,
                      contact_id: str) -> ServedArm | None:

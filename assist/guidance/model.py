@@ -23,6 +23,7 @@ import numpy as np
 from assist.customers.schemas import CustomerView
 from assist.customers.temperament import HeardTemperament, heard_temperament
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
+from assist.guidance.memo import DEFAULT_JOURNEYS, ChecklistKey, GuidanceMemo, JourneyMemo, KnowledgeKey
 from assist.guidance.temperaments import temperament_detector_for
 from assist.journeys.state import JourneyState
 from assist.settings import Settings
@@ -36,6 +37,7 @@ from models.knowledge import KnowledgeBase
 from models.knowledge.base import DEFAULT_ARTICLES
 from models.language.temperament import Temperament, TemperamentDetector
 from models.language.temperament_memory import Detection
+from models.scored import digest
 from models.scorer import Scorer, Suggestion
 
 log = logging.getLogger(__name__)
@@ -164,7 +166,8 @@ class ModelGuidance:
     def __init__(self, fallback: GuidanceProvider, scorer: Scorer | None = None, *, expected: bool | None = None,
                  knowledge: KnowledgeBase | None = None, knowledge_dirs: Sequence[Path] = (),
                  checklists: Checklists | None = None, suggestions: int = 1,
-                 exploration: Mapping[str, Exploration] | None = None, rng: np.random.Generator | None = None) -> None:
+                 exploration: Mapping[str, Exploration] | None = None, rng: np.random.Generator | None = None,
+                 memo_journeys: int = DEFAULT_JOURNEYS) -> None:
         self.fallback = fallback
         self.exploration = dict(exploration or {})
         """Per routing queue (``ANY_QUEUE`` for the rest); off where unset."""
@@ -173,6 +176,8 @@ class ModelGuidance:
         self.checklists = checklists or load_checklists()
         self.suggestions = suggestions
         self._loaded = _Loaded(scorer, scorer is not None if expected is None else expected)
+        self.memo = GuidanceMemo(memo_journeys)
+        """Per journey, the last event's model work, knowledge search and checklist (``assist.guidance.memo``)."""
 
     @property
     def scorer(self) -> Scorer | None:
@@ -185,6 +190,7 @@ class ModelGuidance:
     def install(self, scorer: Scorer | None, expected: bool) -> None:
         """Swap the model (one assignment: requests in flight keep the one they started with)."""
         self._loaded = _Loaded(scorer, expected)
+        self.memo.clear()
 
     def drift(self) -> DriftReport | None:
         """PSI of the traffic this process served against the model's training data; None without one."""
@@ -202,6 +208,7 @@ class ModelGuidance:
         """Every prompt carries the context it was chosen on (for the prompt log; rules' prompts too, so a
         center that starts on rules collects the data its first model trains on)."""
         loaded = self._loaded
+        memo = self.memo.of(given.journey.id)
         prompts: list[Prompt] | None = None
         try:
             context: dict[str, Any] | None = journey_context(given)
@@ -211,12 +218,13 @@ class ModelGuidance:
         if loaded.scorer is not None and context is not None:
             try:
                 exploration = OFF if given.journey.practice else self.exploration_for(given.queue)
+                memo.scored = loaded.scorer.scored(context, memo.scored)
                 found = loaded.scorer.suggest(context, k=self.suggestions, exclude=given.already_shown,
-                                              exploration=exploration, rng=self.rng)
+                                              exploration=exploration, rng=self.rng, scored=memo.scored)
                 prompts = [_prompt(s) for s in found]
             except OutsideTraining as outside:
                 log.info("model abstained: %s", outside, extra={"model_version": loaded.scorer.version})
-                return self._enrich(self._rules_instead(given, outside), given, context)
+                return self._enrich(self._rules_instead(given, outside), given, context, memo)
             except Exception:  # noqa: BLE001 - any model failure must leave the agent with rule guidance
                 log.exception("model guidance failed; rules answer", extra={"model_version": loaded.scorer.version})
         if prompts is None:
@@ -224,7 +232,7 @@ class ModelGuidance:
             if loaded.expected:
                 for p in prompts:
                     p.degraded = True
-        return self._enrich(prompts, given, context)
+        return self._enrich(prompts, given, context, memo)
 
     def _rules_instead(self, given: GuidanceInput, outside: OutsideTraining) -> list[Prompt]:
         """The rules' prompts when the model abstains, the first naming what the model never learned from.
@@ -235,18 +243,30 @@ class ModelGuidance:
             prompts[0].guardrails = [*prompts[0].guardrails, *(f.note for f in outside.flags), ABSTAINED_NOTE]
         return prompts
 
-    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any] | None
-                ) -> list[Prompt]:
+    def _enrich(self, prompts: list[Prompt], given: GuidanceInput, context: Mapping[str, Any] | None,
+                memo: JourneyMemo | None = None) -> list[Prompt]:
         """Knowledge suggestions and the checklist ride on the first prompt (the panel shows them with it).
+
+        The search runs again only when its query (the latest turns) or the reason moved on, the checklist
+        only when the steps or the agent's words did (``memo``: the journey's last ones).
 
         Prompts are set in place: every provider builds them afresh on each call, and a ``model_copy`` of
         the first cost more than the knowledge search with cold caches."""
         if not prompts:
             return prompts
-        turns = given.journey.transcript[-KNOWLEDGE_TURNS:]
-        hits = self.knowledge.search(" ".join(t.text for t in turns), given.journey.reason)
-        agent_said = [t.text for t in given.journey.transcript if t.speaker == "agent"]
-        status = self.checklists.tick(given.journey.reason, given.journey.steps_done, agent_said)
+        memo = memo or JourneyMemo()
+        journey = given.journey
+        query = (" ".join(t.text for t in journey.transcript[-KNOWLEDGE_TURNS:]), journey.reason)
+        searched: KnowledgeKey = digest(query)
+        if memo.knowledge is None or memo.knowledge[0] != searched:
+            memo.knowledge = (searched, self.knowledge.search(*query))
+        hits = memo.knowledge[1]
+        ticks = (journey.reason, tuple(journey.steps_done),
+                 tuple(t.text for t in journey.transcript if t.speaker == "agent"))
+        ticked: ChecklistKey = digest(ticks)
+        if memo.checklist is None or memo.checklist[0] != ticked:
+            memo.checklist = (ticked, self.checklists.tick(*ticks))
+        status = memo.checklist[1]
         first = prompts[0]
         first.articles = [ArticleSuggestion(id=h.id, title=h.title, score=h.score, matched_terms=list(h.matched_terms))
                           for h in hits]

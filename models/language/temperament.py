@@ -21,7 +21,9 @@ temperament from it: the model learns on detection with its measured errors, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -118,6 +120,11 @@ class TemperamentClassifier(TextClassifier):
 
 
 _CACHE = TrainedOnce()
+HEARD_MEMO = 4096
+"""Readings ``detect`` keeps (least recently used dropped): one event asks for the same words twice (guidance's
+context and the panel's journey card), and an event that adds no customer words asks again for the last ones.
+The classifier's reading of each single line is kept too (as many): a new customer turn then costs the reading of
+that line alone, not of every turn read again."""
 
 
 class TemperamentDetector:
@@ -129,6 +136,9 @@ class TemperamentDetector:
     def __init__(self, sources: Iterable[Path] = (BUILT_IN,), threshold: float = DEFAULT_THRESHOLD) -> None:
         self.sources = tuple(sources)
         self.threshold = threshold
+        self._heard: OrderedDict[tuple[TemperamentClassifier, tuple[str, ...]], Temperament | None] = OrderedDict()
+        self._lines: OrderedDict[tuple[TemperamentClassifier, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _files(self) -> tuple[tuple[str, int], ...]:
         return tuple((str(s), s.stat().st_mtime_ns) for s in self.sources if s.exists())
@@ -150,8 +160,39 @@ class TemperamentDetector:
                       _CACHE.ready(self._files(), read_temperaments, TemperamentClassifier.train))
         if classifier is None:
             return None
-        rows = np.array([classifier.row(line) for line in lines])
-        no_cue = classifier.labels.index(NO_CUE)
+        key = (classifier, tuple(said))
+        with self._lock:
+            if key in self._heard:
+                self._heard.move_to_end(key)
+                return self._heard[key]
+        found = self._read(lambda line: self._row(classifier, line), lines, len(said), classifier.labels)
+        with self._lock:
+            self._heard[key] = found
+            if len(self._heard) > HEARD_MEMO:
+                self._heard.popitem(last=False)
+        return found
+
+    def _row(self, classifier: TemperamentClassifier, text: str) -> np.ndarray:
+        """``classifier.row(text)``, kept (a pure function of the text)."""
+        key = (classifier, text)
+        with self._lock:
+            if key in self._lines:
+                self._lines.move_to_end(key)
+                return self._lines[key]
+        found = classifier.row(text)
+        with self._lock:
+            self._lines[key] = found
+            if len(self._lines) > HEARD_MEMO:
+                self._lines.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _read(row: Callable[[str], np.ndarray], lines: list[str], turns: int,
+              labels: Sequence[str]) -> Temperament | None:
+        """``detect``'s reading of the non-blank ``lines`` of ``turns`` turns with ``row``, the classifier's
+        probabilities of ``labels`` for one line (a pure function of them)."""
+        rows = np.array([row(line) for line in lines])
+        no_cue = list(labels).index(NO_CUE)
         # a turn that shows nothing ("yes", an account number) would only dilute the ones that do
         shown = rows[rows.argmax(axis=1) != no_cue] if len(lines) > 1 else rows
         if not len(shown):
@@ -164,7 +205,7 @@ class TemperamentDetector:
         index = int(mean.argmax())
         if index == no_cue:
             return None
-        return Temperament(classifier.labels[index], round(float(mean[index]), 4), len(said))
+        return Temperament(labels[index], round(float(mean[index]), 4), turns)
 
     def confident(self, found: Temperament | None) -> str | None:
         """The temperament the served context takes: the detected one at or above ``threshold``, else None."""

@@ -106,7 +106,7 @@ def test_a_model_failing_on_a_request_falls_back_to_flagged_rules(tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("corrupt booster")
 
-    scorer.ranker.predict = broken  # type: ignore[method-assign]
+    scorer.row_values = broken  # type: ignore[method-assign]
     prompts = ModelGuidance(RuleGuidance(), scorer).evaluate(live_input())
     assert prompts and all(p.source == "rules" and p.degraded for p in prompts)
 
