@@ -68,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train and score with temperament from each contact's own words, not remembered")
     parser.add_argument("--all-consent", action="store_true",
                         help="also train and score as served in a center whose customers all consented to profiling")
+    parser.add_argument("--no-cue-share", type=float, default=None,
+                        help="the assumed share of contacts whose words show no temperament (default: the "
+                             "module's NO_CUE_SHARE, 0.3): an assumption, varied here to show what it is worth")
     args = parser.parse_args(argv)
+    if args.no_cue_share is not None:
+        from models.language import temperament
+
+        temperament.NO_CUE_SHARE = args.no_cue_share
 
     started = time.monotonic()
     history = generate_history(args.world, args.rows)
@@ -94,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"{mean:+.4f} ± {1.96 * np.sqrt(var):.4f}"
 
     warm = f", of which the {int(scored.sum()):,} from day {args.warm_days:g} on" if args.warm_days else ""
+    share = "" if args.no_cue_share is None else f", no-cue share assumed {args.no_cue_share:g}"
     lines = [f"World {args.world}: trained on {args.rows:,} rows, scored on {args.fresh:,} fresh journeys{warm} "
-             f"(oracle {oracle:.4f}).", "",
+             f"(oracle {oracle:.4f}{share}).", "",
              "| model (trained on) | scored on | learned | learned + guardrails | regret (guarded) "
              "| vs full context (95% paired) | suggestions changed |", "|---|---|---:|---:|---:|---:|---:|"]
 

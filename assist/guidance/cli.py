@@ -1,5 +1,5 @@
 """``assist models ...``: train, evaluate, promote, rollback, list, drift, retrain, export-live, retrain-live,
-import-kb, import-intents.
+import-kb, import-intents, import-temperaments.
 
 Training and evaluation are ``models`` (pure); what touches the SQL registry or the data dir is here.
 """
@@ -12,10 +12,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assist.guidance.registry import ModelRegistry
 from assist.settings import Settings
+
+if TYPE_CHECKING:
+    from assist.guidance.intents import ImportedLines
 
 T = TypeVar("T")
 
@@ -298,13 +301,24 @@ def _import_kb(args: argparse.Namespace) -> int:
 def _import_intents(args: argparse.Namespace) -> int:
     from assist.guidance.intents import import_intents
 
+    return _import_lines(lambda: import_intents(Path(args.csv), Settings()), "utterances")
+
+
+def _import_temperaments(args: argparse.Namespace) -> int:
+    from assist.guidance.temperaments import import_temperaments
+
+    return _import_lines(lambda: import_temperaments(Path(args.csv), Settings()), "lines")
+
+
+def _import_lines(run: Callable[[], ImportedLines], noun: str) -> int:
+    """Run an import of a center's labelled lines and print what it installed and how well they are learned."""
     try:
-        report = import_intents(Path(args.csv), Settings())
+        report = run()
     except (OSError, ValueError) as exc:
         print(f"not imported: {exc}", file=sys.stderr)
         return 2
-    per_intent = ", ".join(f"{intent} {n}" for intent, n in report.intents.items())
-    print(f"imported {report.lines} utterances into {report.path} ({per_intent})")
+    per_label = ", ".join(f"{label} {n}" for label, n in report.labels.items())
+    print(f"imported {report.lines} {noun} into {report.path} ({per_label})")
     print(f"accuracy on your lines, each predicted without training on it: {report.cross_validated:.1%}")
     print(f"accuracy on the built-in held-out paraphrases, trained with yours: {report.held_out:.1%}")
     return 0
@@ -385,3 +399,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                               "(a CSV with columns text,intent; replaces an earlier import)")
     p.add_argument("csv")
     p.set_defaults(handler=_import_intents)
+    p = sub.add_parser("import-temperaments", help="train temperament detection on your labelled customer lines too "
+                                                   "(a CSV with columns text,temperament, e.g. the words of customers "
+                                                   "whose CRM sends their temperament; replaces an earlier import)")
+    p.add_argument("csv")
+    p.set_defaults(handler=_import_temperaments)

@@ -24,7 +24,7 @@ from models.language.intent import (
     read_utterances,
 )
 
-__all__ = ["ImportedIntents", "import_intents", "imported_utterances", "intent_detector", "warm_up"]
+__all__ = ["ImportedLines", "import_intents", "imported_utterances", "install", "intent_detector", "warm_up"]
 
 log = logging.getLogger(__name__)
 
@@ -54,28 +54,36 @@ def warm_up(detector: IntentDetector) -> threading.Thread:
 
 
 @dataclass(frozen=True)
-class ImportedIntents:
+class ImportedLines:
+    """What an import of a center's labelled lines installed and how well they are learned."""
+
     path: Path
     lines: int
-    intents: dict[str, int]
-    """Lines per intent in the imported file."""
+    labels: dict[str, int]
+    """Lines per label (intent, temperament) in the imported file."""
     cross_validated: float
     """Accuracy on the imported lines, each predicted by a classifier that did not train on it."""
     held_out: float
     """Accuracy on the built-in held-out paraphrases, trained on everything (did the import hurt them?)."""
 
 
-def import_intents(source: Path, settings: Settings) -> ImportedIntents:
+def import_intents(source: Path, settings: Settings) -> ImportedLines:
     """Check and measure the ``text,intent`` CSV at ``source``, then install it as the center's utterances
     (replacing an earlier import). Raises ValueError naming the first bad line; nothing is installed then."""
     theirs = read_utterances(source)
     built_in = read_utterances(BUILT_IN)
     accuracy = cross_validated(theirs, built_in)
     held, _ = IntentClassifier.train(built_in + theirs).accuracy(read_utterances(HELD_OUT))
-    target = imported_utterances(settings)
+    target = install(source, imported_utterances(settings))
+    counts = {i: theirs.intents.count(i) for i in sorted(set(theirs.intents))}
+    return ImportedLines(target, len(theirs.texts), counts, accuracy, held)
+
+
+def install(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` (replacing it) atomically: a worker reading it sees the old file or the
+    new one, never half of one. Returns ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_suffix(".tmp")
     shutil.copyfile(source, staged)
-    staged.replace(target)  # atomic: a worker reading it sees the old file or the new one
-    counts = {i: theirs.intents.count(i) for i in sorted(set(theirs.intents))}
-    return ImportedIntents(target, len(theirs.texts), counts, accuracy, held)
+    staged.replace(target)
+    return target

@@ -24,6 +24,7 @@ from assist.customers.schemas import CustomerView
 from assist.customers.temperament import HeardTemperament, heard_temperament
 from assist.guidance.interface import ArticleSuggestion, ChecklistItem, GuidanceInput, GuidanceProvider, Prompt, Reason
 from assist.guidance.memo import DEFAULT_JOURNEYS, ChecklistKey, GuidanceMemo, JourneyMemo, KnowledgeKey
+from assist.guidance.temperaments import temperament_detector_for
 from assist.journeys.state import JourneyState
 from assist.settings import Settings
 from models.checklists import Checklists, load_checklists
@@ -57,8 +58,9 @@ TEMPERAMENT_TURNS = 6
 
 @cache
 def temperament_detector() -> TemperamentDetector:
-    """The process's temperament detector at ``ASSIST_TEMPERAMENT_THRESHOLD`` (read once)."""
-    return TemperamentDetector(threshold=Settings().temperament_threshold)
+    """The process's temperament detector at ``ASSIST_TEMPERAMENT_THRESHOLD`` (read once): the built-in lines
+    and the center's imported ones (``assist models import-temperaments``)."""
+    return temperament_detector_for(Settings())
 
 
 def warm_up_temperament(detector: TemperamentDetector | None = None) -> threading.Thread:

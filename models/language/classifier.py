@@ -160,6 +160,10 @@ class TextClassifier:
         """One row per text, one column per ``labels`` entry."""
         return np.asarray(self.model.predict_proba(self.features(list(texts))))
 
+    def row(self, text: str) -> np.ndarray:
+        """The calibrated probability of each ``labels`` entry for ``text`` (the event path's arithmetic)."""
+        return self._row(text)
+
     def best(self, text: str) -> tuple[str, float]:
         """The most likely label of ``text`` and its calibrated probability (rounded to 4 places)."""
         row = self._row(text)

@@ -166,10 +166,10 @@ def test_the_memo_keeps_the_most_recently_guided_journeys():
 
 
 def counted_readings(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Counts the process's temperament classifier's readings (``best``) from now on."""
+    """Counts the process's temperament classifier's readings of a line (``row``) from now on."""
     classifier = temperament_detector().classifier()
     calls: dict[str, int] = {}
-    monkeypatch.setattr(classifier, "best", counted(calls, "best", classifier.best))
+    monkeypatch.setattr(classifier, "row", counted(calls, "row", classifier.row))
     return calls
 
 
@@ -177,14 +177,14 @@ def test_the_same_customer_words_are_read_for_temperament_once(monkeypatch):
     calls = counted_readings(monkeypatch)
     said = ["This is the third time I call about order 5521", "It is ridiculous, I am furious about 5521!"]
     first = temperament_detector().detect(said)
-    before = calls["best"]
-    assert temperament_detector().detect(list(said)) == first and calls["best"] == before >= 2
+    before = calls["row"]
+    assert temperament_detector().detect(list(said)) == first and calls["row"] == before >= 2
 
 
-def test_a_new_customer_turn_reads_that_line_and_the_cues_together_not_every_turn_again(monkeypatch):
+def test_a_new_customer_turn_reads_that_line_alone_not_every_turn_again(monkeypatch):
     calls = counted_readings(monkeypatch)
-    said = ["Where is parcel 8830?", "It was due on Monday for 8830", "I really need 8830 by Friday, I'm worried"]
+    said = ["Hi, it is about parcel 8830", "It was due on Monday for 8830", "I really need 8830 by Friday, I'm worried"]
     temperament_detector().detect(said[:2])
-    before = calls["best"]
+    before = calls["row"]
     assert temperament_detector().detect(said) is not None
-    assert calls["best"] - before == 2
+    assert calls["row"] - before == 1
