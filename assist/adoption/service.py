@@ -72,17 +72,18 @@ class _Counts:
                      mean_seconds_to_act=round(self.seconds_sum / self.seconds_n, 2) if self.seconds_n else None)
 
 
-async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, practice: bool = False,
-                             ignore_after_seconds: float = DEFAULT_IGNORE_AFTER_SECONDS,
+async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, end: datetime | None = None,
+                             practice: bool = False, ignore_after_seconds: float = DEFAULT_IGNORE_AFTER_SECONDS,
                              now: datetime | None = None) -> AdoptionSummary:
-    """Prompt outcomes since ``since`` (all time when None), overall, per agent and per action.
+    """Prompt outcomes of prompts shown since ``since`` and before ``end`` (all time when both are None),
+    overall, per agent and per action.
 
     ``practice`` selects practice prompts instead of live ones: the two are never mixed, so training runs
     do not inflate live adoption figures. Returns empty tallies (rates None) when nothing was shown. Whole
     days the roll-up holds (``assist.adoption.rollup``) are read from it, the rest from the prompts.
     """
     now = now or datetime.now(UTC)
-    parts = split(Scope(start=since, practice=practice), await watermark(session))
+    parts = split(Scope(start=since, end=end, practice=practice), await watermark(session))
     totals = _Counts()
     by_agent: dict[str, _Counts] = defaultdict(_Counts)
     by_action: dict[str, _Counts] = defaultdict(_Counts)
@@ -104,7 +105,7 @@ async def summarise_feedback(session: AsyncSession, *, since: datetime | None = 
         for reason, n in (await session.exec(rolled_dismissals(parts.rolled))).all():
             reasons[reason or "no reason given"] += int(n)
     return AdoptionSummary(
-        generated_at=now, since=since, practice=practice, ignore_after_seconds=ignore_after_seconds,
+        generated_at=now, since=since, end=end, practice=practice, ignore_after_seconds=ignore_after_seconds,
         totals=totals.tally(),
         by_agent=[AgentTally(agent_id=k, **v.tally().model_dump()) for k, v in sorted(by_agent.items())],
         by_action=[ActionTally(action=k, **v.tally().model_dump())
