@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import Connection, text
 
@@ -17,7 +16,6 @@ from assist.adoption.service import summarise_feedback
 from assist.stores.schema import alembic_config
 from assist.stores.sql import Database
 from tests.adoption.events import NOW
-from tests.assist.test_migrations import empty_postgres  # noqa: F401 - a fixture
 
 DAY = midnight(NOW) - timedelta(days=3)
 
@@ -46,13 +44,6 @@ async def _history_at_0013(db: Database) -> None:
             await conn.execute(text(_agent_row(action, queue, shown, accepted)), {"day": DAY})
         await conn.execute(text("INSERT INTO adoption_rollup (name, rolled_through) VALUES ('prompts', :at)"),
                            {"at": midnight(NOW)})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request, tmp_path, postgres_server_url) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return str(request.getfixturevalue("empty_postgres")())
 
 
 async def test_rolled_days_get_their_per_agent_rows(history_url):
