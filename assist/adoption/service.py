@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.adoption.facts import Scope
 from assist.adoption.rollup import rolled_dismissals, rolled_rows, split, watermark
 from assist.adoption.schemas import ActionTally, AdoptionSummary, AgentTally, DismissalReason, Tally
+from assist.adoption.sql import unindexed
 from assist.stores.tables import Interaction, PromptFeedback, PromptRecord
 
 __all__ = ["DEFAULT_IGNORE_AFTER_SECONDS", "summarise_feedback"]
@@ -120,15 +121,16 @@ def _tallies(scope: Scope, now: datetime, ignore_after_seconds: float) -> Any:
     cutoff = now - timedelta(seconds=ignore_after_seconds)
     contact = Interaction.__table__  # type: ignore[attr-defined]
     old = case((or_(col(PromptRecord.shown_at) < cutoff, contact.c.id.is_not(None)), 1), else_=0).label("old")
+    agent = unindexed(col(PromptRecord.agent_id)).label("agent_id")  # the range's index, not the agents'
     query = (  # sqlmodel types select() for at most four columns; the seven here are all plain scalars
-        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,
+        select(agent, PromptRecord.action, PromptFeedback.verdict, old,
                func.count(col(PromptRecord.id)), func.sum(col(PromptFeedback.seconds_to_act)),
                func.count(col(PromptFeedback.seconds_to_act)))
         .select_from(PromptRecord)
         .outerjoin(PromptFeedback, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
         .outerjoin(contact, contact.c.id == literal("I-") + col(PromptRecord.session_id))  # recorded at close
         .where(PromptRecord.practice == scope.practice)
-        .group_by(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old)
+        .group_by(agent, PromptRecord.action, PromptFeedback.verdict, old)
     )
     return _within(query, scope)
 
