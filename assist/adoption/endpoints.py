@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
@@ -16,7 +15,7 @@ from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import MIN_PER_SIDE, lift_report
 from assist.adoption.rollup import roll
 from assist.adoption.schemas import AdherenceReport, AdoptionSummary, FunnelReport, FunnelRow, LiftReport
-from assist.adoption.scope import IsoDateTime, PromptScopeDep, ScopeDep
+from assist.adoption.scope import IsoDateTime, PromptScopeDep, ScopeDep, scope_for
 from assist.adoption.service import DEFAULT_IGNORE_AFTER_SECONDS, summarise_feedback
 from assist.auth.principal import Principal, Role
 from assist.dependencies import DatabaseDep, SessionDep, require_roles
@@ -37,20 +36,22 @@ By = Annotated[Dimension, Query(description=(
 
 
 @router.get("/summary", response_model=AdoptionSummary,
-            summary="Prompt feedback so far: accepted/dismissed/ignored counts and rates, per agent and action")
+            summary="Prompt feedback in a date range (so far by default): accepted/dismissed/ignored counts and "
+                    "rates, per agent and action")
 async def summary(
     session: SessionDep,
     db: DatabaseDep,
     background: BackgroundTasks,
-    _: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.TRAINER, Role.ADMIN))],
-    since: Annotated[IsoDateTime | None, Query(description="only prompts shown at or after (ISO 8601)")] = None,
+    principal: Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.TRAINER, Role.ADMIN))],
+    since: Annotated[IsoDateTime | None, Query(description="only prompts shown at or after (ISO 8601; UTC when "
+                                                           "no zone is given)")] = None,
+    end: Annotated[IsoDateTime | None, Query(description="... and before this time")] = None,
     practice: Annotated[bool, Query(description="practice prompts instead of live ones")] = False,
     ignore_after_seconds: IgnoreAfter = DEFAULT_IGNORE_AFTER_SECONDS,
 ) -> AdoptionSummary:
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)  # a time without a zone is read as UTC, like every stored time
+    scope = scope_for(principal, start=since, end=end, team=None, agent_id=None, practice=practice)
     background.add_task(_roll_settled_days, db)
-    return await summarise_feedback(session, since=since, practice=practice,
+    return await summarise_feedback(session, since=scope.start, end=scope.end, practice=practice,
                                     ignore_after_seconds=ignore_after_seconds)
 
 

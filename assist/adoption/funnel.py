@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.adoption.facts import Facts, Scope, prompt_facts
 from assist.adoption.rollup import Split, rolled_rows, split, watermark
 from assist.adoption.schemas import FunnelReport, FunnelRow
-from assist.adoption.sql import week_start
+from assist.adoption.sql import unindexed, week_start
 from assist.stores.tables import PromptRecord
 
 __all__ = ["Dimension", "funnel", "funnel_row"]
@@ -34,9 +34,9 @@ class Dimension(StrEnum):
 
 def _key(facts: Facts, by: Dimension) -> Any:
     prompt = PromptRecord.__table__  # type: ignore[attr-defined]
-    return {Dimension.AGENT: prompt.c.agent_id, Dimension.TEAM: facts.team, Dimension.ACTION: prompt.c.action,
-            Dimension.WEEK: week_start(prompt.c.shown_at), Dimension.QUEUE: facts.queue,
-            Dimension.CHANNEL: facts.channel}[by]
+    return {Dimension.AGENT: unindexed(prompt.c.agent_id), Dimension.TEAM: facts.team,
+            Dimension.ACTION: prompt.c.action, Dimension.WEEK: week_start(prompt.c.shown_at),
+            Dimension.QUEUE: facts.queue, Dimension.CHANNEL: facts.channel}[by]
 
 
 _SUMS = ("shown", "accepted", "dismissed", "ignored", "open", "followed", "overridden", "closed", "resolved",

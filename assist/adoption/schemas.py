@@ -40,10 +40,12 @@ class DismissalReason(BaseModel):
 
 
 class AdoptionSummary(BaseModel):
-    """Prompt feedback so far: overall, per agent and per action, with the reasons agents gave to dismiss."""
+    """Prompt feedback shown in ``[since, end)`` (so far when neither is given): overall, per agent and per
+    action, with the reasons agents gave to dismiss."""
 
     generated_at: datetime
     since: datetime | None
+    end: datetime | None = None
     practice: bool
     ignore_after_seconds: float
     totals: Tally

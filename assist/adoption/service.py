@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from assist.adoption.facts import Scope
 from assist.adoption.rollup import rolled_dismissals, rolled_rows, split, watermark
 from assist.adoption.schemas import ActionTally, AdoptionSummary, AgentTally, DismissalReason, Tally
+from assist.adoption.sql import unindexed
 from assist.stores.tables import Interaction, PromptFeedback, PromptRecord
 
 __all__ = ["DEFAULT_IGNORE_AFTER_SECONDS", "summarise_feedback"]
@@ -72,17 +73,18 @@ class _Counts:
                      mean_seconds_to_act=round(self.seconds_sum / self.seconds_n, 2) if self.seconds_n else None)
 
 
-async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, practice: bool = False,
-                             ignore_after_seconds: float = DEFAULT_IGNORE_AFTER_SECONDS,
+async def summarise_feedback(session: AsyncSession, *, since: datetime | None = None, end: datetime | None = None,
+                             practice: bool = False, ignore_after_seconds: float = DEFAULT_IGNORE_AFTER_SECONDS,
                              now: datetime | None = None) -> AdoptionSummary:
-    """Prompt outcomes since ``since`` (all time when None), overall, per agent and per action.
+    """Prompt outcomes of prompts shown since ``since`` and before ``end`` (all time when both are None),
+    overall, per agent and per action.
 
     ``practice`` selects practice prompts instead of live ones: the two are never mixed, so training runs
     do not inflate live adoption figures. Returns empty tallies (rates None) when nothing was shown. Whole
     days the roll-up holds (``assist.adoption.rollup``) are read from it, the rest from the prompts.
     """
     now = now or datetime.now(UTC)
-    parts = split(Scope(start=since, practice=practice), await watermark(session))
+    parts = split(Scope(start=since, end=end, practice=practice), await watermark(session))
     totals = _Counts()
     by_agent: dict[str, _Counts] = defaultdict(_Counts)
     by_action: dict[str, _Counts] = defaultdict(_Counts)
@@ -104,7 +106,7 @@ async def summarise_feedback(session: AsyncSession, *, since: datetime | None = 
         for reason, n in (await session.exec(rolled_dismissals(parts.rolled))).all():
             reasons[reason or "no reason given"] += int(n)
     return AdoptionSummary(
-        generated_at=now, since=since, practice=practice, ignore_after_seconds=ignore_after_seconds,
+        generated_at=now, since=since, end=end, practice=practice, ignore_after_seconds=ignore_after_seconds,
         totals=totals.tally(),
         by_agent=[AgentTally(agent_id=k, **v.tally().model_dump()) for k, v in sorted(by_agent.items())],
         by_action=[ActionTally(action=k, **v.tally().model_dump())
@@ -119,15 +121,16 @@ def _tallies(scope: Scope, now: datetime, ignore_after_seconds: float) -> Any:
     cutoff = now - timedelta(seconds=ignore_after_seconds)
     contact = Interaction.__table__  # type: ignore[attr-defined]
     old = case((or_(col(PromptRecord.shown_at) < cutoff, contact.c.id.is_not(None)), 1), else_=0).label("old")
+    agent = unindexed(col(PromptRecord.agent_id)).label("agent_id")  # the range's index, not the agents'
     query = (  # sqlmodel types select() for at most four columns; the seven here are all plain scalars
-        select(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old,
+        select(agent, PromptRecord.action, PromptFeedback.verdict, old,
                func.count(col(PromptRecord.id)), func.sum(col(PromptFeedback.seconds_to_act)),
                func.count(col(PromptFeedback.seconds_to_act)))
         .select_from(PromptRecord)
         .outerjoin(PromptFeedback, col(PromptFeedback.prompt_id) == col(PromptRecord.id))
         .outerjoin(contact, contact.c.id == literal("I-") + col(PromptRecord.session_id))  # recorded at close
         .where(PromptRecord.practice == scope.practice)
-        .group_by(PromptRecord.agent_id, PromptRecord.action, PromptFeedback.verdict, old)
+        .group_by(agent, PromptRecord.action, PromptFeedback.verdict, old)
     )
     return _within(query, scope)
 

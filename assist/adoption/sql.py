@@ -16,7 +16,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from assist.stores.tables import UTCDateTime
 
-__all__ = ["action_step", "any_step_done", "day_start", "seconds_between", "step_done", "steps_count", "week_start"]
+__all__ = ["action_step", "any_step_done", "day_start", "seconds_between", "step_done", "steps_count", "unindexed",
+           "week_start"]
 
 
 class step_done(FunctionElement[int]):  # noqa: N801 - reads like the SQL function it stands for
@@ -151,3 +152,25 @@ def _any_step_done_sqlite(element: any_step_done, compiler: Any, **kw: Any) -> s
 def _any_step_done_postgresql(element: any_step_done, compiler: Any, **kw: Any) -> str:
     state, *steps = (compiler.process(c, **kw) for c in element.clauses)
     return f"COALESCE(jsonb_exists_any({state} -> 'steps_done', ARRAY[{', '.join(steps)}]::text[]), false)"
+
+
+class unindexed(FunctionElement[str]):  # noqa: N801
+    """A column SQLite may not read through its index: a raw report grouped by ``prompt.agent_id`` made SQLite
+    walk ``ix_prompt_agent_id`` over every prompt (to skip a sort) instead of the range's ``ix_prompt_shown_at``
+    (37 times slower for one day of 200 k prompts, measured). ``+column`` on SQLite; the column on PostgreSQL."""
+
+    type = String()
+    inherit_cache = True
+    name = "unindexed"
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"+{column}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_postgresql(element: unindexed, compiler: Any, **kw: Any) -> str:
+    (column,) = (compiler.process(c, **kw) for c in element.clauses)
+    return str(column)

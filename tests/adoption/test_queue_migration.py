@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import Connection, text
 
@@ -16,7 +15,6 @@ from assist.adoption.rollup import COUNTS, MEASURES, midnight
 from assist.stores.schema import alembic_config
 from assist.stores.sql import Database
 from tests.adoption.events import NOW
-from tests.assist.test_migrations import empty_postgres  # noqa: F401 - a fixture
 
 
 def _at_0011(connection: Connection) -> None:
@@ -51,13 +49,6 @@ async def _history_at_0011(db: Database) -> None:
             "false, :at)"), {"at": shown})
         await conn.execute(text("INSERT INTO promptfeedback (prompt_id, agent_id, verdict, reason, at) VALUES "
                                 "('P1', 'A1', 'accepted', '', :at)"), {"at": shown})
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request, tmp_path, postgres_server_url) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return str(request.getfixturevalue("empty_postgres")())
 
 
 async def funnel_keys(db: Database, by: Dimension, **scope: str) -> list[tuple[str, int, int]]:

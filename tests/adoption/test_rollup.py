@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import delete
+from sqlmodel import delete, select
 
 from assist.adoption.adherence import adherence
 from assist.adoption.facts import Scope
 from assist.adoption.funnel import Dimension, funnel
 from assist.adoption.lift import lift_report
-from assist.adoption.rollup import LATE_DAYS, MAX_DAYS_PER_ROLL, roll, split
+from assist.adoption.rollup import (
+    LATE_DAYS,
+    MAX_DAYS_PER_ROLL,
+    AdoptionAgentDay,
+    AdoptionDay,
+    roll,
+    rolled_table,
+    split,
+)
 from assist.adoption.service import summarise_feedback
 from assist.stores.tables import PromptFeedback, PromptRecord
 from tests.adoption.events import NOW, add_contact, add_prompt, known_events
@@ -69,6 +77,38 @@ async def test_per_queue_figures_of_rolled_days_are_read_from_the_roll_up(db):
     same(await reports(db, red_chat), raw_red_chat)  # a team's channel: from the per-agent table
     queues = {r.key: (r.shown, r.followed, r.resolved) for r in rolled[0][list(Dimension).index(by_queue)].rows}
     assert queues == {"refunds": (5, 2, 3), "billing": (2, 0, 0)}
+
+
+@pytest.mark.parametrize("scope", [EVERYTHING, Scope(team="red"), Scope(agent_id="A1"),
+                                   Scope(start=NOW - timedelta(days=9), end=NOW - timedelta(days=1))],
+                         ids=lambda scope: ",".join(f"{k}={v}" for k, v in vars(scope).items() if v) or "all")
+async def test_per_agent_figures_of_rolled_days_are_read_from_the_agent_table(db, scope):
+    await known_events(db)
+    await add_contact(db, "S0", "A1", "refund", ["identity_verified"], outcome="resolved", csat=4, seconds=120)
+    await add_prompt(db, "P0", "S0", "A1", "verify_identity", verdict="accepted", minutes_ago=8 * 24 * 60,
+                     queue="billing", channel="phone")  # A1's day of P1, on another queue and channel
+    raw, raw_summary = await reports(db, scope), await summaries(db, scope)
+    await roll(db, now=LATER)
+    async with db.session() as s:  # only adoption_agent_day (and the per-action tables) can answer now
+        await s.exec(delete(PromptFeedback))
+        await s.exec(delete(PromptRecord))
+        await s.exec(delete(AdoptionDay))
+        assert len((await s.exec(select(AdoptionAgentDay).where(AdoptionAgentDay.agent_id == "A1"))).all()) == 2
+    funnels, _ = await reports(db, scope)
+    by_agent = list(Dimension).index(Dimension.AGENT)
+    assert funnels[by_agent].model_dump(exclude={"generated_at"}) == \
+        raw[0][by_agent].model_dump(exclude={"generated_at"})
+    assert await summaries(db, scope) == raw_summary
+
+
+def test_per_agent_views_needing_an_action_queue_or_channel_read_the_widest_table():
+    agent_day, day = AdoptionAgentDay.__table__, AdoptionDay.__table__
+    assert rolled_table(Scope(), "agent") is agent_day
+    assert rolled_table(Scope(agent_id="A1"), "week") is agent_day
+    assert rolled_table(Scope(agent_id="A1", team="red"), "team") is agent_day
+    assert rolled_table(Scope(agent_id="A1"), "action") is day
+    assert rolled_table(Scope(channel="chat"), "agent") is day
+    assert rolled_table(Scope(agent_id="A1"), "queue") is day
 
 
 async def test_a_range_cutting_days_in_half_reads_the_edges_raw(db):
@@ -130,6 +170,13 @@ async def test_rolled_adherence_matches_a_full_scan(db):
     assert raw["totals"]["items"] and raw["by_agent"][0]["items"] == []  # agents' rows list no items
 
 
+async def summaries(db, scope=EVERYTHING):
+    """The feedback summary of ``scope``'s dates (it has no team or agent filter)."""
+    async with db.session() as s:
+        summary = await summarise_feedback(s, since=scope.start, end=scope.end, now=LATER)
+        return summary.model_dump(exclude={"generated_at"})
+
+
 async def test_rolled_summary_matches_a_full_scan(db):
     await known_events(db)
     await add_prompt(db, "P9", "S2", "A2", "offer_plan_change", verdict="dismissed")
@@ -138,8 +185,10 @@ async def test_rolled_summary_matches_a_full_scan(db):
         async with db.session() as s:
             return (await summarise_feedback(s, now=LATER, **kwargs)).model_dump(exclude={"generated_at"})
 
-    raw, raw_since = await summary(), await summary(since=NOW - timedelta(days=1))
+    week = {"since": NOW - timedelta(days=9, hours=3), "end": NOW - timedelta(days=1)}  # P1's day, cut at the edge
+    raw, raw_since, raw_week = await summary(), await summary(since=NOW - timedelta(days=1)), await summary(**week)
     await roll(db, now=LATER)
     assert await summary() == raw
     assert await summary(since=NOW - timedelta(days=1)) == raw_since
+    assert await summary(**week) == raw_week and raw_week["totals"]["shown"] == 1
     assert raw["dismissal_reasons"] == [{"reason": "no reason given", "count": 2}]

@@ -67,6 +67,30 @@ async def test_since_leaves_out_older_prompts(db):
     assert (result.totals.shown, result.totals.dismissed) == (1, 1)
 
 
+async def test_end_leaves_out_later_prompts(db):
+    await add_prompt(db, "P1", "A1", "verify_identity", verdict="accepted", minutes_ago=120)
+    await add_prompt(db, "P2", "A1", "verify_identity", verdict="dismissed", minutes_ago=10)
+    result = await summary(db, end=NOW - timedelta(hours=1))
+    assert (result.totals.shown, result.totals.accepted, result.end) == (1, 1, NOW - timedelta(hours=1))
+
+
+async def test_the_dashboards_date_range_narrows_it_over_http(client, db, auth):
+    await add_prompt(db, "P1", "A1", "verify_identity", verdict="accepted", minutes_ago=3 * 24 * 60)
+    await add_prompt(db, "P2", "A2", "verify_identity", verdict="accepted", minutes_ago=30)
+    day = (NOW - timedelta(days=3)).date().isoformat()
+    response = await client.get(f"/v1/adoption/summary?since={day}T00:00:00Z&end={day}T23:59:59Z",
+                                headers=auth("S1", "supervisor"))
+    assert response.status_code == 200
+    assert [a["agent_id"] for a in response.json()["by_agent"]] == ["A1"]
+
+
+async def test_a_range_ending_before_it_starts_is_refused(client, auth):
+    response = await client.get("/v1/adoption/summary?since=2030-05-02T00:00:00Z&end=2030-05-01T00:00:00Z",
+                                headers=auth("S1", "supervisor"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_range"
+
+
 async def test_nothing_shown_gives_empty_tallies(db):
     result = await summary(db)
     assert result.totals.shown == 0 and result.totals.acceptance_rate is None and result.by_agent == []

@@ -64,3 +64,19 @@ async def test_dashboard_shows_the_agent_busy_from_routing(page: Page, world: Wo
         await screenshot(dashboard, "dashboard-agent-busy")
     finally:
         await dashboard.close()
+
+
+async def test_prompt_feedback_counts_the_dates_chosen_for_adoption(page: Page, web_server: LiveServer) -> None:
+    """The feedback tallies ask for the adoption filters' dates (12 weeks by default), not every prompt ever."""
+    await page.set_viewport_size(WIDE_VIEWPORT)
+    async with page.expect_request("**/v1/adoption/summary?*") as first:
+        await sign_in(page, web_server, "/ui/dashboard.html", web_server.token("S1", "supervisor"))
+    assert "since=" in (await first.value).url
+    await expect(page.get_by_test_id("feedback-range")).to_contain_text("(the dates chosen above)")
+    await page.fill("#from", "2030-04-01")
+    await page.fill("#to", "2030-04-30")
+    async with page.expect_request("**/v1/adoption/summary?*") as applied:
+        await page.get_by_role("button", name="Apply").click()
+    assert "since=2030-04-01T00%3A00%3A00Z&end=2030-05-01T00%3A00%3A00.000Z" in (await applied.value).url
+    await expect(page.get_by_test_id("feedback-range")).to_have_text(
+        "Prompts shown from 2030-04-01 to 2030-04-30 (the dates chosen above).")

@@ -1,12 +1,12 @@
 // The supervisor dashboard: agents' approval and help requests (dashboard-requests.js), detractor follow-ups
 // (dashboard-followups.js), the live floor (dashboard-floor.js), guidance adoption (funnel, trend, lift, adherence; dashboard-adoption.js) for a
 // date range and team, routing's live snapshot (queues, agents by status) and the prompt feedback recorded
-// so far. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
+// in the same date range. The live parts refresh every few seconds (with a pause, for WCAG 2.2.2); the adoption figures and
 // the feedback tallies, which read weeks of records, on Apply, "Refresh now" and once a minute.
 
 import { ApiClient, verifyToken } from "./api.js";
 import { forgetToken, setupSignIn } from "./auth.js";
-import { loadAdoption, setupAdoption } from "./dashboard-adoption.js";
+import { filterQuery, loadAdoption, setupAdoption } from "./dashboard-adoption.js";
 import { loadExperiments, setupExperiments } from "./dashboard-experiments.js";
 import { loadFloor } from "./dashboard-floor.js";
 import { loadFollowUps } from "./dashboard-followups.js";
@@ -94,11 +94,16 @@ async function loadAgents() {
 
 async function loadFeedback() {
   const root = $("feedback-body");
-  const practice = $("feedback-kind").value === "practice";
+  // the adoption filters' dates (12 weeks by default), not all time: the tallies agree with the funnel above
+  const range = filterQuery();
+  const params = new URLSearchParams({ practice: String($("feedback-kind").value === "practice") });
+  if (range.has("start")) params.set("since", range.get("start"));
+  if (range.has("end")) params.set("end", range.get("end"));
   try {
-    const summary = await api.get(`/v1/adoption/summary?practice=${practice}`);
+    const summary = await api.get(`/v1/adoption/summary?${params}`);
     const t = summary.totals;
     fill(root,
+      h("p", { class: "small muted", "data-testid": "feedback-range", text: rangeText(summary) }),
       h("div", { class: "tiles" },
         tile("Prompts shown", String(t.shown), "shown"),
         tile("Accepted", share(t.acceptance_rate, t.accepted), "accepted"),
@@ -117,6 +122,15 @@ async function loadFeedback() {
   } catch (err) {
     fill(root, h("p", { class: "notice notice-error", text: `Feedback summary unavailable: ${err.message}` }));
   }
+}
+
+/** Which prompts the tallies count: the dates chosen under "Guidance adoption" (`end` is the next midnight). */
+function rangeText(summary) {
+  const day = (iso) => iso.slice(0, 10);
+  const last = summary.end ? day(new Date(Date.parse(summary.end) - 1).toISOString()) : null;
+  if (summary.since && last) return `Prompts shown from ${day(summary.since)} to ${last} (the dates chosen above).`;
+  if (summary.since) return `Prompts shown since ${day(summary.since)} (the dates chosen above).`;
+  return last ? `Prompts shown until ${last}.` : "Every prompt shown so far.";
 }
 
 function tallyTable(title, first, rows, name, testId) {
