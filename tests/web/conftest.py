@@ -152,4 +152,14 @@ async def assert_accessible(page: Page, name: str) -> list[dict[str, Any]]:
     serious = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
                for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, f"axe found serious/critical violations on {name}: {serious}"
+    duplicated = await page.evaluate(DUPLICATE_IDS)
+    assert not duplicated, f"ids used twice on {name} (a label or a script finds the wrong one): {duplicated}"
     return violations
+
+
+DUPLICATE_IDS = """() => {
+  const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
+  return [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+}"""
+"""axe no longer reports duplicate ids (its rule was retired), yet one put the funnel-by-queue table where the
+routing queues belonged: every id on the page is checked here."""

@@ -66,7 +66,7 @@ export async function loadAdoption(api) {
     renderLift(lift);
     renderAdherence(adherence);
     renderBreakdown($("teams-body"), teams.rows, "Team", "funnel-by-team", "data-team");
-    renderBreakdown($("queues-body"), queues.rows, "Queue", "funnel-by-queue", "data-funnel-queue");
+    renderBreakdown($("funnel-queues-body"), queues.rows, "Queue", "funnel-by-queue", "data-funnel-queue");
   } catch (err) {
     $("adoption-status").textContent = `Adoption figures unavailable: ${err.message}`;
   }
