@@ -210,9 +210,13 @@ async def test_the_fanout_subscribes_again_after_a_redis_restart(redis, private_
                     pass
                 try:
                     delivered = await asyncio.wait_for(listener.take(), 0.25)
-                    break
                 except TimeoutError:
                     continue
+                if listener.behind:  # told to catch up, as a panel's connection then reads the outbox
+                    listener.behind = False
+                    delivered = (await outbox.read("A1", 0)).frames + delivered
+                if delivered:
+                    break
             assert [f.seq for f in delivered][:1] == [1]
     finally:
         await fanout.stop()
