@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,11 @@ from redis.asyncio.client import PubSub
 from assist.stream.outbox import Frame, Position
 
 log = logging.getLogger(__name__)
+
+
+UNVERIFIED_FRAMES = 20_000
+"""At most this many frames wait for the pub/sub connection to be seen alive (it is, every second at least)."""
+RESEND_GRACE_SECONDS = 10.0
 
 
 class ListenerOverflow(Exception):
@@ -116,6 +122,15 @@ class Fanout:
         subscription)."""
         self._unconfirmed: dict[str, int] = {}
         """Per channel, SUBSCRIBE/UNSUBSCRIBE commands sent whose confirmation has not been read yet."""
+        self._unverified: deque[tuple[str, Frame]] = deque(maxlen=UNVERIFIED_FRAMES)
+        """Frames appended here, on channels this worker listens to, since its pub/sub connection was last seen
+        alive. Their appends may have skipped the pub/sub copy on the strength of a subscription that a Redis
+        restart had already dropped, while another worker had already subscribed again: that worker's panels
+        would miss them until their next frame. A clean read clears them; a reconnect publishes them again."""
+        self._resend: list[tuple[str, Frame]] = []
+        self._suspect_until = 0.0
+        """Until then (monotonic), every frame appended here is published again: an append in flight across a
+        reconnect took its "subscribed" from before it."""
 
     async def start(self) -> None:
         self._pubsub = self.client.pubsub()
@@ -177,6 +192,14 @@ class Fanout:
         for channel in map(str, self._pubsub.channels):
             self._sent(channel)
             self._missed.add(channel)
+        self._suspect()
+
+    def _suspect(self) -> None:
+        """The subscription was lost at some point since the last clean read: what was appended here since
+        then is published again (``_resend_suspects``), as is what is appended during the grace period."""
+        self._resend.extend(self._unverified)
+        self._unverified.clear()
+        self._suspect_until = time.monotonic() + RESEND_GRACE_SECONDS
 
     def _sent(self, channel: str) -> None:
         self._unconfirmed[channel] = self._unconfirmed.get(channel, 0) + 1
@@ -201,11 +224,15 @@ class Fanout:
                     log.warning("pub/sub read failed (%s); retrying until Redis answers", type(exc).__name__)
                 failing = True
                 self._missed.update(self._listeners)
+                self._suspect()
                 await asyncio.sleep(0.5)
                 continue
+            self._unverified.clear()
             if failing:
                 log.info("pub/sub reading again")
                 failing = False
+            if self._resend:
+                await self._resend_suspects()
             if message is None:
                 continue
             if message["type"] in ("subscribe", "unsubscribe"):
@@ -220,10 +247,36 @@ class Fanout:
             channel = message["channel"]
             if channel not in self._listeners:
                 continue
-            self.deliver(channel, [Frame.published(message["data"])])
+            self._hand_out(channel, [Frame.published(message["data"])])
+
+    async def _resend_suspects(self) -> None:
+        """Publish the suspect frames again (a duplicate is dropped by seq wherever it arrives), each channel's
+        newest epoch only: a frame from before Redis lost its data must not pull a panel back to that epoch.
+        Kept for the next read when Redis does not answer."""
+        newest: dict[str, str] = {}
+        for channel, frame in self._resend:
+            if channel not in newest or (len(frame.epoch), frame.epoch) > (len(newest[channel]), newest[channel]):
+                newest[channel] = frame.epoch
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for channel, frame in self._resend:
+                    if frame.epoch == newest[channel]:
+                        pipe.publish(channel, frame.wire())
+                await pipe.execute()
+        except Exception as exc:  # noqa: BLE001 - Redis is still coming back: the next read tries again
+            log.warning("pub/sub copies not published yet (%s)", type(exc).__name__)
+            return
+        self._resend.clear()
 
     def deliver(self, channel: str, frames: list[Frame]) -> None:
-        """Hand ``frames`` to this worker's listeners on ``channel`` (none: nothing to do)."""
+        """Hand ``frames``, appended by this worker, to its listeners on ``channel``, and keep them until the
+        pub/sub connection is seen alive (``_unverified``)."""
+        self._hand_out(channel, frames)
+        if channel in self._listeners:
+            suspects = self._resend if time.monotonic() < self._suspect_until else self._unverified
+            suspects.extend((channel, frame) for frame in frames)
+
+    def _hand_out(self, channel: str, frames: list[Frame]) -> None:
         for listener in tuple(self._listeners.get(channel, ())):
             for frame in frames:
                 listener.put(frame)

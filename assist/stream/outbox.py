@@ -97,6 +97,12 @@ class Frame:
         seq, _, payload = rest.partition("|")
         return cls.stored(int(seq), payload, epoch)
 
+    def wire(self) -> str:
+        """As the append script publishes it, ``<epoch>|<seq>|<payload>`` (``published``'s inverse)."""
+        rest = self.text[len(f'{{"seq":{self.seq},"epoch":"{self.epoch}"'):]
+        payload = "{" + rest[1:] if rest.startswith(",") else "{}"
+        return f"{self.epoch}|{self.seq}|{payload}"
+
     def envelope(self) -> Envelope:
         return Envelope.model_validate(json.loads(self.text))
 

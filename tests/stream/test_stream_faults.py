@@ -12,17 +12,19 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import redis as redis_sync
 from websockets.asyncio.client import connect
 
 from assist.stores.redis import RedisStore
 from assist.stream.fanout import Fanout, Listener
-from assist.stream.outbox import Frame, Outbox
+from assist.stream.outbox import _APPEND, Frame, Outbox
 from assist.stream.protocol import Envelope
 from tests.conftest import LiveServer, PrivateRedis
 from tests.stream.panel import Panel
@@ -254,6 +256,65 @@ async def test_a_fanout_that_reconnects_without_an_error_still_has_its_listeners
     finally:
         await fanout.stop()
         await other.close()
+
+
+def subscribe_elsewhere(url: str, channel: str) -> redis_sync.client.PubSub:
+    """Another worker's pub/sub, subscribed (and confirmed) before this test's loop runs again."""
+    pubsub = redis_sync.Redis.from_url(url, decode_responses=True).pubsub()
+    pubsub.subscribe(channel)
+    assert pubsub.get_message(timeout=5)["type"] == "subscribe"
+    return pubsub
+
+
+def next_published(pubsub: redis_sync.client.PubSub, seconds: float) -> str | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.2)
+        if message is not None and message["type"] == "message":
+            return str(message["data"])
+    return None
+
+
+def append_before_the_reader_runs(outbox: Outbox, url: str, agent_id: str) -> int:
+    """``Outbox.append``'s three steps, its script sent by a blocking client so this loop (and the fan-out's
+    reader) cannot run between the worker deciding it is subscribed and Redis acting on it."""
+    payloads = outbox.payloads([Envelope(type="status", data={"status": "away"})])
+    keys, args = outbox.target(agent_id)
+    reply = redis_sync.Redis.from_url(url, decode_responses=True).eval(_APPEND, len(keys), *keys, *args, *payloads)
+    return outbox.appended(agent_id, payloads, reply)[0]
+
+
+async def test_a_frame_appended_on_a_stale_subscription_still_reaches_a_worker_that_subscribed_again(
+        redis, private_redis):
+    """Redis restarted and another worker subscribed again before this worker's reader ran: this worker still
+    took itself for a subscriber, so its append skipped the pub/sub copy (NUMSUB counted one). Its fan-out
+    publishes that frame again once it sees the reconnect."""
+    other = RedisStore(private_redis.url, redis.keys.prefix)
+    outbox = Outbox(redis.client, redis.keys, 100, 60, redis.commands)
+    fanout = Fanout(other.client)
+    outbox.local = fanout
+    await fanout.start()
+    peer = None
+    try:
+        async with fanout.listen(outbox.channel("A8")):
+            await asyncio.sleep(0.2)
+            private_redis.restart()  # blocks this loop: the reader has not seen the restart
+            peer = subscribe_elsewhere(private_redis.url, outbox.channel("A8"))
+            assert fanout.listening(outbox.channel("A8"))
+            seq = append_before_the_reader_runs(outbox, private_redis.url, "A8")
+            published = await asyncio.to_thread(next_published, peer, 10)
+        assert published is not None and Frame.published(published).seq == seq
+    finally:
+        if peer is not None:
+            peer.close()
+        await fanout.stop()
+        await other.close()
+
+
+def test_a_frame_goes_back_on_the_wire_as_the_append_published_it():
+    for payload in ('{"type":"offer","data":{"id":"S|1"}}', "{}"):
+        raw = f"1733400000123456|7|{payload}"
+        assert Frame.published(raw).wire() == raw
 
 
 def test_a_frame_carries_its_epoch_in_its_text():
