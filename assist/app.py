@@ -91,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _start_stream(app, stack, settings, redis, db)
         gc.freeze()  # startup's objects (models, libraries) are never garbage: a full collection that scanned
         # them stalled every websocket on the worker for ~120 ms
+        gc.set_threshold(*settings.gc_thresholds)
         log.info("stores open", extra={"redis": "embedded" if not settings.redis_url else
                                        "cluster" if redis.cluster else "external",
                                        "database": db.engine.dialect.name})

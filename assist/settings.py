@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assist.wrapup.dispositions import CODE_PATTERN, DEFAULT_DISPOSITIONS
@@ -117,6 +117,13 @@ class Settings(BaseSettings):
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
     ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
     never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
+    gc_thresholds: tuple[PositiveInt, PositiveInt, PositiveInt] = (10_000, 50, 100)
+    """Python's garbage-collector thresholds in each worker once startup's objects are frozen, as JSON, e.g.
+    ``ASSIST_GC_THRESHOLDS='[700,10,10]'`` (Python's own). With Python's, a worker holding 600 panels ran a
+    full collection every ~8 s, each stalling every panel on it for 140-220 ms, and young collections took
+    about 7 % of its CPU; these collect the young generation 20x less often (each pause under 60 ms there)
+    and the whole heap after 100 middle-generation collections instead of 10, so cyclic garbage is still
+    freed (docs/operations.md, "Garbage collection")."""
     guidance_memo_journeys: int = Field(default=2048, ge=0)
     """Journeys per worker whose last guidance work is kept (``assist.guidance.memo``): an event that leaves the
     model's input, the knowledge query or the checklist's inputs unchanged reuses them. About 6.5 KB each with

@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
 
 from bench.capacity_clients import client_main  # noqa: E402
 from bench.stream_bench import (  # noqa: E402
+    Probe,
     Process,
     cpu_seconds,
     free_port,
@@ -173,6 +174,10 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
         redis_url = redis.start()
         run_id = uuid.uuid4().hex[:8]
         env = service_env(tmp, redis_url, f"cap{run_id}", rate=10_000)
+        env.update(dict(pair.split("=", 1) for pair in args.service_env))
+        probe = Probe(tmp) if args.probe else None
+        if probe is not None:
+            probe.configure(env)
         names = [f"K{i:05d}" for i in range(max(args.steps))]
         emails = asyncio.run(seed(env["ASSIST_DATABASE_URL"], run_id, names, 1))
         if kind == "model":
@@ -198,10 +203,15 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
             have = agents
             redis_pid = redis._process.pid if redis._process else 0
             cpu0, rcpu0 = tree_cpu(server.proc.pid), cpu_seconds(redis_pid) or 0.0
+            if probe is not None:
+                probe.start()
             answers = clients.ask([("run", time.time() + 1.0, args.window, args.interval, args.seed + 97 * step + i)
                                    for i in range(args.clients)], timeout=args.window + args.interval + 60)
             row = step_row(agents, args.window, answers, tree_cpu(server.proc.pid) - cpu0,
                            (cpu_seconds(redis_pid) or 0.0) - rcpu0, setup_s, idle_cores)
+            if probe is not None:
+                probe.stop()
+                row["probe"] = probe.summary()
             rows.append(row)
             print_row(row)
             failed_in_a_row = 0 if row["holds"] else failed_in_a_row + 1
@@ -211,6 +221,8 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
         if clients is not None:
             clients.stop()
         if server is not None:
+            if args.server_log is not None:
+                server.save_log(args.server_log.with_name(f"{args.server_log.stem}-{kind}-{workers}.log"))
             server.stop()
         redis.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -259,6 +271,11 @@ def print_row(row: dict[str, Any]) -> None:
              f"{row['load1_after']:>5.2f}"]
     verdict = "" if row["holds"] else f"  <- over {P99_LIMIT_MS:.0f} ms or errors {row['errors'] or ''}"
     print(" ".join(cells) + verdict, flush=True)
+    if "probe" in row:
+        gc = row["probe"]
+        print(f"{'':>6} garbage collection in the window: {gc['gc_pauses_over_1ms']} pauses >= 1 ms, "
+              f"{gc['gc_full_collections']} full, longest {gc['gc_max_pause_ms']} ms, "
+              f"{gc['gc_total_pause_ms']} ms in all", flush=True)
 
 
 def main() -> None:
@@ -277,6 +294,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="--runs model:auto,rules:auto --steps 100,400,1200 --window 10 "
                              "(about 3 minutes on a loaded 2-core box)")
+    parser.add_argument("--service-env", action="append", default=[], metavar="ASSIST_X=VALUE",
+                        help="a setting for the service (repeatable), e.g. ASSIST_GC_THRESHOLDS=[700,10,10] "
+                             "for Python's own collector thresholds")
+    parser.add_argument("--probe", action="store_true",
+                        help="report the service's garbage-collection pauses in each step's window "
+                             "(bench/probe/sitecustomize.py)")
+    parser.add_argument("--server-log", type=Path, default=None,
+                        help="save the service's output of each run beside this path (e.g. with "
+                             "PYTHONASYNCIODEBUG=1 in the environment: which task held the loop)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -41,3 +41,9 @@ async def test_readyz_is_503_naming_database_when_it_is_down(client, app):
         app.state.db = working
     assert response.status_code == 503
     assert response.json()["failed"] == ["database"]
+
+
+async def test_a_started_worker_collects_garbage_at_the_configured_thresholds(app):
+    import gc
+
+    assert gc.get_threshold() == app.state.settings.gc_thresholds

@@ -31,3 +31,16 @@ def test_environment_prefix_is_assist(monkeypatch):
 def test_production_refuses_demo_mode():
     with pytest.raises(ValidationError, match="DEMO_MODE"):
         Settings(environment="production", jwt_secret="x" * 40, demo_mode=True)
+
+
+def test_garbage_collector_thresholds_come_from_the_environment_as_json(monkeypatch):
+    monkeypatch.setenv("ASSIST_GC_THRESHOLDS", "[700, 10, 10]")
+    assert Settings().gc_thresholds == (700, 10, 10)
+
+
+@pytest.mark.parametrize("value", ["[0, 10, 10]", "[700, 10]", '"fast"'])
+def test_garbage_collector_thresholds_refuse_what_would_turn_collection_off_or_is_not_three_counts(
+        monkeypatch, value):
+    monkeypatch.setenv("ASSIST_GC_THRESHOLDS", value)
+    with pytest.raises(ValidationError, match="gc_thresholds"):
+        Settings()
