@@ -117,13 +117,13 @@ class Settings(BaseSettings):
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.
     ``ASSIST_EXPLORATION='{"billing_dispute": {"method": "epsilon", "epsilon": 0.05}}'``. Policy-imposed actions are
     never explored; every shown prompt's propensity is logged (``assist models export-live``)."""
-    gc_thresholds: tuple[PositiveInt, PositiveInt, PositiveInt] = (10_000, 50, 100)
+    gc_thresholds: tuple[PositiveInt, PositiveInt, PositiveInt] = (700, 10, 100)
     """Python's garbage-collector thresholds in each worker once startup's objects are frozen, as JSON, e.g.
     ``ASSIST_GC_THRESHOLDS='[700,10,10]'`` (Python's own). With Python's, a worker holding 600 panels ran a
-    full collection every ~8 s, each stalling every panel on it for 140-220 ms, and young collections took
-    about 7 % of its CPU; these collect the young generation 20x less often (each pause under 60 ms there)
-    and the whole heap after 100 middle-generation collections instead of 10, so cyclic garbage is still
-    freed (docs/operations.md, "Garbage collection")."""
+    full collection about every 25 s, each stalling every panel on it for about 150 ms; collecting the whole
+    heap after 100 middle-generation collections instead of 10 leaves the young collections as they are (each
+    pause under 20 ms there) and still frees cyclic garbage every few minutes. Larger young thresholds cost
+    less CPU but pause longer (docs/operations.md, "Garbage collection")."""
     guidance_memo_journeys: int = Field(default=2048, ge=0)
     """Journeys per worker whose last guidance work is kept (``assist.guidance.memo``): an event that leaves the
     model's input, the knowledge query or the checklist's inputs unchanged reuses them. About 6.5 KB each with

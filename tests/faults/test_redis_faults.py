@@ -352,3 +352,48 @@ async def test_a_panel_that_stops_reading_is_closed_1013_with_server_memory_boun
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
     assert growth_mib < 24, f"the server grew by {growth_mib:.0f} MiB for one stalled panel"
     assert seen == list(range(hello["data"]["last_seq"] + 1, hello["data"]["last_seq"] + frames + 1))
+
+
+async def collect_offers(panel: Panel, into: list[str]) -> None:
+    """Every offer the open socket receives, until the test cancels it."""
+    while True:
+        message = await panel.recv(timeout=60)
+        if message["type"] == "offer":
+            into.append(message["data"]["offer_id"])
+
+
+async def test_offers_through_one_worker_reach_the_agents_tab_on_another_across_redis_restarts(
+        tmp_path: Path, private_redis: PrivateRedis) -> None:
+    """The agent has the panel open on two workers (two tabs); offers are posted through the first while a
+    Redis without persistence restarts three times. The tab on the second worker gets every offer that was
+    made (201) on the socket it has open, none twice: no resume, no waiting for a next frame."""
+    env = server_env(tmp_path, private_redis.url)
+    a = LiveServer(env, free_port()).start()
+    b = LiveServer(env, free_port()).start()
+    tabs = []
+    try:
+        tabs = [await Panel.open(a, "XW1"), await Panel.open(b, "XW1")]
+        for tab in tabs:
+            await tab.expect("hello")
+        on_a: list[str] = []
+        on_b: list[str] = []
+        readers = [asyncio.create_task(collect_offers(tabs[0], on_a)),
+                   asyncio.create_task(collect_offers(tabs[1], on_b))]
+        sent: list[str] = []
+        for _ in range(3):
+            sent += await send_offers(a, "XW1", 8)
+            private_redis.restart()
+        sent += await send_offers(a, "XW1", 8)
+        for _ in range(100):
+            if set(sent) <= set(on_b):
+                break
+            await asyncio.sleep(0.1)
+        for reader in readers:
+            reader.cancel()
+    finally:
+        for tab in tabs:
+            await tab.close()
+        a.stop()
+        b.stop()
+    assert lost_and_duplicated(sent, on_b) == (0, 0)
+    assert lost_and_duplicated(sent, on_a) == (0, 0)
