@@ -364,9 +364,12 @@ async def collect_offers(panel: Panel, into: list[str]) -> None:
 
 async def test_offers_through_one_worker_reach_the_agents_tab_on_another_across_redis_restarts(
         tmp_path: Path, private_redis: PrivateRedis) -> None:
-    """The agent has the panel open on two workers (two tabs); offers are posted through the first while a
-    Redis without persistence restarts three times. The tab on the second worker gets every offer that was
-    made (201) on the socket it has open, none twice: no resume, no waiting for a next frame."""
+    """The agent has the panel open on two workers (two tabs); offers are posted through the first, and a
+    Redis without persistence restarts three times, each time once the tabs have what was sent before. The
+    first offers after each restart meet both workers still reconnecting; the tab on the second worker gets
+    every offer that was made (201) on the socket it has open, none twice: no resume, no waiting for a next
+    frame. (A restart that lost its data before its frames reached the other worker would lose them with it:
+    Redis held their only stored copy.)"""
     env = server_env(tmp_path, private_redis.url)
     a = LiveServer(env, free_port()).start()
     b = LiveServer(env, free_port()).start()
@@ -380,14 +383,14 @@ async def test_offers_through_one_worker_reach_the_agents_tab_on_another_across_
         readers = [asyncio.create_task(collect_offers(tabs[0], on_a)),
                    asyncio.create_task(collect_offers(tabs[1], on_b))]
         sent: list[str] = []
-        for _ in range(3):
+        for restart in range(4):
+            if restart:
+                private_redis.restart()
             sent += await send_offers(a, "XW1", 8)
-            private_redis.restart()
-        sent += await send_offers(a, "XW1", 8)
-        for _ in range(100):
-            if set(sent) <= set(on_b):
-                break
-            await asyncio.sleep(0.1)
+            for _ in range(150):  # both tabs have every offer so far
+                if set(sent) <= set(on_a) & set(on_b):
+                    break
+                await asyncio.sleep(0.1)
         for reader in readers:
             reader.cancel()
     finally:
