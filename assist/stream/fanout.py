@@ -25,6 +25,16 @@ log = logging.getLogger(__name__)
 UNVERIFIED_FRAMES = 20_000
 """At most this many frames wait for the pub/sub connection to be seen alive (it is, every second at least)."""
 RESEND_GRACE_SECONDS = 10.0
+_REPUBLISH = """
+if redis.call('HGET', KEYS[1], 'epoch') == ARGV[1] then
+  for i = 3, #ARGV do
+    redis.call('PUBLISH', ARGV[2], ARGV[i])
+  end
+end
+"""
+"""Publish ARGV[3..] on channel ARGV[2] only while ARGV[1] is the epoch of the agent's counter KEYS[1]."""
+Appended = tuple[str, str, Frame]
+"""A frame this worker appended: (channel, the agent's seq counter key, frame)."""
 
 
 class ListenerOverflow(Exception):
@@ -122,12 +132,12 @@ class Fanout:
         subscription)."""
         self._unconfirmed: dict[str, int] = {}
         """Per channel, SUBSCRIBE/UNSUBSCRIBE commands sent whose confirmation has not been read yet."""
-        self._unverified: deque[tuple[str, Frame]] = deque(maxlen=UNVERIFIED_FRAMES)
+        self._unverified: deque[Appended] = deque(maxlen=UNVERIFIED_FRAMES)
         """Frames appended here, on channels this worker listens to, since its pub/sub connection was last seen
         alive. Their appends may have skipped the pub/sub copy on the strength of a subscription that a Redis
         restart had already dropped, while another worker had already subscribed again: that worker's panels
         would miss them until their next frame. A clean read clears them; a reconnect publishes them again."""
-        self._resend: list[tuple[str, Frame]] = []
+        self._resend: list[Appended] = []
         self._suspect_until = 0.0
         """Until then (monotonic), every frame appended here is published again: an append in flight across a
         reconnect took its "subscribed" from before it."""
@@ -250,31 +260,30 @@ class Fanout:
             self._hand_out(channel, [Frame.published(message["data"])])
 
     async def _resend_suspects(self) -> None:
-        """Publish the suspect frames again (a duplicate is dropped by seq wherever it arrives), each channel's
-        newest epoch only: a frame from before Redis lost its data must not pull a panel back to that epoch.
-        Kept for the next read when Redis does not answer."""
-        newest: dict[str, str] = {}
-        for channel, frame in self._resend:
-            if channel not in newest or (len(frame.epoch), frame.epoch) > (len(newest[channel]), newest[channel]):
-                newest[channel] = frame.epoch
+        """Publish the suspect frames again (a duplicate is dropped by seq wherever it arrives), only while
+        their epoch is still the agent's (``_REPUBLISH``): a frame whose Redis lost its data since must not pull
+        a panel already in the newer epoch back to its own (it would then drop the newer epoch's frames). Kept
+        for the next read when Redis does not answer."""
+        groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        for channel, seq_key, frame in self._resend:
+            groups[(channel, seq_key, frame.epoch)].append(frame.wire())
         try:
             async with self.client.pipeline(transaction=False) as pipe:
-                for channel, frame in self._resend:
-                    if frame.epoch == newest[channel]:
-                        pipe.publish(channel, frame.wire())
+                for (channel, seq_key, epoch), wires in groups.items():
+                    pipe.eval(_REPUBLISH, 1, seq_key, epoch, channel, *wires)
                 await pipe.execute()
         except Exception as exc:  # noqa: BLE001 - Redis is still coming back: the next read tries again
             log.warning("pub/sub copies not published yet (%s)", type(exc).__name__)
             return
         self._resend.clear()
 
-    def deliver(self, channel: str, frames: list[Frame]) -> None:
-        """Hand ``frames``, appended by this worker, to its listeners on ``channel``, and keep them until the
-        pub/sub connection is seen alive (``_unverified``)."""
+    def deliver(self, channel: str, frames: list[Frame], seq_key: str) -> None:
+        """Hand ``frames``, appended by this worker (``seq_key``: the agent's counter), to its listeners on
+        ``channel``, and keep them until the pub/sub connection is seen alive (``_unverified``)."""
         self._hand_out(channel, frames)
         if channel in self._listeners:
             suspects = self._resend if time.monotonic() < self._suspect_until else self._unverified
-            suspects.extend((channel, frame) for frame in frames)
+            suspects.extend((channel, seq_key, frame) for frame in frames)
 
     def _hand_out(self, channel: str, frames: list[Frame]) -> None:
         for listener in tuple(self._listeners.get(channel, ())):

@@ -170,8 +170,9 @@ _ASSIGNED = {"seq", "epoch"}
 class LocalDelivery(Protocol):
     """This worker's side of delivery (``assist.stream.fanout.Fanout``)."""
 
-    def deliver(self, channel: str, frames: list[Frame]) -> None:
-        """Hand ``frames`` to this worker's connections on ``channel``."""
+    def deliver(self, channel: str, frames: list[Frame], seq_key: str) -> None:
+        """Hand ``frames`` (appended here; ``seq_key``: the agent's counter) to this worker's connections on
+        ``channel``."""
 
     def listening(self, channel: str) -> bool:
         """Whether Redis has confirmed this worker's subscription to ``channel`` (and it still wants it)."""
@@ -233,7 +234,8 @@ class Outbox:
         epoch, numbers = str(reply[0]), [int(seq) for seq in reply[1:]]
         if self.local is not None and numbers:
             self.local.deliver(self.channel(agent_id), [Frame.stored(seq, payload, epoch) for seq, payload
-                                                        in zip(numbers, payloads, strict=True)])
+                                                        in zip(numbers, payloads, strict=True)],
+                               self.keys.key("agent", agent_id, "seq"))
         return numbers
 
     async def head(self, agent_id: str) -> StreamHead:

@@ -311,6 +311,26 @@ async def test_a_frame_appended_on_a_stale_subscription_still_reaches_a_worker_t
         await other.close()
 
 
+async def test_a_frame_is_published_again_only_while_its_epoch_is_still_the_agents(redis, private_redis):
+    """A kept frame whose Redis lost its data since (its epoch is gone) is not published again: it would pull a
+    panel already in the newer epoch back to the old one, which would then drop the newer epoch's frames."""
+    outbox = Outbox(redis.client, redis.keys, 100, 60, redis.commands)
+    seq = await outbox.append("A9", Envelope(type="status", data={"status": "away"}))
+    epoch = (await outbox.head("A9")).epoch
+    assert epoch is not None
+    channel, seq_key = outbox.channel("A9"), redis.keys.key("agent", "A9", "seq")
+    fanout = Fanout(redis.client)
+    peer = subscribe_elsewhere(private_redis.url, channel)
+    try:
+        fanout._resend = [(channel, seq_key, Frame.stored(seq, '{"type":"status"}', epoch)),
+                          (channel, seq_key, Frame.stored(7, '{"type":"offer"}', "9999999999999999"))]
+        await fanout._resend_suspects()
+        published = [await asyncio.to_thread(next_published, peer, 2), await asyncio.to_thread(next_published, peer, 1)]
+    finally:
+        peer.close()
+    assert [Frame.published(p).epoch if p else None for p in published] == [epoch, None]
+
+
 def test_a_frame_goes_back_on_the_wire_as_the_append_published_it():
     for payload in ('{"type":"offer","data":{"id":"S|1"}}', "{}"):
         raw = f"1733400000123456|7|{payload}"
