@@ -111,7 +111,8 @@ class Settings(BaseSettings):
     """Remember each contact's detected temperament on its interaction, for the customer's next contacts on any
     channel, when the customer consented to profiling (``assist.customers.temperament``). ``assist models
     train`` trains with the same memory (``TrainConfig.temperament_memory``); turning it off without retraining
-    serves the model fewer known temperaments than it learned on."""
+    serves the model fewer known temperaments than it learned on. A follow-up on the customer's open journey
+    hears its transcript, earlier contacts' words included, either way."""
 
     exploration: dict[str, ExplorationSetting] = Field(default_factory=dict)
     """Exploration of the first prompt per routing queue, ``*`` for every other queue; off where unset. JSON, e.g.

@@ -15,10 +15,11 @@ Trains on
                  ``--thresholds`` value (the first is the default, 0.6): training and scoring draw it from the
                  classifier's held-out confusion matrix (``models.context.detected_temperament``), never the truth,
                  and remember it across a customer's contacts as the service does (only with the customer's
-                 profiling consent: ``models.context.remembered_temperament``); with ``--per-contact`` the
-                 same without memory (each contact's own words), and with ``--all-consent`` in a center whose
-                 customers all consented to profiling (that also shows segment, lifetime value and churn risk
-                 for everyone);
+                 profiling consent: ``models.context.remembered_temperament``; a follow-up hears its open
+                 journey's earlier contacts whatever the consent, as the transcript holds their words); with
+                 ``--per-contact`` the same without memory across journeys, and with ``--all-consent`` in a
+                 center whose customers all consented to profiling (that also shows segment, lifetime value and
+                 churn risk for everyone);
   + CRM <field>: as served (no detection), with a center whose CRM sends that field on every contact
                  (``--fields``).
 
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-days", type=float, default=0.0,
                         help="score only fresh contacts starting at least this many days into the fresh period")
     parser.add_argument("--per-contact", action="store_true",
-                        help="also train and score with temperament from each contact's own words, not remembered")
+                        help="also train and score with temperament from the journey's words, not remembered "
+                             "across journeys")
     parser.add_argument("--all-consent", action="store_true",
                         help="also train and score as served in a center whose customers all consented to profiling")
     parser.add_argument("--no-cue-share", type=float, default=None,
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             Scorer(models), models.as_served(fresh), logged)
     if args.per_contact:
         models, _ = train(history, TrainConfig(temperament_memory=False))
-        row("as served + temperament from each contact's own words (not remembered)", "as served", Scorer(models),
+        row("as served + temperament from the journey's words (not remembered across journeys)", "as served",
+            Scorer(models),
             models.as_served(fresh), logged)
     if args.all_consent:
         consenting = history.assign(consent_profiling=True)

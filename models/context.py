@@ -15,7 +15,9 @@ replaces the logged temperament with a *detected* one drawn from the classifier'
 the serving threshold (unknown when the draw falls below it): training and as-served scoring see detection
 with its measured errors, never the truth. A CRM that sends temperament wins (the logged value is served), and
 so does a row the service logged itself (``logging_policy`` ``assist/...``, from ``assist models export-live``):
-its temperament is the one it served, detected live, not a truth to detect again.
+its temperament is the one it served, detected live, not a truth to detect again. A follow-up contact joins its
+customer's open journey, whose transcript holds the earlier contacts' words, so it hears them whatever the
+consent; across journeys only a consenting customer's reads are remembered (``remembered_temperament``).
 """
 
 from __future__ import annotations
@@ -137,10 +139,7 @@ def detected_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
     uniform = (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
     true = history["temperament"].astype("string").fillna("unknown").to_numpy(dtype=object)
     detected = draw_detected(true, uniform, threshold)
-    if "logging_policy" in history.columns:
-        served_live = history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False)
-        detected = np.where(served_live.to_numpy(dtype=bool), true, detected)
-    return pd.Series(detected, dtype="string")
+    return pd.Series(np.where(_live_rows(history), true, detected), dtype="string")
 
 
 def _seconds(times: pd.Series) -> np.ndarray:
@@ -149,29 +148,14 @@ def _seconds(times: pd.Series) -> np.ndarray:
     return np.asarray((stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds(), dtype=np.float64)
 
 
-def remembered_temperament(history: pd.DataFrame, threshold: float) -> pd.Series:
-    """Each row's temperament as the service serves it with memory across contacts: ``remembered``
-    (``models.language.temperament_memory``, the rule the service applies) of this contact's detection
-    (``detected_temperament``) and, for a customer who consented to profiling, those of the customer's
-    contacts that ended before this one started, on any channel and journey (what
-    ``assist.customers.temperament`` reads from the interaction records). Without ``customer_id``,
-    ``started_at`` and ``ended_at``, or without consent, a row gets its own detection alone; a row the service
-    logged itself keeps the temperament it served."""
-    detected = detected_temperament(history, threshold)
-    if not {"customer_id", "started_at", "ended_at"} <= set(history.columns):
-        return detected
-    labels = detected.to_numpy(dtype=object)
+def _earlier_reads(history: pd.DataFrame, labels: np.ndarray, groups: pd.Series) -> np.ndarray:
+    """``labels`` (each contact's own read) with, for every row whose ``groups`` key is not missing, the reads of
+    the rows of the same key that ended before it started, combined by ``remembered`` (the service's rule)."""
     started, ended = _seconds(history["started_at"]), _seconds(history["ended_at"])
-    remembers = np.ones(len(history), dtype=bool)
-    if "consent_profiling" in history.columns:  # a copy: ``&=`` below must not write into the caller's frame
-        remembers = history["consent_profiling"].astype("boolean").fillna(False).to_numpy(dtype=bool, copy=True)
-    if "logging_policy" in history.columns:
-        remembers &= ~history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False) \
-            .to_numpy(dtype=bool)
     out = labels.copy()
-    customers = history["customer_id"].astype("string").reset_index(drop=True)[remembers]
-    for positions in customers.groupby(customers, sort=False).indices.values():
-        rows = np.flatnonzero(remembers)[positions]
+    keyed = groups.reset_index(drop=True).dropna()
+    for positions in keyed.groupby(keyed, sort=False).indices.values():
+        rows = keyed.index.to_numpy()[positions]
         shown = rows[labels[rows] != UNKNOWN]
         if len(rows) == 1 or len(shown) == 0:
             continue
@@ -180,7 +164,42 @@ def remembered_temperament(history: pd.DataFrame, threshold: float) -> pd.Series
             current = Detection(str(labels[r]), float(started[r])) if labels[r] != UNKNOWN else None
             found = remembered(earlier, current, float(started[r]))
             out[r] = found.temperament if found is not None else UNKNOWN
-    return pd.Series(out, dtype="string")
+    return out
+
+
+def _live_rows(history: pd.DataFrame) -> np.ndarray:
+    """The rows the service logged itself (``assist models export-live``): their temperament is the one served."""
+    if "logging_policy" not in history.columns:
+        return np.zeros(len(history), dtype=bool)
+    return np.asarray(history["logging_policy"].astype("string").str.startswith(LIVE_POLICY).fillna(False),
+                      dtype=bool)
+
+
+def remembered_temperament(history: pd.DataFrame, threshold: float, memory: bool = True) -> pd.Series:
+    """Each row's temperament as the service serves it from the words it holds: this contact's detection
+    (``detected_temperament``) combined by ``remembered`` (``models.language.temperament_memory``, the rule the
+    service applies) with the detections of earlier contacts whose words it may read.
+
+    - The same journey's earlier contacts, for every customer: a follow-up joins the customer's open journey,
+      whose transcript (the case's, not a profile of the person) holds those contacts' words, and the service
+      reads the journey's latest customer turns (``assist.guidance.model.journey_temperament``).
+    - With ``memory`` and the customer's profiling consent, the customer's earlier contacts on any channel and
+      journey (what ``assist.customers.temperament`` reads from the interaction records).
+
+    Without ``customer_id``, ``started_at`` and ``ended_at`` a row gets its own detection alone (without
+    ``journey_id`` no journey's words); a row the service logged itself keeps the temperament it served."""
+    detected = detected_temperament(history, threshold)
+    if not {"customer_id", "started_at", "ended_at"} <= set(history.columns):
+        return detected
+    labels = detected.to_numpy(dtype=object)
+    consents = np.full(len(history), memory, dtype=bool)
+    if memory and "consent_profiling" in history.columns:
+        consents = history["consent_profiling"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    customers = history["customer_id"].astype("string").reset_index(drop=True)
+    journeys = (history["journey_id"].astype("string").reset_index(drop=True) if "journey_id" in history.columns
+                else pd.Series(pd.NA, index=customers.index, dtype="string"))
+    groups = ("c:" + customers).where(consents, "j:" + journeys).mask(_live_rows(history))
+    return pd.Series(_earlier_reads(history, labels, groups), dtype="string")
 
 
 def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
@@ -204,8 +223,7 @@ def served_history(history: pd.DataFrame, crm_fields: Iterable[str] = (),
     known = {c: history[c] for c in CONTEXT_COLUMNS if c in history.columns
              and (c not in CRM_FIELDS or c in supplied)}
     if "temperament" not in supplied and temperament_threshold is not None and "temperament" in history.columns:
-        known["temperament"] = (remembered_temperament(history, temperament_threshold) if temperament_memory
-                                else detected_temperament(history, temperament_threshold))
+        known["temperament"] = remembered_temperament(history, temperament_threshold, temperament_memory)
     if "consent_profiling" in history.columns:
         profiled = history["consent_profiling"].astype("boolean").fillna(False).astype(bool)
         known.update({c: known[c].where(profiled) for c in PROFILING_FIELDS if c in known})

@@ -71,7 +71,8 @@ class TrainConfig:
     temperament unknown (a service that does not read it)."""
     temperament_memory: bool = True
     """The detected temperament is remembered across a consenting customer's contacts, as the service does
-    (``ASSIST_TEMPERAMENT_MEMORY``; ``models.context.remembered_temperament``). False: each contact's own words."""
+    (``ASSIST_TEMPERAMENT_MEMORY``; ``models.context.remembered_temperament``). False: the words of the contact's
+    journey alone (its earlier contacts' too, which its transcript holds whatever the consent)."""
 
     def __post_init__(self) -> None:
         if self.context not in ("served", "full"):

@@ -3,7 +3,8 @@
 Each contact's interaction record keeps the temperament its words showed (confidently, at
 ``ASSIST_TEMPERAMENT_THRESHOLD``) when the customer consented to profiling: a remembered trait inferred
 from their words is profiling, as segment and churn risk are (``assist.customers.masking.PROFILING_FIELDS``).
-At accept the session reads the customer's recorded reads (``recorded_reads``, every channel and journey);
+At accept the session reads the customer's recorded reads (``recorded_reads``, every channel, other journeys:
+the one joined is heard through its transcript);
 guidance and the panel combine them with this contact's words by the rule training uses
 (``models.language.temperament_memory.remembered``). A CRM temperament wins over all of it, and what is shown
 is always a detection with its confidence and how many contacts it comes from, never a fact of the record.
@@ -15,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from assist.settings import Settings
@@ -48,14 +49,17 @@ def remembers(settings: Settings, consent: Mapping[str, bool] | None, practice: 
     return settings.temperament_memory and not practice and bool((consent or {}).get("profiling", False))
 
 
-async def recorded_reads(session: AsyncSession, customer_id: str) -> list[Detection]:
+async def recorded_reads(session: AsyncSession, customer_id: str, besides: str | None = None) -> list[Detection]:
     """The temperament reads of the customer's latest ``MEMORY_CONTACTS`` live contacts that showed one, any
-    channel and journey, newest first (the caller checks ``remembers`` first)."""
-    rows = (await session.exec(
-        select(Interaction.temperament, Interaction.temperament_confidence, Interaction.ended_at)
-        .where(Interaction.customer_id == customer_id, col(Interaction.practice).is_(False),
-               col(Interaction.temperament).is_not(None), col(Interaction.ended_at).is_not(None))
-        .order_by(col(Interaction.ended_at).desc()).limit(MEMORY_CONTACTS))).all()
+    channel and journey but ``besides`` (newest first; the caller checks ``remembers`` first). The contacts of
+    the journey being joined are left out: its transcript holds their words, which the contact's read hears
+    anyway (``assist.guidance.model.journey_temperament``), so they would count twice."""
+    query = (select(Interaction.temperament, Interaction.temperament_confidence, Interaction.ended_at)
+             .where(Interaction.customer_id == customer_id, col(Interaction.practice).is_(False),
+                    col(Interaction.temperament).is_not(None), col(Interaction.ended_at).is_not(None)))
+    if besides is not None:
+        query = query.where(or_(col(Interaction.journey_id).is_(None), Interaction.journey_id != besides))
+    rows = (await session.exec(query.order_by(col(Interaction.ended_at).desc()).limit(MEMORY_CONTACTS))).all()
     return [Detection(str(t), ended.timestamp(), c) for t, c, ended in rows if t is not None and ended is not None]
 
 

@@ -158,6 +158,7 @@ class SessionService:
 
     async def _open(self, principal: Principal, state: SessionState) -> None:
         """``accept``'s steps after the claim: everything that may fail, and fails as one."""
+        reads_of: str | None = None
         async with self.db.session() as s:
             agent = await s.get(Agent, state.agent_id)
             identity = await self._identity(s, state)
@@ -166,13 +167,16 @@ class SessionService:
                 customer = await s.get(Customer, state.customer_id)
                 state.customer = customer_view(customer, principal.role) if customer else None
                 if customer is not None and remembers(self.settings, customer.consent, state.practice):
-                    state.temperament_reads = await recorded_reads(s, customer.id)
+                    reads_of = customer.id
         journey_id = await self._journey_for(state)
-        if self.arms is not None:
+        if reads_of is not None or self.arms is not None:
             async with self.db.session() as s:
-                state.experiment = await self.arms.assign(
-                    s, practice=state.practice, queue=state.queue or state.reason, agent_id=state.agent_id,
-                    contact_id=journey_id)
+                if reads_of is not None:  # the journey's own contacts are heard through its transcript
+                    state.temperament_reads = await recorded_reads(s, reads_of, besides=journey_id)
+                if self.arms is not None:
+                    state.experiment = await self.arms.assign(
+                        s, practice=state.practice, queue=state.queue or state.reason, agent_id=state.agent_id,
+                        contact_id=journey_id)
         state.identity, state.candidates = identity, identity.candidates
         state.agent_role = principal.role.value
         state.refund_limit = agent.refund_limit if agent else DEFAULT_REFUND_LIMIT

@@ -61,10 +61,24 @@ def test_history_serves_a_consenting_customers_earlier_read_on_a_contact_whose_o
         assert served[i] in set(own[earlier.to_numpy()])
 
 
-def test_history_remembers_nothing_for_a_customer_without_profiling_consent():
+def test_history_remembers_nothing_across_journeys_for_a_customer_without_profiling_consent():
     frame = small_history().assign(consent_profiling=False)
-    assert list(remembered_temperament(frame, DEFAULT_THRESHOLD)) == list(detected_temperament(frame,
-                                                                                                DEFAULT_THRESHOLD))
+    own = detected_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
+    served = remembered_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
+    first = (frame["journey_step"] == 0).to_numpy()
+    assert list(served[first]) == list(own[first])
+
+
+def test_a_follow_up_in_the_same_journey_hears_its_earlier_contacts_words_without_consent():
+    frame = small_history().assign(consent_profiling=False)
+    own = detected_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
+    served = remembered_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
+    gained = (own == UNKNOWN) & (served != UNKNOWN)
+    assert gained.any()
+    for i in gained.nonzero()[0][:20]:  # each from an earlier contact of the same journey: its transcript
+        same = frame["journey_id"] == frame["journey_id"].iloc[i]
+        earlier = same & (frame["ended_at"] <= frame["started_at"].iloc[i])
+        assert served[i] in set(own[earlier.to_numpy()])
 
 
 def test_the_served_history_carries_the_remembered_temperament():
@@ -101,10 +115,12 @@ def test_a_customers_contacts_are_remembered_whatever_order_the_frame_holds_them
     assert list(served.sort_index()) == list(remembered_temperament(frame, DEFAULT_THRESHOLD))
 
 
-def test_without_memory_the_served_history_has_each_contacts_own_read():
+def test_without_memory_the_served_history_reads_the_journeys_words_alone():
     frame = small_history().assign(consent_profiling=True)
     served = served_history(frame, temperament_memory=False)["temperament"].fillna(UNKNOWN)
-    assert list(served) == list(detected_temperament(frame, DEFAULT_THRESHOLD))
+    assert list(served) == list(remembered_temperament(frame.assign(consent_profiling=False), DEFAULT_THRESHOLD))
+    first = (frame["journey_step"] == 0).to_numpy()
+    assert list(served[first]) == list(detected_temperament(frame, DEFAULT_THRESHOLD)[first])
 
 
 def test_remembering_leaves_the_callers_frame_as_it_was():

@@ -55,10 +55,11 @@ async def heard_angry(panel, session_id: str) -> dict:
     raise AssertionError("the customer's words never showed a temperament")
 
 
-async def angry_contact(server, agent: str, identifiers: dict, channel: str = "chat") -> str:
+async def angry_contact(server, agent: str, identifiers: dict, channel: str = "chat",
+                        outcome: str = "resolved") -> str:
     panel, session_id, _ = await accepted(server, agent, identifiers, channel=channel)
     await heard_angry(panel, session_id)
-    await panel.send("close", {"session_id": session_id, "outcome": "resolved"})
+    await panel.send("close", {"session_id": session_id, "outcome": outcome})
     await panel.expect("session_closed")
     await panel.close()
     return session_id
@@ -127,3 +128,24 @@ async def test_without_profiling_consent_a_contacts_temperament_is_neither_recor
     await panel.close()
     assert interaction.temperament is None and interaction.temperament_confidence is None
     assert context["data"]["current_journey"]["temperament"] is None
+
+
+async def test_a_follow_up_on_the_open_journey_hears_the_earlier_contacts_words_without_profiling_consent(
+        live_server):
+    _, phone, email, agent = await customer(live_server, profiling=False)
+    await angry_contact(live_server, agent, {"email": email}, outcome="unresolved")
+    panel, _, context = await accepted(live_server, agent, {"phone": phone}, channel="phone")
+    await panel.close()
+    journey = context["data"]["current_journey"]
+    assert journey["transcript_tail"]  # the case's transcript, not a profile of the customer
+    assert journey["temperament"]["temperament"] == "angry" and journey["temperament"]["earlier_contacts"] == 0
+
+
+async def test_the_open_journeys_own_contacts_count_once_not_again_from_their_records(live_server):
+    _, phone, email, agent = await customer(live_server, earlier="calm")
+    await angry_contact(live_server, agent, {"email": email}, outcome="unresolved")
+    panel, _, context = await accepted(live_server, agent, {"phone": phone}, channel="phone")
+    await panel.close()
+    heard = context["data"]["current_journey"]["temperament"]
+    assert heard["earlier_contacts"] == 1  # yesterday's calm contact; the angry one is heard in the transcript
+    assert heard["temperament"] == "angry" and 0.5 <= heard["share"] < 0.51  # twice counted: 2 in 3
