@@ -52,6 +52,7 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
     from assist.sessions.state import SessionState
     from assist.stream.outbox import Outbox
     from assist.stream.protocol import Envelope, inbound_adapter
+    from models.language.sentiment import sentiment
 
     scorer = None
     if kind == "model":
@@ -74,7 +75,10 @@ def event_steps(kind: str = "rules") -> Callable[[], list[tuple[str, float]]]:
 
     def run() -> list[tuple[str, float]]:
         marks: list[tuple[str, float]] = []
-        temperament_detector()._heard.clear()  # the service reads new words once per event: no memo hit here
+        # every event brings new words: no memo of an earlier reading of them may hit here
+        temperament_detector()._heard.clear()
+        temperament_detector()._lines.clear()
+        getattr(sentiment, "cache_clear", lambda: None)()
         start = time.perf_counter()
 
         def mark(step: str) -> None:

@@ -9,6 +9,7 @@ comparable with the ``shap`` package; an unknown category is all zeros, an unkno
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,9 @@ def feature_matrix(columns: Mapping[str, Any]) -> np.ndarray:
 
     A mapping may hold scalars (one row) or equal-length sequences. Raises KeyError naming a missing column.
     """
+    if isinstance(columns, Mapping) and not isinstance(columns, pd.DataFrame) and not any(
+            isinstance(v, _SEQUENCES) for v in columns.values()):
+        return _one_row(columns)
     blocks: list[np.ndarray] = []
     n = -1
     for col, values in CATEGORICAL.items():
@@ -133,6 +137,38 @@ def feature_matrix(columns: Mapping[str, Any]) -> np.ndarray:
         numeric[:, -1] = np.where(limit > 0, amount / limit, np.nan)
     blocks.append(numeric)
     return np.hstack(blocks)
+
+
+_SEQUENCES = (pd.Series, list, tuple, np.ndarray)
+_WIDTH = sum(len(v) for v in CATEGORICAL.values())
+_LOG_AT = np.array([j for j, col in enumerate(NUMERIC, start=_WIDTH + 1) if col in _LOG])
+
+
+def _scalar(columns: Mapping[str, Any], name: str) -> float:
+    value = _values(columns, name)
+    return math.nan if value is None or value is pd.NA else float(value)
+
+
+def _one_row(columns: Mapping[str, Any]) -> np.ndarray:
+    """``feature_matrix`` of a mapping of scalars, the serving path's one context: the same numbers as the
+    columnar code (the log columns go through the same ``np.log1p``), in a few Python steps instead of some
+    sixty small numpy calls (a test checks them equal, bit for bit, on history rows)."""
+    row = [0.0] * len(FEATURES)
+    at = 0
+    for col, values in CATEGORICAL.items():
+        code = _INDEX[col].get(_text(columns, col)[0], -1)
+        if code >= 0:
+            row[at + code] = 1.0
+        at += len(values)
+    row[at] = _PLAN.get(_text(columns, "plan")[0], math.nan)
+    for j, col in enumerate(NUMERIC, start=at + 1):
+        row[j] = _scalar(columns, col)
+    out = np.array([row], dtype=np.float64)
+    out[0, _LOG_AT] = np.log1p(np.maximum(out[0, _LOG_AT], 0.0))
+    amount, limit = _scalar(columns, "refund_amount"), _scalar(columns, "refund_limit")
+    out[0, -2] = float(amount > limit)
+    out[0, -1] = amount / limit if limit > 0 else math.nan
+    return out
 
 
 def context_row(frame: pd.DataFrame, i: int) -> dict[str, Any]:
