@@ -276,6 +276,8 @@ def print_row(row: dict[str, Any]) -> None:
         print(f"{'':>6} garbage collection in the window: {gc['gc_pauses_over_1ms']} pauses >= 1 ms, "
               f"{gc['gc_full_collections']} full, longest {gc['gc_max_pause_ms']} ms, "
               f"{gc['gc_total_pause_ms']} ms in all", flush=True)
+        for worker, lines in gc.get("gc_heap_at_full", {}).items():
+            print(f"{'':>6} objects a full collection looked at ({worker}): {'; '.join(lines[:12])}", flush=True)
 
 
 def main() -> None:

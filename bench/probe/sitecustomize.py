@@ -7,7 +7,9 @@ nothing unless ``ASSIST_BENCH_PROBE`` names a file prefix. It then appends one l
 
 - ``E <unix time> <seconds>``: from the service reading a panel's ``event`` frame off the websocket to
   writing the next ``prompt`` frame to that websocket (what the service itself adds to the echo's path);
-- ``G <unix time> <generation> <seconds>``: a garbage collection that took 1 ms or more, or any full one.
+- ``G <unix time> <generation> <seconds>``: a garbage collection that took 1 ms or more, or any full one;
+- ``H <unix time> <count> <type>``: after a full collection, the objects it had to look at (all tracked ones
+  outside ``gc.freeze``'s), the most common types first.
 """
 
 from __future__ import annotations
@@ -49,5 +51,18 @@ if PREFIX:
             took = time.perf_counter() - _collecting[0]
             if took >= 0.001 or info["generation"] == 2:
                 _out.write(f"G {time.time():.6f} {info['generation']} {took:.6f}\n")
+            if info["generation"] == 2:
+                _heap()
+
+    def _heap() -> None:
+        """What a full collection had to look at: the tracked objects outside ``gc.freeze``'s, by type."""
+        counts: dict[str, int] = {}
+        for obj in gc.get_objects():
+            name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+            counts[name] = counts.get(name, 0) + 1
+        now = time.time()
+        _out.write(f"H {now:.6f} {sum(counts.values())} (all)\n")
+        for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
+            _out.write(f"H {now:.6f} {n} {name}\n")
 
     gc.callbacks.append(_on_gc)

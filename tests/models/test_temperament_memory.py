@@ -49,16 +49,22 @@ def test_only_the_latest_contacts_are_read_and_none_from_the_future():
     assert found is not None and found.contacts == MEMORY_CONTACTS
 
 
-def test_history_serves_a_consenting_customers_earlier_read_on_a_contact_whose_own_words_showed_none():
-    frame = small_history().assign(consent_profiling=True)
+def assert_reads_gained_come_from_earlier_contacts_of_the_same(key: str, consent: bool) -> None:
+    """Some contacts whose own words showed nothing are served a read, each one an earlier contact's with the
+    same ``key`` (customer or journey) showed."""
+    frame = small_history().assign(consent_profiling=consent)
     own = detected_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
     served = remembered_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
     gained = (own == UNKNOWN) & (served != UNKNOWN)
     assert gained.any()
-    for i in gained.nonzero()[0][:20]:  # each from an earlier contact of the same customer that showed it
-        same = frame["customer_id"] == frame["customer_id"].iloc[i]
+    for i in gained.nonzero()[0][:20]:
+        same = frame[key] == frame[key].iloc[i]
         earlier = same & (frame["ended_at"] <= frame["started_at"].iloc[i])
         assert served[i] in set(own[earlier.to_numpy()])
+
+
+def test_history_serves_a_consenting_customers_earlier_read_on_a_contact_whose_own_words_showed_none():
+    assert_reads_gained_come_from_earlier_contacts_of_the_same("customer_id", consent=True)
 
 
 def test_history_remembers_nothing_across_journeys_for_a_customer_without_profiling_consent():
@@ -70,15 +76,7 @@ def test_history_remembers_nothing_across_journeys_for_a_customer_without_profil
 
 
 def test_a_follow_up_in_the_same_journey_hears_its_earlier_contacts_words_without_consent():
-    frame = small_history().assign(consent_profiling=False)
-    own = detected_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
-    served = remembered_temperament(frame, DEFAULT_THRESHOLD).to_numpy()
-    gained = (own == UNKNOWN) & (served != UNKNOWN)
-    assert gained.any()
-    for i in gained.nonzero()[0][:20]:  # each from an earlier contact of the same journey: its transcript
-        same = frame["journey_id"] == frame["journey_id"].iloc[i]
-        earlier = same & (frame["ended_at"] <= frame["started_at"].iloc[i])
-        assert served[i] in set(own[earlier.to_numpy()])
+    assert_reads_gained_come_from_earlier_contacts_of_the_same("journey_id", consent=False)  # its transcript
 
 
 def test_the_served_history_carries_the_remembered_temperament():
