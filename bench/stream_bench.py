@@ -663,7 +663,7 @@ def delete_prefix(redis_url: str, prefix: str) -> int:
 def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[Process, int]],
                  log: Callable[[str], None], py_spy: str | None, probe: bool = False,
                  kinds: tuple[Guidance, ...] = (RULES,), model: BenchModel | None = None,
-                 isolated_cpu_ms: float | None = None) -> dict[str, Any]:
+                 isolated_cpu_ms: float | None = None, settings: dict[str, str] | None = None) -> dict[str, Any]:
     """The baselines (``echo``, ``store_floor``, ``stack_floor``), then the service once per guidance in
     ``kinds`` (a fresh data folder, database and Redis prefix each), on ``scenario``."""
     n = scenario.connections
@@ -674,13 +674,15 @@ def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[
         log(f"-- {n} connection(s): {name.replace('_', ' ')}")
         measured[name] = {**run(bench_echo(port, process.proc.pid, scenario)).summary(),
                           "loadavg_after": os.getloadavg()}
-    services = {g.name: run_service(scenario, redis_url, g, model, log, py_spy, probe) for g in kinds}
+    services = {g.name: run_service(scenario, redis_url, g, model, log, py_spy, probe, settings) for g in kinds}
     return scenario_row(scenario, measured, services, isolated_cpu_ms)
 
 
 def run_service(scenario: Scenario, redis_url: str, guidance: Guidance, model: BenchModel | None,
-                log: Callable[[str], None], py_spy: str | None, probe: bool) -> dict[str, Any]:
-    """The service under ``guidance`` on ``scenario``: its summary, the load average after it, its probe."""
+                log: Callable[[str], None], py_spy: str | None, probe: bool,
+                settings: dict[str, str] | None = None) -> dict[str, Any]:
+    """The service under ``guidance`` on ``scenario``: its summary, the load average after it, its probe.
+    ``settings``: ``ASSIST_*`` values for the service under test (``--service-env``)."""
     n = scenario.connections
     tmp = Path(tempfile.mkdtemp(prefix="assist-bench-"))
     run_id = uuid.uuid4().hex[:8]
@@ -688,6 +690,7 @@ def run_service(scenario: Scenario, redis_url: str, guidance: Guidance, model: B
     agents = [f"B{n}-{i:04d}" for i in range(n)]
     env = service_env(tmp, redis_url, prefix, rate=10_000)
     env["ASSIST_GUIDANCE_MEMO_JOURNEYS"] = "2048" if guidance.memo else "0"
+    env.update(settings or {})
     service = None
     tag = f"{n}-{guidance.name.replace(' ', '-').replace('(', '').replace(')', '')}"
     profiler = PySpy(py_spy, OUT.parent / f"stream-{tag}.py-spy.txt") if py_spy else None
@@ -768,6 +771,9 @@ def main() -> None:
     parser.add_argument("--probe", action="store_true",
                         help="also log, inside the service, each event's own time (frame read to prompt written) and "
                              "garbage-collection pauses (bench/probe/sitecustomize.py; adds a little work per event)")
+    parser.add_argument("--service-env", action="append", default=[], metavar="ASSIST_X=VALUE",
+                        help="a setting for the service under test (repeatable), "
+                             "e.g. ASSIST_GC_THRESHOLDS=[2000,10,1000]")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
 
@@ -822,7 +828,8 @@ def main() -> None:
         baselines["stack_floor"] = start_stack_floor(redis_url)
         for sc in scenarios:
             rows.append(run_scenario(sc, redis_url, baselines, lambda m: print(m, flush=True), args.py_spy,
-                                     args.probe, kinds, model, isolated["cpu_ms_mean"] if isolated else None))
+                                     args.probe, kinds, model, isolated["cpu_ms_mean"] if isolated else None,
+                                     dict(pair.split("=", 1) for pair in args.service_env)))
     finally:
         for process, _ in baselines.values():
             process.stop()
