@@ -5,6 +5,7 @@ journeys with their transaction state, and the reason for contact. Every card se
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,7 +68,7 @@ def summarise_journey(state: JourneyState, tail: int = 20, temperament: HeardTem
     return JourneySummary(id=state.id, reason=state.reason, status=state.status, channels=state.channels,
                           steps_done=state.steps_done, pending=state.pending, collected=state.collected,
                           handled_by=[h.model_dump() for h in state.handled_by],
-                          transcript_tail=[t.model_dump() for t in state.transcript[-tail:]], temperament=temperament)
+                          transcript_tail=[asdict(t) for t in state.transcript[-tail:]], temperament=temperament)
 
 
 async def build_context_card(session: AsyncSession, principal: Principal, *, session_id: str, channel: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,8 +14,14 @@ TRANSCRIPT_LIMIT = 200
 """Turns kept live; older turns stay in SQL only (the context card shows the tail anyway)."""
 
 
-class Turn(BaseModel):
-    at: float = Field(default_factory=time.time)
+@dataclass(slots=True, kw_only=True)
+class Turn:
+    """One thing said. A plain dataclass, not a model: a worker keeps every open panel's journey between events
+    (``assist.sessions.live.LiveSnapshot``), so its turns are most of what a full garbage collection scans;
+    a model instance is two tracked objects (itself and its fields set) and a larger one. Pydantic validates
+    and serialises it inside ``JourneyState`` as it did the model, the same JSON."""
+
+    at: float = field(default_factory=time.time)
     channel: str
     speaker: str
     text: str
