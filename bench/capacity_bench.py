@@ -278,6 +278,10 @@ def print_row(row: dict[str, Any]) -> None:
               f"{gc['gc_total_pause_ms']} ms in all", flush=True)
         for worker, lines in gc.get("gc_heap_at_full", {}).items():
             print(f"{'':>6} objects a full collection looked at ({worker}): {'; '.join(lines[:12])}", flush=True)
+        for worker, lines in gc.get("gc_heap_sites_at_full", {}).items():
+            print(f"{'':>6} where the live heap was allocated ({worker}; bytes blocks line):", flush=True)
+            for line in lines[:25]:
+                print(f"{'':>8} {line}", flush=True)
 
 
 def main() -> None:

@@ -354,11 +354,15 @@ class Probe:
         inside: list[float] = []
         pauses: list[tuple[int, float]] = []
         heap: dict[str, list[str]] = {}
+        sites: dict[str, list[str]] = {}
         begin, end = self.window
         for path in self.prefix.parent.glob(self.prefix.name + "-*.txt"):
             for line in path.read_text().splitlines():
                 kind, at, *rest = line.split()
                 if not begin <= float(at) <= end:
+                    continue
+                if kind == "M":  # where the heap was allocated, at each full collection (PYTHONTRACEMALLOC)
+                    sites.setdefault(f"{path.stem} {at}", []).append(" ".join(rest))
                     continue
                 if kind == "H":  # what each full collection looked at, per worker: the last one is kept
                     heap.setdefault(f"{path.stem} {at}", []).append(" ".join(rest))
@@ -373,8 +377,12 @@ class Probe:
                 "gc_full_collections": sum(1 for gen, _ in pauses if gen == 2),
                 "gc_max_pause_ms": round(max((ms for _, ms in pauses), default=0.0), 2),
                 "gc_total_pause_ms": round(sum(ms for _, ms in pauses), 2),
-                "gc_heap_at_full": {key.split()[0]: lines for key, lines in sorted(heap.items(),
-                                                                                  key=lambda kv: kv[0].split()[1])}}
+                "gc_heap_at_full": _latest(heap), "gc_heap_sites_at_full": _latest(sites)}
+
+
+def _latest(groups: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per worker (``<file stem> <time>`` keys), the lines of its latest group."""
+    return {key.split()[0]: lines for key, lines in sorted(groups.items(), key=lambda kv: kv[0].split()[1])}
 
 
 # ---- the service's world --------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ nothing unless ``ASSIST_BENCH_PROBE`` names a file prefix. It then appends one l
   writing the next ``prompt`` frame to that websocket (what the service itself adds to the echo's path);
 - ``G <unix time> <generation> <seconds>``: a garbage collection that took 1 ms or more, or any full one;
 - ``H <unix time> <count> <type>``: after a full collection, the objects it had to look at (all tracked ones
-  outside ``gc.freeze``'s), the most common types first.
+  outside ``gc.freeze``'s), the most common types first;
+- ``M <unix time> <bytes> <blocks> <file:line>``: with ``PYTHONTRACEMALLOC`` set for the service, the lines that
+  allocated the most of what is alive then.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+import tracemalloc
 
 PREFIX = os.environ.get("ASSIST_BENCH_PROBE")
 
@@ -64,5 +67,10 @@ if PREFIX:
         _out.write(f"H {now:.6f} {sum(counts.values())} (all)\n")
         for name, n in sorted(counts.items(), key=lambda kv: -kv[1])[:25]:
             _out.write(f"H {now:.6f} {n} {name}\n")
+        if tracemalloc.is_tracing():  # PYTHONTRACEMALLOC=N in the service's environment: where the heap was made
+            stats = tracemalloc.take_snapshot().statistics("lineno")
+            for stat in stats[:40]:
+                frame = stat.traceback[0]
+                _out.write(f"M {now:.6f} {stat.size} {stat.count} {frame.filename}:{frame.lineno}\n")
 
     gc.callbacks.append(_on_gc)
