@@ -154,8 +154,9 @@ def _earlier_reads(history: pd.DataFrame, labels: np.ndarray, groups: pd.Series)
     started, ended = _seconds(history["started_at"]), _seconds(history["ended_at"])
     out = labels.copy()
     keyed = groups.reset_index(drop=True).dropna()
+    where = keyed.index.to_numpy()
     for positions in keyed.groupby(keyed, sort=False).indices.values():
-        rows = keyed.index.to_numpy()[positions]
+        rows = where[positions]
         shown = rows[labels[rows] != UNKNOWN]
         if len(rows) == 1 or len(shown) == 0:
             continue

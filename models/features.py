@@ -107,7 +107,7 @@ def _number(columns: Mapping[str, Any], name: str) -> np.ndarray:
         return np.asarray(raw.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
     if isinstance(raw, (list, tuple, np.ndarray)):
         return np.asarray([np.nan if v is None or v is pd.NA else v for v in raw], dtype=np.float64)
-    return np.asarray([np.nan if raw is None or raw is pd.NA else raw], dtype=np.float64)
+    return np.asarray([_scalar(columns, name)], dtype=np.float64)
 
 
 def feature_matrix(columns: Mapping[str, Any]) -> np.ndarray:

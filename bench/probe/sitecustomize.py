@@ -8,9 +8,10 @@ nothing unless ``ASSIST_BENCH_PROBE`` names a file prefix. It then appends one l
 - ``E <unix time> <seconds>``: from the service reading a panel's ``event`` frame off the websocket to
   writing the next ``prompt`` frame to that websocket (what the service itself adds to the echo's path);
 - ``G <unix time> <generation> <seconds>``: a garbage collection that took 1 ms or more, or any full one;
-- ``H <unix time> <count> <type>``: after a full collection, the objects it had to look at (all tracked ones
+- ``H <unix time> <count> <type>``: with ``ASSIST_BENCH_PROBE_HEAP`` set for the service (``--service-env
+  ASSIST_BENCH_PROBE_HEAP=1``), after a full collection, the objects it had to look at (all tracked ones
   outside ``gc.freeze``'s), the most common types first;
-- ``M <unix time> <bytes> <blocks> <file:line>``: with ``PYTHONTRACEMALLOC`` set for the service, the lines that
+- ``M <unix time> <bytes> <blocks> <file:line>``: with ``PYTHONTRACEMALLOC`` also set for the service, the lines that
   allocated the most of what is alive then.
 """
 
@@ -22,6 +23,9 @@ import time
 import tracemalloc
 
 PREFIX = os.environ.get("ASSIST_BENCH_PROBE")
+HEAP = bool(os.environ.get("ASSIST_BENCH_PROBE_HEAP"))
+"""Dump the heap after each full collection: it stalls the service for as long again, so latency figures of a
+window with a full collection are not to be read from such a run (only the pauses and the dump)."""
 
 if PREFIX:
     from starlette.websockets import WebSocket
@@ -54,7 +58,7 @@ if PREFIX:
             took = time.perf_counter() - _collecting[0]
             if took >= 0.001 or info["generation"] == 2:
                 _out.write(f"G {time.time():.6f} {info['generation']} {took:.6f}\n")
-            if info["generation"] == 2:
+            if info["generation"] == 2 and HEAP:
                 _heap()
 
     def _heap() -> None:
