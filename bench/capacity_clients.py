@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bench.panel_frames import BATCH, PanelReader, expect
+
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 SETUP_CONCURRENCY = 3
 """Accepts in flight at once per client process (see ``stream_bench.SETUP_CONCURRENCY``: an accept holds a
@@ -45,6 +47,7 @@ class Agent:
     agent_id: str
     email: str
     ws: Any = None
+    reader: Any = None
     session_id: str = ""
     sent: int = 0
 
@@ -100,19 +103,21 @@ class Client:
             async def one(agent: Agent) -> None:
                 auth = {"Authorization": f"Bearer {self.token(self.settings, agent.agent_id, 'agent')}"}
                 async with gate:
-                    agent.ws = await connect(f"ws://127.0.0.1:{self.port}/v1/agents/{agent.agent_id}/stream",
-                                             additional_headers=auth, open_timeout=60, ping_interval=None,
-                                             max_size=2**22, compression=None)
-                    await expect(agent.ws, "hello")
+                    agent.ws = await connect(
+                        f"ws://127.0.0.1:{self.port}/v1/agents/{agent.agent_id}/stream?{BATCH}",
+                        additional_headers=auth, open_timeout=60, ping_interval=None, max_size=2**22,
+                        compression=None)
+                    agent.reader = PanelReader(agent.ws)
+                    await expect(agent.reader, "hello")
                     response = await http.post("/v1/contacts/offer", json={
                         "agent_id": agent.agent_id, "channel": "chat", "reason": "refund",
                         "identifiers": {"email": agent.email}, "expires_in_seconds": 600})
                     response.raise_for_status()
                     agent.session_id = response.json()["session_id"]
-                    await expect(agent.ws, "offer", offer_id=agent.session_id)
+                    await expect(agent.reader, "offer", offer_id=agent.session_id)
                     await agent.ws.send(json.dumps({"type": "accept", "data": {"offer_id": agent.session_id}}))
-                    await expect(agent.ws, "context", session_id=agent.session_id)
-                    self.check((await expect(agent.ws, "prompt", session_id=agent.session_id))["data"])
+                    await expect(agent.reader, "context", session_id=agent.session_id)
+                    self.check((await expect(agent.reader, "prompt", session_id=agent.session_id))["data"])
 
             await asyncio.gather(*(one(a) for a in fresh))
         self.agents += fresh
@@ -157,7 +162,7 @@ class Client:
             await agent.ws.send(payload)
             async with asyncio.timeout(timeout):
                 while True:
-                    kind, data = frame(await agent.ws.recv())
+                    kind, data = unpack(await agent.reader.next())
                     if kind == "error":
                         result.error(f"error {data.get('code')}")
                         return
@@ -168,7 +173,7 @@ class Client:
                         if kind == "journey":
                             try:
                                 async with asyncio.timeout(JOURNEY_TO_PROMPT_S):
-                                    kind, data = frame(await agent.ws.recv())
+                                    kind, data = unpack(await agent.reader.next())
                                     at = time.perf_counter() if kind == "prompt" else at
                             except TimeoutError:
                                 pass
@@ -192,19 +197,8 @@ class Client:
         await asyncio.gather(*(a.ws.close() for a in self.agents if a.ws is not None), return_exceptions=True)
 
 
-def frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:
-    message = json.loads(raw)
+def unpack(message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return message["type"], message.get("data") or {}
-
-
-async def expect(ws: Any, kind: str, **match: Any) -> dict[str, Any]:
-    async with asyncio.timeout(60):
-        while True:
-            message = json.loads(await ws.recv())
-            if message["type"] == "error":
-                raise RuntimeError(f"server error during setup: {message['data']}")
-            if message["type"] == kind and all(message["data"].get(k) == v for k, v in match.items()):
-                return message  # type: ignore[no-any-return]
 
 
 def client_main(pipe: Connection, port: int, kind: str, model_version: str | None) -> None:

@@ -82,7 +82,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.stream_baselines import run  # noqa: E402 - needs ROOT on the path
+from bench.panel_frames import BATCH, PanelReader, expect  # noqa: E402 - needs ROOT on the path
+from bench.stream_baselines import run  # noqa: E402
 from bench.stream_model import BenchModel, bench_model, install, isolated_score_explain  # noqa: E402
 from bench.stream_report import (  # noqa: E402
     TARGET_CPU,
@@ -426,20 +427,6 @@ async def seed(database_url: str, run_id: str, agents: list[str], samples: int) 
     return emails
 
 
-async def recv_json(ws: Any, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        return json.loads(await ws.recv())  # type: ignore[no-any-return]
-
-
-async def expect(ws: Any, kind: str, **match: Any) -> dict[str, Any]:
-    while True:
-        message = await recv_json(ws)
-        if message["type"] == "error":
-            raise RuntimeError(f"server error during setup: {message['data']}")
-        if message["type"] == kind and all(message["data"].get(k) == v for k, v in match.items()):
-            return message
-
-
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process so far (Linux /proc), None elsewhere."""
     try:
@@ -450,9 +437,10 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 async def timed_phase(conns: list[Any], payloads: list[list[str]], scenario: Scenario,
-                      is_reply: Callable[[str, int, int], bool],
+                      receivers: list[Callable[[], Awaitable[Any]]], is_reply: Callable[[Any, int, int], bool],
                       server_pid: int) -> tuple[list[float], int, float, float | None]:
-    """Every connection sends its payloads on its schedule.
+    """Every connection sends its payloads on its schedule; ``receivers[i]`` takes what comes back on
+    connection i (a raw frame, or a panel message), ``is_reply`` says whether it is the reply timed.
 
     Returns latencies (ms), failures, wall time of the phase and the server's CPU seconds in it.
     """
@@ -466,7 +454,7 @@ async def timed_phase(conns: list[Any], payloads: list[list[str]], scenario: Sce
 
     async def agent(i: int) -> None:
         nonlocal failures
-        ws = conns[i]
+        ws, receive = conns[i], receivers[i]
         for k, payload in enumerate(payloads[i]):
             delay = start + scenario.schedules[i][k] - loop.time()
             if delay > 0:
@@ -476,9 +464,9 @@ async def timed_phase(conns: list[Any], payloads: list[list[str]], scenario: Sce
             try:
                 async with asyncio.timeout(REPLY_TIMEOUT):
                     while True:
-                        raw = await ws.recv()
+                        got = await receive()
                         t1 = time.perf_counter()
-                        if is_reply(raw, i, k):
+                        if is_reply(got, i, k):
                             latencies.append((t1 - t0) * 1000)
                             TIMELINE.append((t0 - t_start, (t1 - t0) * 1000))
                             break
@@ -524,7 +512,7 @@ async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
                 for i in range(n)]
     try:
         latencies, failures, wall, cpu = await timed_phase(
-            conns, payloads, scenario, lambda raw, i, k: raw == payloads[i][k], pid)
+            conns, payloads, scenario, [c.recv for c in conns], lambda raw, i, k: raw == payloads[i][k], pid)
     finally:
         await close_all(conns)
     size = len(payloads[0][0].encode())
@@ -534,15 +522,17 @@ async def bench_echo(port: int, pid: int, scenario: Scenario) -> Result:
 @dataclass(frozen=True)
 class Guidance:
     """What answers the service's events in one run: the rules, or a promoted model (``model_version``), with
-    the event path's memo on or off."""
+    the event path's memo on or off, to panels that take batched frames (as the web panel does) or one message
+    per frame."""
 
     kind: str
     memo: bool = True
     model_version: str | None = None
+    batched: bool = True
 
     @property
     def name(self) -> str:
-        return self.kind + ("" if self.memo else " (memo off)")
+        return self.kind + ("" if self.memo else " (memo off)") + ("" if self.batched else " (single frames)")
 
     def check(self, prompt: dict[str, Any]) -> None:
         """Raises RuntimeError for a prompt the guidance measured did not give (the bench then stops)."""
@@ -577,13 +567,15 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
     admin = {"Authorization": f"Bearer {create_token(settings, 'X1', 'admin')}"}
     n, samples = scenario.connections, scenario.samples
     t_setup = time.perf_counter()
-    conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/v1/agents/{agents[i]}/stream",
+    query = f"?{BATCH}" if guidance.batched else ""
+    conns = await connect_all(lambda i: f"ws://127.0.0.1:{port}/v1/agents/{agents[i]}/stream{query}",
                               lambda i: {"Authorization": f"Bearer {create_token(settings, agents[i], 'agent')}"},
                               n)
+    readers = [PanelReader(c) for c in conns]
     sessions: list[list[str]] = [[] for _ in range(n)]
     reply_sizes: list[int] = []
     try:
-        await asyncio.gather(*(expect(c, "hello") for c in conns))
+        await asyncio.gather(*(expect(r, "hello") for r in readers))
         async with httpx.AsyncClient(base_url=base, headers=admin, timeout=60,
                                      limits=httpx.Limits(max_connections=32)) as http:
 
@@ -594,12 +586,12 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
                         "identifiers": {"email": emails[(agents[i], k)]}, "expires_in_seconds": 600})
                     response.raise_for_status()
                     session_id = response.json()["session_id"]
-                    await expect(conns[i], "offer", offer_id=session_id)
+                    await expect(readers[i], "offer", offer_id=session_id)
                     await conns[i].send(json.dumps({"type": "accept", "data": {"offer_id": session_id}}))
-                    context = await expect(conns[i], "context", session_id=session_id)
+                    context = await expect(readers[i], "context", session_id=session_id)
                     if context["data"]["identity"]["status"] != "resolved":
                         raise RuntimeError(f"customer not resolved: {context['data']['identity']}")
-                    first = await expect(conns[i], "prompt", session_id=session_id,
+                    first = await expect(readers[i], "prompt", session_id=session_id,
                                          **({"action": "verify_identity"} if guidance.kind == "rules" else {}))
                     guidance.check(first["data"])
                     sessions[i].append(session_id)
@@ -611,22 +603,22 @@ async def bench_service(port: int, pid: int, scenario: Scenario, emails: dict[tu
         payloads = [[event_message(sid, i * samples + k, scenario.speaker) for k, sid in enumerate(sessions[i])]
                     for i in range(n)]
 
-        def is_reply(raw: str, i: int, k: int) -> bool:
-            message = json.loads(raw)
+        def is_reply(message: dict[str, Any], i: int, k: int) -> bool:
             if message["type"] == "error":
                 raise RuntimeError(f"error {message['data'].get('code')}: {message['data'].get('detail')}")
             data = message["data"]
             if (message["type"] == "prompt" and data.get("session_id") == sessions[i][k]
                     and guidance.is_reply(data)):
                 if not reply_sizes:
-                    reply_sizes.append(len(raw.encode()))
+                    reply_sizes.append(len(json.dumps(message, separators=(",", ":")).encode()))
                 return True
             return False
 
         if timed_hooks:
             timed_hooks[0]()
         try:
-            latencies, failures, wall, cpu = await timed_phase(conns, payloads, scenario, is_reply, pid)
+            latencies, failures, wall, cpu = await timed_phase(conns, payloads, scenario, [r.next for r in readers],
+                                                               is_reply, pid)
         finally:
             if timed_hooks:
                 timed_hooks[1]()
@@ -680,8 +672,16 @@ def run_scenario(scenario: Scenario, redis_url: str, baselines: dict[str, tuple[
     measured: dict[str, dict[str, Any]] = {}
     for name, (process, port) in baselines.items():
         log(f"-- {n} connection(s): {name.replace('_', ' ')}")
-        measured[name] = {**run(bench_echo(port, process.proc.pid, scenario)).summary(),
-                          "loadavg_after": os.getloadavg()}
+        profiler = PySpy(py_spy, OUT.parent / f"stream-{n}-{name}.py-spy.txt") if py_spy and name == "stack_floor" \
+            else None
+        if profiler is not None:  # the floor's profile beside the service's: what the product adds to it
+            profiler.start(process.proc.pid)
+        try:
+            measured[name] = {**run(bench_echo(port, process.proc.pid, scenario)).summary(),
+                              "loadavg_after": os.getloadavg()}
+        finally:
+            if profiler is not None:
+                profiler.stop()
     services = {g.name: run_service(scenario, redis_url, g, model, log, py_spy, probe, settings) for g in kinds}
     return scenario_row(scenario, measured, services, isolated_cpu_ms)
 
@@ -768,6 +768,9 @@ def main() -> None:
     parser.add_argument("--memo", default="on",
                         help="comma-separated: on, off (ASSIST_GUIDANCE_MEMO_JOURNEYS=0), e.g. on,off for before "
                              "and after")
+    parser.add_argument("--frames", default="batched",
+                        help="comma-separated: batched (each step's messages in one frame, ?batch=1, as the web panel "
+                             "asks), single (one message per frame, protocol 1.0's default)")
     parser.add_argument("--interval", type=float, default=3.0,
                         help="mean seconds between one agent's events when N > 1 (default 3: a busy call)")
     parser.add_argument("--interval-1", type=float, default=0.02,
@@ -790,8 +793,11 @@ def main() -> None:
     counts, samples = parse_ints(args.connections), parse_ints(args.samples)
     kinds_asked = [k for k in args.guidance.split(",") if k]
     memos = [m for m in args.memo.split(",") if m]
+    frames = [f for f in args.frames.split(",") if f]
     if not kinds_asked or set(kinds_asked) - {"rules", "model"} or not memos or set(memos) - {"on", "off"}:
         parser.error("--guidance takes rules and/or model, --memo on and/or off")
+    if not frames or set(frames) - {"batched", "single"}:
+        parser.error("--frames takes batched and/or single")
     if args.event == "agent" and "rules" in kinds_asked:
         parser.error("--event agent needs --guidance model: the rules prompt nothing on an agent's words")
     if len(samples) != len(counts):
@@ -816,8 +822,8 @@ def main() -> None:
         print(f"model {model.version}" + (f" (trained now in {model.trained_s} s)" if model.trained_s else "")
               + f": isolated score+explain {isolated['cpu_ms_mean']} ms CPU per call (median call "
               f"{isolated['cpu_ms_p50']} ms), load average {os.getloadavg()[0]:.2f}", flush=True)
-    kinds = tuple(Guidance(k, m == "on", model.version if k == "model" and model else None)
-                  for k in kinds_asked for m in memos)
+    kinds = tuple(Guidance(k, m == "on", model.version if k == "model" and model else None, f == "batched")
+                  for k in kinds_asked for m in memos for f in frames)
     embedded = None
     redis_url = REDIS_URL
     baselines: dict[str, tuple[Process, int]] = {}

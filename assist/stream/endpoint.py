@@ -26,9 +26,10 @@ from assist.auth.tokens import verify_token
 from assist.errors import AssistError, DomainError, as_store_unavailable
 from assist.sessions.service import SessionService
 from assist.settings import Settings
+from assist.stream.connection import TRY_AGAIN_LATER, PanelConnection
 from assist.stream.dispatch import dispatch
-from assist.stream.fanout import Fanout, Listener, ListenerOverflow
-from assist.stream.outbox import Frame, Outbox, Position
+from assist.stream.fanout import Fanout, Listener
+from assist.stream.outbox import Outbox, Position
 from assist.stream.protocol import INBOUND_TYPES, Envelope, ErrorCode, InboundMessage, error, hello, inbound_adapter
 from assist.stream.tickets import tickets_for
 
@@ -38,7 +39,6 @@ STREAM_PATH = "/v1/agents/{agent_id}/stream"
 
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
-TRY_AGAIN_LATER = 1013
 MAX_SEQ_DIGITS = 18
 """A longer ``resume_from`` is no seq this service ever gave (and a huge one would cost its parse)."""
 MAX_EPOCH_LENGTH = 64
@@ -61,70 +61,6 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
-
-
-class PanelConnection:
-    """One open panel: serialises sends and remembers how far it was sent (epoch and seq), to skip duplicates
-    and to notice when the numbering started over."""
-
-    __slots__ = ("_lock", "agent_id", "outbox", "position", "websocket")  # one per panel, idle for most of a shift
-
-    def __init__(self, websocket: WebSocket, outbox: Outbox, agent_id: str) -> None:
-        self.websocket = websocket
-        self.outbox = outbox
-        self.agent_id = agent_id
-        self.position = Position()
-        self._lock = asyncio.Lock()
-
-    async def send(self, message: Envelope) -> None:
-        async with self._lock:
-            await self.websocket.send_text(message.model_dump_json())
-
-    async def deliver(self, frame: Frame) -> None:
-        """Send a durable frame exactly once and in order, fetching from the outbox any gap before it."""
-        async with self._lock:
-            await self._deliver(frame)
-
-    async def flush(self, listener: Listener) -> bool:
-        """Send what ``listener`` holds now; False when it overflowed (the connection is then closed, for the
-        panel to resume). Taking and sending under one lock keeps the reader's and the writer's flushes in
-        seq order."""
-        if not listener.pending:
-            return True
-        async with self._lock:
-            try:
-                frames = listener.take_now()
-            except ListenerOverflow:
-                await self.websocket.close(code=TRY_AGAIN_LATER, reason="slow consumer: resume")
-                return False
-            for frame in frames:
-                await self._deliver(frame)
-            if listener.behind:
-                listener.behind = False
-                await self._catch_up()
-        return True
-
-    async def _catch_up(self) -> None:
-        """Send what the outbox holds past this connection's position (of a new epoch: all of it)."""
-        backlog = await self.outbox.read(self.agent_id, self.position.seq)
-        if backlog.head.epoch is not None and backlog.head.epoch != self.position.epoch:
-            backlog = await self.outbox.read(self.agent_id, 0)
-        for frame in backlog.frames:
-            await self._deliver(frame)
-
-    async def _deliver(self, frame: Frame) -> None:
-        position = self.position
-        if not position.admits(frame):  # a frame of a new epoch is admitted from seq 0: nothing is skipped
-            return
-        if frame.seq > position.seq + 1:
-            missed, _ = await self.outbox.frames_since(self.agent_id, position.seq,
-                                                       limit=frame.seq - position.seq - 1)
-            for earlier in missed:
-                if earlier.epoch == frame.epoch and position.seq < earlier.seq < frame.seq:
-                    await self.websocket.send_text(earlier.text)
-                    position.seq = earlier.seq
-        await self.websocket.send_text(frame.text)
-        position.seq = frame.seq
 
 
 class Refused(Exception):
@@ -156,6 +92,14 @@ def _verified(settings: Settings, token: str) -> Principal:
         return verify_token(settings, token)
     except AssistError as exc:
         raise Refused(ErrorCode.UNAUTHORIZED, exc.detail) from None
+
+
+def _batched(websocket: WebSocket) -> bool:
+    """``?batch=1``: the panel takes JSON arrays of messages (``PanelConnection``); raises Refused when malformed."""
+    batch = websocket.query_params.get("batch", "0")
+    if batch not in ("0", "1"):
+        raise Refused(ErrorCode.INVALID_MESSAGE, "batch must be 0 or 1")
+    return batch == "1"
 
 
 def _resume_point(websocket: WebSocket) -> tuple[int | None, str | None]:
@@ -226,7 +170,7 @@ async def _serve(websocket: WebSocket, agent_id: str) -> None:
     resume_from, resume_epoch = _resume_point(websocket)
     fanout: Fanout = websocket.app.state.fanout
     outbox: Outbox = websocket.app.state.outbox
-    connection = PanelConnection(websocket, outbox, agent_id)
+    connection = PanelConnection(websocket, outbox, agent_id, _batched(websocket))
     async with fanout.listen(outbox.channel(agent_id)) as listener:
         await _open(connection, resume_from, resume_epoch, settings.demo_mode)
         await _run(connection, listener, principal, websocket.app.state.session_service, settings)
@@ -236,8 +180,9 @@ async def _end(websocket: WebSocket, message: Envelope, code: int, reason: str) 
     """Send ``message`` and close with ``code``, unless the panel already left."""
     if websocket.application_state == WebSocketState.DISCONNECTED:
         return
+    text = message.model_dump_json()
     try:
-        await websocket.send_text(message.model_dump_json())
+        await websocket.send_text(f"[{text}]" if websocket.query_params.get("batch") == "1" else text)
         await websocket.close(code=code, reason=reason)
     except (RuntimeError, WebSocketDisconnect):
         pass
@@ -249,9 +194,10 @@ async def _open(connection: PanelConnection, resume_from: int | None, resume_epo
     epoch than the panel's, or a seq past the last one taken: the numbering started over since) is a gap:
     ``resume_gap``, then everything the current epoch holds."""
     head = await connection.outbox.head(connection.agent_id)
-    await connection.send(hello(connection.agent_id, head.seq, resume_from, head.epoch, demo))
+    greeting = hello(connection.agent_id, head.seq, resume_from, head.epoch, demo)
     connection.position = Position(head.epoch, head.seq)
     if resume_from is None:
+        await connection.send(greeting)
         return
     restarted = resume_from > head.seq or (resume_epoch is not None and resume_epoch != head.epoch)
     after = 0 if restarted else resume_from
@@ -260,14 +206,14 @@ async def _open(connection: PanelConnection, resume_from: int | None, resume_epo
         restarted, after = True, 0
         backlog = await connection.outbox.read(connection.agent_id, after)
     connection.position = Position(backlog.head.epoch, after)
+    messages = [greeting]
     if restarted or backlog.trimmed:
         detail = ("the stream started over since this panel's resume point; showing everything it holds"
                   if restarted else "some messages expired before this resume; showing what is still held")
-        await connection.send(error(ErrorCode.RESUME_GAP, detail))
+        messages.append(error(ErrorCode.RESUME_GAP, detail))
         if backlog.frames:
             connection.position.seq = backlog.frames[0].seq - 1
-    for frame in backlog.frames:
-        await connection.deliver(frame)
+    await connection.replay(messages, backlog.frames)
 
 
 async def _run(connection: PanelConnection, listener: Listener, principal: Principal, service: SessionService,
@@ -333,9 +279,7 @@ async def _read(connection: PanelConnection, listener: Listener, principal: Prin
                                            "binary frames are not accepted: send each message as JSON text")
         else:
             reply = await _handle(raw, principal, service)
-        if reply is not None:
-            await connection.send(reply)
-        if not await connection.flush(listener):
+        if not await connection.flush(listener, reply):
             return
 
 

@@ -43,7 +43,7 @@ if PREFIX:
     async def send_text(self: WebSocket, data: str) -> None:
         await _send_text(self, data)
         started = _received.get(id(self))
-        if started is not None and '"type":"prompt"' in data[:40]:
+        if started is not None and '"type":"prompt"' in data:
             del _received[id(self)]
             _out.write(f"E {time.time():.6f} {time.perf_counter() - started:.6f}\n")
 

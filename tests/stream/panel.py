@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from typing import Any
+from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -15,18 +17,25 @@ class Panel:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.seen: list[dict[str, Any]] = []
+        self.frames: list[Any] = []
+        """Every frame as received (parsed): a message, or with ``?batch=1`` an array of them."""
+        self._unread: deque[dict[str, Any]] = deque()
 
     @classmethod
     async def open(cls, server: LiveServer, agent_id: str, role: str = "agent",
-                   resume_from: int | None = None, token: str | None = None) -> Panel:
-        url = f"{server.ws_url}/v1/agents/{agent_id}/stream"
-        if resume_from is not None:
-            url += f"?resume_from={resume_from}"
+                   resume_from: int | None = None, token: str | None = None, batch: bool = False) -> Panel:
+        query = {**({"resume_from": resume_from} if resume_from is not None else {}), **({"batch": 1} if batch else {})}
+        url = f"{server.ws_url}/v1/agents/{agent_id}/stream" + (f"?{urlencode(query)}" if query else "")
         headers = {"Authorization": f"Bearer {token or server.token(agent_id, role)}"}
         return cls(await connect(url, additional_headers=headers, max_size=2**22))
 
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:
-        message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        """The next message (a batched frame's messages one by one)."""
+        if not self._unread:
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            self.frames.append(frame)
+            self._unread.extend(frame if isinstance(frame, list) else [frame])
+        message = self._unread.popleft()
         self.seen.append(message)
         return message
 

@@ -126,7 +126,9 @@ export class AgentStream extends EventTarget {
       return;
     }
     if (this.stopped || this.ws) return;
-    const params = new URLSearchParams({ ticket });
+    // batch=1: each step's messages come as one frame holding a JSON array (an event's ack, journey card and
+    // prompt are then one socket write and one wake-up instead of three).
+    const params = new URLSearchParams({ ticket, batch: "1" });
     if (this.lastSeq !== null) params.set("resume_from", String(this.lastSeq));
     if (this.lastSeq !== null && this.epoch !== null) params.set("epoch", this.epoch);
     let ws;
@@ -144,8 +146,16 @@ export class AgentStream extends EventTarget {
   onMessage(ws, event) {
     if (ws !== this.ws) return;
     this.heard();
-    let message;
-    try { message = JSON.parse(event.data); } catch { return; }
+    let frame;
+    try { frame = JSON.parse(event.data); } catch { return; }
+    for (const message of Array.isArray(frame) ? frame : [frame]) {
+      if (ws !== this.ws) return;   // a message of this frame ended the connection (a refusal)
+      this.onOne(message);
+    }
+  }
+
+  onOne(message) {
+    if (message === null || typeof message !== "object") return;
     if (message.type === "hello") {
       this.onHello(message);
       return;
