@@ -210,6 +210,17 @@ async def test_the_panel_opens_its_stream_with_a_ticket_never_its_token(page: Pa
     assert sockets and all("ticket=" in url and "token=" not in url for url in sockets)
 
 
+async def test_the_panel_takes_batched_frames_and_shows_each_message_of_one(page: Page, world: World) -> None:
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    await panel_online(page, world.server, world.agent)
+    session_id = await accept_offer(page, world)
+    await expect(page.locator("[data-action=verify_identity]")).to_have_count(1)
+    accepted = [f for f in frames if session_id in f and '"type":"context"' in f]
+    assert accepted and all(f.startswith("[") for f in frames)
+    await expect(page.locator(f"[data-session-id='{session_id}']")).to_contain_text("Sam Carter")
+
+
 def offer_when_redis_answers(world: World) -> str:
     """``world.offer()``, retried while the server's Redis connections come back after a restart."""
     for _ in range(40):
