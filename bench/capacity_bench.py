@@ -86,13 +86,14 @@ def tree_cpu(pid: int) -> float:
 class Clients:
     """The client processes (spawned: none inherits the bench's imports), driven over pipes."""
 
-    def __init__(self, count: int, port: int, kind: str, model_version: str | None) -> None:
+    def __init__(self, count: int, port: int, kind: str, model_version: str | None, batched: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         self.pipes = []
         self.processes = []
         for _ in range(count):
             mine, theirs = context.Pipe()
-            process = context.Process(target=client_main, args=(theirs, port, kind, model_version), daemon=True)
+            process = context.Process(target=client_main, args=(theirs, port, kind, model_version, batched),
+                                      daemon=True)
             process.start()
             self.pipes.append(mine)
             self.processes.append(process)
@@ -191,7 +192,8 @@ def run_one(kind: str, workers: int, args: argparse.Namespace, model: BenchModel
         pids = process_tree(server.proc.pid)
         print(f"service pid {server.proc.pid}, {len(pids) - 1 or 1} worker(s); redis {redis_url}; "
               f"{args.clients} client process(es)", flush=True)
-        clients = Clients(args.clients, port, kind, model.version if model and kind == "model" else None)
+        clients = Clients(args.clients, port, kind, model.version if model and kind == "model" else None,
+                          args.frames == "batched")
         print(HEADER, flush=True)
         have = failed_in_a_row = 0
         for step, agents in enumerate(args.steps):
@@ -309,6 +311,8 @@ def main() -> None:
     parser.add_argument("--server-log", type=Path, default=None,
                         help="save the service's output of each run beside this path (e.g. with "
                              "PYTHONASYNCIODEBUG=1 in the environment: which task held the loop)")
+    parser.add_argument("--frames", choices=("batched", "single"), default="batched",
+                        help="the panels ask batched frames (?batch=1, as the web panel does) or one message per frame")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -71,7 +71,7 @@ class NotMeasured(RuntimeError):
 
 
 class Client:
-    def __init__(self, port: int, kind: str, model_version: str | None) -> None:
+    def __init__(self, port: int, kind: str, model_version: str | None, batched: bool = True) -> None:
         from pydantic import SecretStr
 
         from assist.auth.tokens import create_token
@@ -80,6 +80,7 @@ class Client:
         self.settings = Settings(jwt_secret=SecretStr(SECRET), environment="test")
         self.token = create_token
         self.port, self.kind, self.model_version = port, kind, model_version
+        self.query = f"?{BATCH}" if batched else ""
         self.agents: list[Agent] = []
 
     def check(self, prompt: dict[str, Any]) -> None:
@@ -104,7 +105,7 @@ class Client:
                 auth = {"Authorization": f"Bearer {self.token(self.settings, agent.agent_id, 'agent')}"}
                 async with gate:
                     agent.ws = await connect(
-                        f"ws://127.0.0.1:{self.port}/v1/agents/{agent.agent_id}/stream?{BATCH}",
+                        f"ws://127.0.0.1:{self.port}/v1/agents/{agent.agent_id}/stream{self.query}",
                         additional_headers=auth, open_timeout=60, ping_interval=None, max_size=2**22,
                         compression=None)
                     agent.reader = PanelReader(agent.ws)
@@ -201,7 +202,7 @@ def unpack(message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return message["type"], message.get("data") or {}
 
 
-def client_main(pipe: Connection, port: int, kind: str, model_version: str | None) -> None:
+def client_main(pipe: Connection, port: int, kind: str, model_version: str | None, batched: bool = True) -> None:
     """A client process: answers the bench's commands until ``stop`` (exceptions go back as ``("failed", ..)``)."""
     try:
         import uvloop
@@ -209,15 +210,15 @@ def client_main(pipe: Connection, port: int, kind: str, model_version: str | Non
         runner: Any = uvloop.run
     except ImportError:
         runner = asyncio.run
-    runner(_serve(pipe, port, kind, model_version))
+    runner(_serve(pipe, port, kind, model_version, batched))
 
 
-async def _serve(pipe: Connection, port: int, kind: str, model_version: str | None) -> None:
+async def _serve(pipe: Connection, port: int, kind: str, model_version: str | None, batched: bool) -> None:
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # one socket per panel
-    client = Client(port, kind, model_version)
+    client = Client(port, kind, model_version, batched)
     loop = asyncio.get_running_loop()
     try:
         while True:
