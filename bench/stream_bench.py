@@ -16,6 +16,9 @@ the stack floor's. The timed event is a new model input (the customer's first wo
 little there; ``--event agent`` times the agent's words instead, which leave the model's input as the accept
 left it: the case the memo is for (model guidance only, the rules prompt nothing on them).
 
+Frames (``--frames batched,single``, default batched): the bench's panels ask ``?batch=1`` as the web panel does
+(each step's messages in one frame, docs/protocol.md), or take one message per frame (protocol 1.0's default).
+
 What is measured
   Service: ``assist.app:create_app`` under ONE uvicorn worker in a subprocess (as tests/conftest.py's
   LiveServer runs it), a temp SQLite file, the machine's Redis on 127.0.0.1:6379 when it answers (else a
