@@ -117,6 +117,6 @@ class PanelConnection:
 
     async def _emit(self, out: list[str]) -> None:
         if self.batched:
-            out = batched_frames(out) if out else out
+            out = batched_frames(out)
         for text in out:
             await self.websocket.send_text(text)

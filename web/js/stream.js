@@ -149,7 +149,7 @@ export class AgentStream extends EventTarget {
     let frame;
     try { frame = JSON.parse(event.data); } catch { return; }
     for (const message of Array.isArray(frame) ? frame : [frame]) {
-      if (ws !== this.ws) return;   // a message of this frame ended the connection (a refusal)
+      if (ws !== this.ws) return;   // a handler of an earlier message of this frame stopped the stream
       this.onOne(message);
     }
   }
